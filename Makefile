@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM := npm --no-audit --no-fund --loglevel=error
+
+.PHONY: help install install-run install-test build run test test-unit lint swagger clean
+
+help:
+	@echo "make run    install what is missing, build, start the registry (HTTP on 127.0.0.1:28080, embedded Redis)"
+	@echo "make test   install what is missing, build, run every test"
+	@echo "make build | lint | swagger | clean"
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci
+	@touch $@
+
+# Debian packages the registry needs at run time.
+install-run: node_modules/.installed
+	@scripts/ensure-packages.sh redis-server:redis-server
+
+# ... and what the tests drive it with (an independent AMQP client, curl for the seed examples).
+install-test: install-run
+	@scripts/ensure-packages.sh curl:curl openssl:openssl python3-qpid-proton:/usr/bin/python3=proton
+
+install: install-test
+
+build: node_modules/.installed
+	npx tsc -p tsconfig.build.json
+
+run: install-run build
+	node dist/main.js
+
+test: install-test build
+	npx mocha
+
+lint: node_modules/.installed
+	npx tsc -p tsconfig.json --noEmit
+	npx eslint .
+
+swagger: node_modules/.installed
+	npx tsx scripts/swagger.ts
+
+clean:
+	rm -rf dist

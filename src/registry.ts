@@ -1,0 +1,68 @@
+/**
+ * Composition root: builds the store, the services and the listeners from a Config, and stops
+ * them in reverse order.
+ */
+import type { Config } from './config.js';
+import { RegistryError } from './errors.js';
+import type { Logger } from './log.js';
+import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
+import { createServices, type Services } from './service/index.js';
+import { createBcryptHasher } from './service/password-hasher.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis.js';
+import { connectRedis, createRedisStore } from './store/redis.js';
+import type { Store } from './store/store.js';
+
+/** The tenant a fresh store holds, as the seed documents' examples assume. */
+export const DEFAULT_TENANT = 'DEFAULT_TENANT';
+
+export interface Registry {
+  readonly httpPort: number;
+  readonly redisUrl: string;
+  readonly services: Services;
+  stop(): Promise<void>;
+}
+
+/** Creates DEFAULT_TENANT the first time a store is used; later deletions of it are respected. */
+async function seedFreshStore(store: Store, services: Services, log: Logger): Promise<void> {
+  if (await store.isInitialised()) return;
+  try {
+    await services.tenants.create({ 'tenant-id': DEFAULT_TENANT });
+    log.info({ tenant: DEFAULT_TENANT }, 'fresh store: created the default tenant');
+  } catch (err) {
+    if (!(err instanceof RegistryError && err.code === 'CONFLICT')) throw err;
+  }
+  await store.markInitialised();
+}
+
+/** Starts the registry. On failure everything already started is stopped again. */
+export async function startRegistry(config: Config, log: Logger): Promise<Registry> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
+  };
+  try {
+    let redisUrl = config.redis.url;
+    if (redisUrl === undefined) {
+      const embedded: EmbeddedRedis = await startEmbeddedRedis(config.redis.dataDir, config.redis.serverBinary, log.child({ layer: 'redis' }));
+      stops.push(() => embedded.stop());
+      redisUrl = embedded.url;
+    }
+    const client = await connectRedis(redisUrl, config.redis.commandTimeoutMs, log.child({ layer: 'store' }));
+    const store = createRedisStore(client);
+    stops.push(() => store.close());
+    await store.recover();
+    const services = createServices(store, {
+      maxBcryptCost: config.credentials.maxBcryptCost,
+      hasher: createBcryptHasher(config.credentials.bcryptCost),
+    });
+    await seedFreshStore(store, services, log);
+    const app = createHttpApp(services, config.http, log.child({ layer: 'http' }));
+    const http: HttpServer = await startHttpServer(app, config.http);
+    stops.push(() => http.close());
+    log.info({ address: `http://${config.http.bindAddress}:${http.port}` }, 'HTTP management API listening');
+    return { httpPort: http.port, redisUrl, services, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Device registration management (hono-amqp-apis.md §4.4, §4.5, §7.5).
+ */
+import { badRequest } from '../errors.js';
+import type { JsonObject } from '../model/credentials.js';
+import type { DeviceStore } from '../store/store.js';
+import { validate } from '../validation.js';
+import { asObject, requireSameId } from './body.js';
+
+export interface DeviceService {
+  /** Registers a device from a body carrying `device-id`; returns the id. BAD_REQUEST, NOT_FOUND (tenant), CONFLICT. */
+  register(tenantId: string, body: unknown): Promise<string>;
+  /** `{"device-id": …, "data": {…}}` as JSON text. NOT_FOUND. */
+  get(tenantId: string, deviceId: string): Promise<string>;
+  /** Replaces the registration data. BAD_REQUEST, NOT_FOUND. */
+  update(tenantId: string, deviceId: string, body: unknown): Promise<void>;
+  /** NOT_FOUND. */
+  remove(tenantId: string, deviceId: string): Promise<void>;
+}
+
+/** Registration data as stored: `device-id` removed, `enabled` first and defaulted to true. */
+function toStoredData(body: JsonObject): string {
+  const { 'device-id': _id, enabled, ...rest } = body;
+  return JSON.stringify({ enabled: enabled ?? true, ...rest });
+}
+
+export function createDeviceService(store: DeviceStore): DeviceService {
+  return {
+    async register(tenantId, body) {
+      const input = asObject(body, 'the registration');
+      validate('registration', input);
+      const deviceId = input['device-id'];
+      if (typeof deviceId !== 'string') throw badRequest('missing required property "device-id"');
+      await store.createDevice(tenantId, deviceId, toStoredData(input));
+      return deviceId;
+    },
+    async get(tenantId, deviceId) {
+      const data = await store.getDevice(tenantId, deviceId);
+      return `{"device-id":${JSON.stringify(deviceId)},"data":${data}}`;
+    },
+    async update(tenantId, deviceId, body) {
+      const input = asObject(body, 'the registration');
+      validate('registration', input);
+      requireSameId(input, 'device-id', deviceId);
+      await store.updateDevice(tenantId, deviceId, toStoredData(input));
+    },
+    remove: (tenantId, deviceId) => store.deleteDevice(tenantId, deviceId),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Tenant management (hono-amqp-apis.md §3.3, §7.4, §7.5).
+ */
+import { badRequest, notFound } from '../errors.js';
+import { prepareTenant } from '../model/tenant.js';
+import type { TenantStore } from '../store/store.js';
+import { validate } from '../validation.js';
+import { asObject, rejectProblems, requireSameId } from './body.js';
+
+export interface TenantService {
+  /** Adds a tenant; returns its id. BAD_REQUEST, CONFLICT (id or CA subject DN taken). */
+  create(body: unknown): Promise<string>;
+  /** The stored tenant as JSON text. NOT_FOUND. */
+  get(tenantId: string): Promise<string>;
+  /** Replaces a tenant. BAD_REQUEST, NOT_FOUND, CONFLICT (CA subject DN taken). */
+  update(tenantId: string, body: unknown): Promise<void>;
+  /** Removes a tenant with its devices and credentials. NOT_FOUND. */
+  remove(tenantId: string): Promise<void>;
+}
+
+export function createTenantService(store: TenantStore): TenantService {
+  function prepare(body: unknown, tenantId: string) {
+    const input = asObject(body, 'the tenant');
+    validate('tenant', input);
+    const { problems, prepared } = prepareTenant(input, tenantId);
+    rejectProblems(problems);
+    return prepared;
+  }
+
+  return {
+    async create(body) {
+      const id = asObject(body, 'the tenant')['tenant-id'];
+      if (id === undefined) throw badRequest('missing required property "tenant-id"');
+      validate('tenant', body);
+      const { tenant, caKeys } = prepare(body, id as string);
+      await store.createTenant(id as string, JSON.stringify(tenant), caKeys);
+      return id as string;
+    },
+    async get(tenantId) {
+      const json = await store.getTenant(tenantId);
+      if (json === null) throw notFound(`tenant "${tenantId}" not found`);
+      return json;
+    },
+    async update(tenantId, body) {
+      requireSameId(asObject(body, 'the tenant'), 'tenant-id', tenantId);
+      const { tenant, caKeys } = prepare(body, tenantId);
+      await store.updateTenant(tenantId, JSON.stringify(tenant), caKeys);
+    },
+    remove: (tenantId) => store.deleteTenant(tenantId),
+  };
+}

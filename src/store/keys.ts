@@ -1,0 +1,65 @@
+/**
+ * Every Redis key the registry uses is built here, and nowhere else.
+ *
+ * Layout (Redis Cluster ready):
+ * - registry-wide records live under the hash tag `{~registry}`: the tenants, the CA subject-DN
+ *   index and the tenants being deleted. Tenant operations that must check CA uniqueness are
+ *   therefore single-slot scripts, and `get tenant by CA` is one round trip.
+ * - everything of one tenant shares the hash tag `{<escaped tenant id>}`: devices, credentials,
+ *   the device → credentials index and the tenant's liveness marker.
+ * Ids are percent-escaped so that `{`, `}`, `:` or `%` in an id can never move a key into another
+ * tenant's slot or make two keys collide. `~` is always escaped, so no tenant tag equals `~registry`.
+ */
+
+const SAFE = /^[A-Za-z0-9._-]$/;
+
+/** Escapes an id for use inside a key: anything but [A-Za-z0-9._-] becomes %XX (UTF-8 bytes). */
+export function escapeId(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    if (SAFE.test(ch)) {
+      out += ch;
+    } else {
+      for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+  }
+  return out;
+}
+
+const REGISTRY_TAG = '{~registry}';
+
+function tenantTag(tenantId: string): string {
+  return `{${escapeId(tenantId)}}`;
+}
+
+export const keys = Object.freeze({
+  /** Hash: tenant id → stored tenant JSON. */
+  tenants: (): string => `tenants:${REGISTRY_TAG}`,
+  /** Hash: tenant id → JSON array of the DN keys of its trusted CAs. */
+  tenantCas: (): string => `tenant-cas:${REGISTRY_TAG}`,
+  /** Hash: CA subject DN key (see model/dn) → tenant id. */
+  caIndex: (): string => `ca-index:${REGISTRY_TAG}`,
+  /** Hash: tenant id → tenant JSON, for tenants whose data is still being removed. */
+  tenantsDeleting: (): string => `tenants-deleting:${REGISTRY_TAG}`,
+  /** String: set once when the store was first initialised (seeds DEFAULT_TENANT). */
+  initialised: (): string => `initialised:${REGISTRY_TAG}`,
+
+  /** String: exists while the tenant accepts device and credential writes. */
+  tenantMarker: (tenantId: string): string => `tenant:${tenantTag(tenantId)}`,
+  /** Hash: device id → registration data JSON. */
+  devices: (tenantId: string): string => `devices:${tenantTag(tenantId)}`,
+  /** Hash: credentialField(type, auth-id) → credentials JSON. */
+  credentials: (tenantId: string): string => `credentials:${tenantTag(tenantId)}`,
+  /** Hash: device id → JSON array of the credential fields that name the device. */
+  deviceCredentials: (tenantId: string): string => `device-credentials:${tenantTag(tenantId)}`,
+});
+
+/** The hash field of a credentials record: the type escaped (so it holds no `:`), then the auth-id. */
+export function credentialField(type: string, authId: string): string {
+  return `${escapeId(type)}:${authId}`;
+}
+
+/** Every hash that holds data of one tenant, in the order a tenant purge empties them. */
+export function tenantDataKeys(tenantId: string): string[] {
+  return [keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId)];
+}

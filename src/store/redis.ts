@@ -1,0 +1,240 @@
+/**
+ * The Redis implementation of the Store. The only module that imports ioredis; every driver
+ * failure is converted to a RegistryError here (lost connection, timeout, cluster down: 503).
+ */
+import { createHash } from 'node:crypto';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { RegistryError, conflict, notFound } from '../errors.js';
+import type { Logger } from '../log.js';
+import { credentialField, keys, tenantDataKeys } from './keys.js';
+import * as lua from './lua/scripts.js';
+import type { LuaScript } from './lua/scripts.js';
+import type { Store } from './store.js';
+
+export interface RedisStoreOptions {
+  /** `redis://…`, `rediss://…` or `unix:///path`. */
+  readonly url: string;
+  readonly commandTimeoutMs: number;
+  /** Fields removed per command when a tenant's data is purged. */
+  readonly purgeBatchSize?: number;
+}
+
+const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY)\b/;
+
+/** Maps any error from ioredis onto the registry's error type. */
+export function mapDriverError(err: unknown): RegistryError {
+  if (err instanceof RegistryError) return err;
+  if (err instanceof ReplyError && !TRANSIENT_REPLY.test(String((err as Error).message))) {
+    return new RegistryError('INTERNAL', 'unexpected reply from Redis', { cause: err });
+  }
+  // Connection refused/closed, offline queue disabled, command timeout, transient replies.
+  return new RegistryError('UNAVAILABLE', 'Redis is unavailable', { cause: err });
+}
+
+function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
+  const common: RedisOptions = {
+    // Fail fast instead of queueing while disconnected: callers get 503 at once.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(commandTimeoutMs, 1000),
+    retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
+    lazyConnect: true,
+  };
+  if (url.startsWith('unix://')) return { ...common, path: url.slice('unix://'.length) };
+  return common;
+}
+
+/** Opens a connection and resolves once it is ready. UNAVAILABLE when Redis cannot be reached. */
+export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger): Promise<Redis> {
+  const options = clientOptions(url, commandTimeoutMs);
+  const client = url.startsWith('unix://') ? new Redis(options) : new Redis(url, options);
+  let lastError = '';
+  client.on('error', (err: Error) => {
+    if (err.message !== lastError) log.warn({ err: err.message }, 'redis connection problem');
+    lastError = err.message;
+  });
+  client.on('ready', () => {
+    if (lastError !== '') log.info('redis connection restored');
+    lastError = '';
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw mapDriverError(err);
+  }
+  return client;
+}
+
+/** Runs a Lua script by SHA, loading it on first use or after a Redis restart. */
+class ScriptRunner {
+  private readonly shas = new Map<string, string>();
+
+  constructor(private readonly client: Redis) {}
+
+  async run(script: LuaScript, keyList: readonly string[], args: readonly string[]): Promise<unknown> {
+    let sha = this.shas.get(script.name);
+    if (sha === undefined) {
+      sha = createHash('sha1').update(script.source).digest('hex');
+      this.shas.set(script.name, sha);
+    }
+    try {
+      return await this.client.evalsha(sha, keyList.length, ...keyList, ...args);
+    } catch (err) {
+      if (err instanceof ReplyError && String((err as Error).message).startsWith('NOSCRIPT')) {
+        return this.client.eval(script.source, keyList.length, ...keyList, ...args);
+      }
+      throw err;
+    }
+  }
+}
+
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CA_CONFLICT';
+
+/** Messages for each script outcome, per kind of record. */
+interface OutcomeMessages {
+  NOT_FOUND?: string;
+  EXISTS?: string;
+}
+
+function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): void {
+  switch (outcome as Outcome) {
+    case 'OK':
+      return;
+    case 'TENANT_NOT_FOUND':
+      throw notFound(`tenant "${tenantId}" not found`);
+    case 'NOT_FOUND':
+      throw notFound(messages.NOT_FOUND ?? 'not found');
+    case 'EXISTS':
+      throw conflict(messages.EXISTS ?? 'already exists');
+    case 'DELETING':
+      throw conflict(`tenant "${tenantId}" is still being deleted; retry shortly`);
+    case 'CA_CONFLICT':
+      throw conflict('a trusted CA with this subject DN is already used by another tenant');
+    default:
+      throw new RegistryError('INTERNAL', `unexpected script outcome ${String(outcome)}`);
+  }
+}
+
+/** Builds the Store over a connected client. The store owns the client and closes it. */
+export function createRedisStore(client: Redis, options: { purgeBatchSize?: number } = {}): Store {
+  const scripts = new ScriptRunner(client);
+  const batch = options.purgeBatchSize ?? 500;
+
+  async function guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw mapDriverError(err);
+    }
+  }
+
+  const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting()];
+  const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
+  const device = (t: string, d: string) => ({ NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"` });
+  const creds = (type: string, authId: string) => ({
+    NOT_FOUND: `no credentials of type "${type}" with auth-id "${authId}"`,
+    EXISTS: `credentials of type "${type}" with auth-id "${authId}" already exist`,
+  });
+
+  async function inTenant(tenantId: string, hash: string, field: string, missing: string): Promise<string> {
+    const [live, value] = (await scripts.run(lua.getInTenant, [keys.tenantMarker(tenantId), hash], [field])) as [number, string | null];
+    if (live === 0) throw notFound(`tenant "${tenantId}" not found`);
+    if (value === null || value === undefined) throw notFound(missing);
+    return value;
+  }
+
+  /** Empties one hash in batches of `batch` fields so no single command blocks Redis for long. */
+  async function purgeHash(key: string): Promise<void> {
+    for (;;) {
+      let cursor = '0';
+      do {
+        const [next, entries] = await client.hscan(key, cursor, 'COUNT', batch);
+        const fields = entries.filter((_, i) => i % 2 === 0);
+        if (fields.length > 0) await client.hdel(key, ...fields);
+        cursor = next;
+      } while (cursor !== '0');
+      if ((await client.hlen(key)) === 0) return;
+    }
+  }
+
+  async function purgeTenant(tenantId: string): Promise<void> {
+    await client.del(keys.tenantMarker(tenantId));
+    for (const key of tenantDataKeys(tenantId)) await purgeHash(key);
+    await client.hdel(keys.tenantsDeleting(), tenantId);
+  }
+
+  return {
+    createTenant: (id, json, caKeys) =>
+      guard(async () => {
+        check(await scripts.run(lua.createTenant, registryKeys(), [id, json, JSON.stringify(caKeys)]), id, {
+          EXISTS: `tenant "${id}" already exists`,
+        });
+        await client.set(keys.tenantMarker(id), '1');
+      }),
+    updateTenant: (id, json, caKeys) =>
+      guard(async () => {
+        const outcome = await scripts.run(lua.updateTenant, registryKeys().slice(0, 3), [id, json, JSON.stringify(caKeys)]);
+        check(outcome, id, { NOT_FOUND: `tenant "${id}" not found` });
+      }),
+    getTenant: (id) => guard(() => client.hget(keys.tenants(), id)),
+    getTenantByCa: (caKey) =>
+      guard(async () => (await scripts.run(lua.getTenantByCa, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
+    deleteTenant: (id) =>
+      guard(async () => {
+        check(await scripts.run(lua.beginTenantDeletion, registryKeys(), [id]), id, { NOT_FOUND: `tenant "${id}" not found` });
+        await purgeTenant(id);
+      }),
+
+    createDevice: (t, d, json) =>
+      guard(async () => check(await scripts.run(lua.createDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
+    getDevice: (t, d) => guard(() => inTenant(t, keys.devices(t), d, device(t, d).NOT_FOUND)),
+    updateDevice: (t, d, json) =>
+      guard(async () => check(await scripts.run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
+    deleteDevice: (t, d) =>
+      guard(async () => check(await scripts.run(lua.deleteDevice, [keys.tenantMarker(t), keys.devices(t)], [d]), t, device(t, d))),
+    lookupDevices: (t, ids) => guard(() => client.hmget(keys.devices(t), ...ids)),
+
+    addCredentials: (t, type, authId, d, json) =>
+      guard(async () =>
+        check(await scripts.run(lua.addCredentials, credKeys(t), [credentialField(type, authId), d, json]), t, creds(type, authId)),
+      ),
+    getCredentials: (t, type, authId) =>
+      guard(() => inTenant(t, keys.credentials(t), credentialField(type, authId), creds(type, authId).NOT_FOUND)),
+    getDeviceCredentials: (t, d) =>
+      guard(async () => {
+        const [live, ...records] = (await scripts.run(lua.getDeviceCredentials, credKeys(t), [d])) as [number, ...string[]];
+        if (live === 0) throw notFound(`tenant "${t}" not found`);
+        return records;
+      }),
+    updateCredentials: (t, type, authId, d, json) =>
+      guard(async () =>
+        check(await scripts.run(lua.updateCredentials, credKeys(t), [credentialField(type, authId), d, json]), t, creds(type, authId)),
+      ),
+    deleteCredentials: (t, type, authId) =>
+      guard(async () => check(await scripts.run(lua.deleteCredentials, credKeys(t), [credentialField(type, authId)]), t, creds(type, authId))),
+    deleteDeviceCredentials: (t, d) =>
+      guard(async () =>
+        check(await scripts.run(lua.deleteDeviceCredentials, credKeys(t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` }),
+      ),
+    lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
+
+    isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
+    markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
+    recover: () =>
+      guard(async () => {
+        for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(id);
+        const ids = await client.hkeys(keys.tenants());
+        await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
+      }),
+    ping: () => guard(async () => void (await client.ping())),
+    close: async () => {
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}

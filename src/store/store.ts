@@ -1,0 +1,65 @@
+/**
+ * The storage contract the services use. Records travel as the JSON strings they are stored as,
+ * so the hot path can forward them without re-serialising.
+ *
+ * Error contract: every method throws only RegistryError —
+ * NOT_FOUND (with a message naming what is missing), CONFLICT, and UNAVAILABLE (503) when the
+ * backing store cannot be reached or does not answer in time. Any other driver failure is INTERNAL.
+ * Every multi-key change is atomic.
+ */
+
+export interface TenantStore {
+  /** Adds a tenant and claims its CA DN keys. CONFLICT: id exists, is being deleted, or a DN belongs to another tenant. */
+  createTenant(tenantId: string, json: string, caKeys: readonly string[]): Promise<void>;
+  /** Replaces a tenant and its CA DN keys. NOT_FOUND; CONFLICT: a DN belongs to another tenant. */
+  updateTenant(tenantId: string, json: string, caKeys: readonly string[]): Promise<void>;
+  /** The stored tenant JSON, or null. One round trip. */
+  getTenant(tenantId: string): Promise<string | null>;
+  /** The stored JSON of the tenant owning the CA with this DN key, or null. One round trip. */
+  getTenantByCa(caKey: string): Promise<string | null>;
+  /** Removes a tenant with all its devices and credentials, in bounded batches. NOT_FOUND. */
+  deleteTenant(tenantId: string): Promise<void>;
+}
+
+export interface DeviceStore {
+  /** TENANT NOT_FOUND; CONFLICT when the device exists. */
+  createDevice(tenantId: string, deviceId: string, json: string): Promise<void>;
+  /** Registration data JSON. NOT_FOUND for an unknown tenant or device. */
+  getDevice(tenantId: string, deviceId: string): Promise<string>;
+  /** NOT_FOUND for an unknown tenant or device. */
+  updateDevice(tenantId: string, deviceId: string, json: string): Promise<void>;
+  /** NOT_FOUND for an unknown tenant or device. */
+  deleteDevice(tenantId: string, deviceId: string): Promise<void>;
+  /** Hot path: registration data of several devices of one tenant (null where unknown), one round trip. */
+  lookupDevices(tenantId: string, deviceIds: readonly string[]): Promise<(string | null)[]>;
+}
+
+export interface CredentialsStore {
+  /** TENANT NOT_FOUND; CONFLICT when (type, auth-id) exists in the tenant. */
+  addCredentials(tenantId: string, type: string, authId: string, deviceId: string, json: string): Promise<void>;
+  /** NOT_FOUND for an unknown tenant or record. */
+  getCredentials(tenantId: string, type: string, authId: string): Promise<string>;
+  /** Records naming the device, in the order they were added. NOT_FOUND for an unknown tenant; [] when none. */
+  getDeviceCredentials(tenantId: string, deviceId: string): Promise<string[]>;
+  /** Replaces a record; the device it names may change. NOT_FOUND for an unknown tenant or record. */
+  updateCredentials(tenantId: string, type: string, authId: string, deviceId: string, json: string): Promise<void>;
+  /** NOT_FOUND for an unknown tenant or record. */
+  deleteCredentials(tenantId: string, type: string, authId: string): Promise<void>;
+  /** Deletes every record naming the device. NOT_FOUND for an unknown tenant or when there is none. */
+  deleteDeviceCredentials(tenantId: string, deviceId: string): Promise<void>;
+  /** Hot path: one record by (type, auth-id), or null. One round trip. */
+  lookupCredentials(tenantId: string, type: string, authId: string): Promise<string | null>;
+}
+
+export interface StoreLifecycle {
+  /** True once the store has been initialised (the seed tenant created). */
+  isInitialised(): Promise<boolean>;
+  markInitialised(): Promise<void>;
+  /** Finishes tenant deletions an earlier process did not complete and restores missing tenant markers. */
+  recover(): Promise<void>;
+  /** Resolves when the store answers a PING. UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Store = TenantStore & DeviceStore & CredentialsStore & StoreLifecycle;

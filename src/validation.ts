@@ -1,0 +1,77 @@
+/**
+ * JSON Schema validation of wire shapes. The schemas in `schemas/` are the one source of truth:
+ * ajv compiles them here, and scripts/swagger.ts turns the same files into the OpenAPI document.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { badRequest } from './errors.js';
+
+/** `schemas/` sits next to `src/` and to `dist/`, so the same relative path works for both. */
+export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list';
+
+/** Every schema file, by its `$id` (file name). */
+export function loadSchemas(): Record<string, Record<string, unknown>> {
+  const schemas: Record<string, Record<string, unknown>> = {};
+  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort()) {
+    schemas[file] = JSON.parse(readFileSync(`${SCHEMA_DIR}${file}`, 'utf8')) as Record<string, unknown>;
+  }
+  return schemas;
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+function compileAll(): Map<SchemaName, ValidateFunction> {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
+  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list'];
+  return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
+}
+
+let validators: Map<SchemaName, ValidateFunction> | undefined;
+
+/** Throws BAD_REQUEST naming every problem (up to five) when `value` does not match the schema. */
+export function validate(name: SchemaName, value: unknown): void {
+  validators ??= compileAll();
+  const check = validators.get(name);
+  if (check === undefined) throw new Error(`no schema ${name}`);
+  if (check(value)) return;
+  throw badRequest(describeErrors(check.errors ?? []));
+}
+
+/** Human-readable text for ajv errors: `secrets/0/hash-function must be one of: sha-256, sha-512, bcrypt`. */
+export function describeErrors(errors: readonly ErrorObject[]): string {
+  const seen = new Set<string>();
+  for (const e of errors) {
+    // oneOf/anyOf/if report a summary after the specific branch errors: keep only the useful one.
+    if (e.keyword === 'if' || (e.keyword === 'oneOf' && errors.length > 1)) continue;
+    seen.add(describe(e));
+    if (seen.size === 5) break;
+  }
+  return [...seen].join('; ');
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'body' : e.instancePath.slice(1);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${where === 'body' ? '' : `${where}: `}missing required property "${String(params.missingProperty)}"`;
+    case 'enum':
+      return `${where} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'type':
+      return `${where} must be of type ${String(params.type)}`;
+    case 'pattern':
+      return `${where} contains characters that are not allowed (control characters, or invalid Base64)`;
+    case 'format':
+      return `${where} must be an ISO-8601 date-time with offset, e.g. 2037-06-01T14:00:00+01:00`;
+    case 'oneOf':
+      return `${where} has the wrong shape`;
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Starts the registry in-process against a given Redis, HTTP on a free port, logs captured.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { startRegistry, type Registry } from '../../src/registry.js';
+
+export interface TestRegistry {
+  readonly registry: Registry;
+  readonly base: string;
+  /** Every log line written so far. */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestRegistry(env: Record<string, string>): Promise<TestRegistry> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  const config = loadConfig({ REGISTRY_HTTP_PORT: '0', REGISTRY_LOG_LEVEL: 'debug', REGISTRY_BCRYPT_COST: '4', ...env });
+  const registry = await startRegistry(config, createLogger(config.logLevel, sink));
+  return { registry, base: `http://127.0.0.1:${registry.httpPort}`, logs, stop: () => registry.stop() };
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly json: unknown;
+}
+
+/** A small fetch wrapper: JSON body in, status/headers/parsed JSON out. */
+export async function http(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['Content-Type'] ??= 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
