@@ -58,9 +58,6 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
       notImplemented: () => new RegistryError('METHOD_NOT_ALLOWED', 'method not supported'),
     }),
   );
-  app.use(async () => {
-    throw new RegistryError('NOT_FOUND', 'no such resource');
-  });
   app.silent = true;
   return app;
 }

@@ -27,6 +27,8 @@ export function errorHandler(log: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
+      // Nothing matched the path (the router answers 405 itself for a known path).
+      if (ctx.status === 404 && ctx.body == null) throw new RegistryError('NOT_FOUND', 'no such resource');
     } catch (thrown) {
       const err = fromFramework(thrown);
       if (err.status >= 500) {

@@ -24,7 +24,7 @@ const START_TIMEOUT_MS = 10_000;
 export async function startEmbeddedRedis(dataDir: string, binary: string, log: Logger): Promise<EmbeddedRedis> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  stopOrphan(dir, log);
+  claimDataDir(dir, log);
   const socket = join(dir, 'redis.sock');
   const useSocket = socket.length <= MAX_SOCKET_PATH;
   const port = useSocket ? 0 : await freePort();
@@ -46,7 +46,13 @@ export async function startEmbeddedRedis(dataDir: string, binary: string, log: L
   await waitUntilUp(child, exited, useSocket ? socket : port, binary);
   const url = useSocket ? `unix://${socket}` : `redis://127.0.0.1:${port}`;
   log.info({ dataDir: dir, url }, 'embedded redis started');
-  return { url, stop: () => stopChild(child, exited, log) };
+  return {
+    url,
+    stop: async () => {
+      await stopChild(child, exited, log);
+      rmSync(join(dir, 'registry.pid'), { force: true });
+    },
+  };
 }
 
 async function waitUntilUp(child: ChildProcess, exited: Promise<number | null>, where: string | number, binary: string): Promise<void> {
@@ -100,40 +106,46 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, lo
   log.info({ code }, 'embedded redis stopped');
 }
 
-/** A redis-server left behind by a registry that was killed (its parent is gone) is stopped first. */
-function stopOrphan(dir: string, log: Logger): void {
-  const pidFile = join(dir, 'redis.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  rmSync(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 1 || !isRedisUsing(pid, dir)) return;
-  const parent = parentPid(pid);
-  if (parent !== 1 && parent !== undefined && isAlive(parent)) {
-    writeFileSync(pidFile, `${pid}\n`);
-    throw new RegistryError('INTERNAL', `data directory ${dir} is in use by redis-server pid ${pid} of another running registry`);
+/**
+ * Claims the data directory for this process (`registry.pid`). A redis-server left behind by a
+ * registry that was killed (its registry pid is gone) is stopped first; a directory whose
+ * registry still runs is refused.
+ */
+function claimDataDir(dir: string, log: Logger): void {
+  const registryPidFile = join(dir, 'registry.pid');
+  const owner = readPid(registryPidFile);
+  if (owner !== undefined && owner !== process.pid && isAlive(owner) && commandLine(owner).includes('node')) {
+    throw new RegistryError('INTERNAL', `data directory ${dir} is in use by the registry with pid ${owner}`);
   }
-  log.warn({ pid }, 'stopping a redis-server left behind by an earlier registry process');
-  process.kill(pid, 'SIGTERM');
+  writeFileSync(registryPidFile, `${process.pid}\n`, { mode: 0o600 });
+  const orphan = readPid(join(dir, 'redis.pid'));
+  if (orphan === undefined || !isRedisUsing(orphan, dir)) return;
+  log.warn({ pid: orphan }, 'stopping a redis-server left behind by an earlier registry process');
+  process.kill(orphan, 'SIGTERM');
   const until = Date.now() + 10_000;
-  while (isAlive(pid) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  while (isAlive(orphan) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+}
+
+function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function isRedisUsing(pid: number, dir: string): boolean {
   try {
     // redis-server rewrites its process title but chdirs into its --dir.
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('redis-server') && realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir);
+    return commandLine(pid).includes('redis-server') && realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir);
   } catch {
     return false;
-  }
-}
-
-function parentPid(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
   }
 }
 

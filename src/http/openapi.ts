@@ -1,0 +1,108 @@
+/**
+ * Builds the OpenAPI 3.1 document of the management API from the route table and the JSON
+ * Schemas in `schemas/` — the same sources the router and the validator use.
+ */
+import { stringify } from 'yaml';
+import { ERROR_TABLE } from '../errors.js';
+import { loadSchemas } from '../validation.js';
+import { ROUTES, type Route } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+const PATH_PARAMETERS: Readonly<Record<string, { schema: string; description: string }>> = {
+  tenantId: { schema: 'TenantId', description: 'The tenant identifier.' },
+  deviceId: { schema: 'DeviceId', description: 'The device identifier.' },
+  authId: { schema: 'AuthId', description: 'The authentication identifier (URL-encoded; x509-cert subject DNs in any RFC 2253 spelling).' },
+  type: { schema: 'CredentialsType', description: 'The credentials type.' },
+};
+
+const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string }>> = {
+  400: { name: 'BadRequest', description: 'The request is malformed: wrong Content-Type, empty or invalid JSON, or a body that breaks the schema or the rules. `error` says what is wrong.' },
+  404: { name: 'NotFound', description: 'The tenant or the resource does not exist.' },
+  409: { name: 'Conflict', description: 'The resource exists already, or a unique value (tenant id, CA subject DN, type + auth-id) is taken.' },
+  413: { name: 'PayloadTooLarge', description: 'The request body exceeds REGISTRY_HTTP_MAX_BODY_BYTES.' },
+  503: { name: 'Unavailable', description: 'The store cannot be reached; retry later.' },
+};
+
+/** `common.json#/$defs/X`, `#/$defs/X` and `x.json` references → `#/components/schemas/…`. */
+function rewriteRefs(node: unknown, titles: Readonly<Record<string, string>>): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, titles));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) {
+    if (key === '$schema' || key === '$id' || key === '$defs') continue;
+    if (key === '$ref' && typeof value === 'string') {
+      const [file, pointer] = value.split('#');
+      out.$ref = `#/components/schemas/${pointer ? pointer.split('/').pop() : titles[file ?? '']}`;
+    } else {
+      out[key] = rewriteRefs(value, titles);
+    }
+  }
+  return out;
+}
+
+function componentSchemas(): Json {
+  const files = loadSchemas();
+  const titles = Object.fromEntries(Object.entries(files).map(([file, s]) => [file, String(s.title)]));
+  const schemas: Json = {};
+  for (const [file, schema] of Object.entries(files)) {
+    for (const [name, def] of Object.entries((schema.$defs ?? {}) as Json)) schemas[name] = rewriteRefs(def, titles);
+    if (file !== 'common.json') schemas[String(schema.title)] = rewriteRefs(schema, titles);
+  }
+  return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const schemaTitle: Readonly<Record<string, string>> = {
+  tenant: 'Tenant', registration: 'Registration', credentials: 'Credentials',
+  'registration-response': 'RegistrationResponse', 'credentials-list': 'CredentialsList',
+};
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+function operation(route: Route): Json {
+  const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const p = PATH_PARAMETERS[name ?? ''];
+    if (p === undefined) throw new Error(`route ${route.path}: undocumented path parameter ${name}`);
+    return { name, in: 'path', required: true, description: p.description, schema: ref(p.schema) };
+  });
+  const success: Json = { description: route.success.description };
+  if (route.success.schema) success.content = { 'application/json': { schema: ref(schemaTitle[route.success.schema] ?? '') } };
+  if (route.success.location) success.headers = { Location: { description: 'Path of the created resource.', schema: { type: 'string' } } };
+  const responses: Json = { [String(route.success.status)]: success };
+  for (const status of [...route.errors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
+  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], 'x-required-scopes': [...route.scopes] };
+  if (params.length > 0) op.parameters = params;
+  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: ref(schemaTitle[route.body] ?? '') } } };
+  op.responses = responses;
+  return op;
+}
+
+/** The OpenAPI document as a plain object. */
+export function buildOpenApi(version: string): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+  const responses = Object.fromEntries(
+    Object.values(ERROR_RESPONSES).map(({ name, description }) => [name, { description, content: { 'application/json': { schema: ref('Error') } } }]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Device Registry management API',
+      version,
+      description: 'HTTP resources for managing tenants, device registrations and credentials (Eclipse Hono legacy registry resources). Protocol adapters use the AMQP 1.0 APIs instead.',
+    },
+    servers: [{ url: 'http://localhost:28080' }],
+    tags: [
+      { name: 'tenants', description: 'Tenant API resources' },
+      { name: 'devices', description: 'Device Registration API resources' },
+      { name: 'credentials', description: 'Credentials API resources' },
+    ],
+    paths,
+    components: { schemas: componentSchemas(), responses },
+    'x-error-codes': Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, m]) => [code, m.status])),
+  };
+}
+
+/** The document as YAML text, as `make swagger` writes it. */
+export function openApiYaml(version: string): string {
+  return `# Generated by \`make swagger\` from src/http/routes.ts and schemas/. Do not edit.\n${stringify(buildOpenApi(version), { lineWidth: 0 })}`;
+}

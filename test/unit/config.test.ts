@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js';
+
+describe('config', function () {
+  it('defaults to HTTP on 127.0.0.1:28080, the embedded Redis in ./data and bcrypt cost 10', function () {
+    const config = loadConfig({});
+    expect(config.http).to.include({ port: 28080, bindAddress: '127.0.0.1' });
+    expect(config.redis).to.include({ url: undefined, dataDir: './data', serverBinary: 'redis-server' });
+    expect(config.credentials).to.deep.equal({ maxBcryptCost: 10, bcryptCost: 10 });
+    expect(config.logLevel).to.equal('info');
+  });
+
+  it('reads every variable and freezes the result', function () {
+    const config = loadConfig({
+      REGISTRY_HTTP_PORT: '8080', REGISTRY_BIND_ADDRESS: '0.0.0.0', REGISTRY_REDIS_URL: 'redis://r:6379/2',
+      REGISTRY_DATA_DIR: '/var/lib/registry', REGISTRY_MAX_BCRYPT_COST: '12', REGISTRY_BCRYPT_COST: '11', REGISTRY_LOG_LEVEL: 'debug',
+    });
+    expect(config.http.port).to.equal(8080);
+    expect(config.redis.url).to.equal('redis://r:6379/2');
+    expect(config.credentials).to.deep.equal({ maxBcryptCost: 12, bcryptCost: 11 });
+    expect(Object.isFrozen(config.http)).to.equal(true);
+  });
+
+  it('reports every problem at once in one ConfigError', function () {
+    try {
+      loadConfig({ REGISTRY_HTTP_PORT: '70000', REGISTRY_REDIS_URL: 'http://x', REGISTRY_MAX_BCRYPT_COST: '3', REGISTRY_LOG_LEVEL: 'chatty' });
+      expect.fail('loadConfig accepted invalid values');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      const { problems } = err as ConfigError;
+      expect(problems).to.have.length(4);
+      expect((err as Error).message).to.include('REGISTRY_HTTP_PORT').and.include('REGISTRY_REDIS_URL').and.include('REGISTRY_LOG_LEVEL');
+    }
+  });
+
+  it('rejects a hashing cost above the accepted maximum', function () {
+    expect(() => loadConfig({ REGISTRY_MAX_BCRYPT_COST: '8', REGISTRY_BCRYPT_COST: '9' })).to.throw(ConfigError, /must not exceed/);
+  });
+
+  it('is documented completely in the README configuration table', function () {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = [...readme.matchAll(/^\| `(REGISTRY_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented).to.deep.equal(CONFIG_VARIABLES.map((v) => v.name));
+  });
+});
