@@ -41,6 +41,8 @@ export const keys = Object.freeze({
   caIndex: (): string => `ca-index:${REGISTRY_TAG}`,
   /** Hash: tenant id → tenant JSON, for tenants whose data is still being removed. */
   tenantsDeleting: (): string => `tenants-deleting:${REGISTRY_TAG}`,
+  /** Hash: tenant id → creation start (ms, Redis clock) while its marker is being written. */
+  tenantsCreating: (): string => `tenants-creating:${REGISTRY_TAG}`,
   /** String: set once when the store was first initialised (seeds DEFAULT_TENANT). */
   initialised: (): string => `initialised:${REGISTRY_TAG}`,
 

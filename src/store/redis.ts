@@ -90,7 +90,10 @@ class ScriptRunner {
   }
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CA_CONFLICT';
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT';
+
+/** A tenant creation that has not written its marker after this long was abandoned by a crashed process. */
+const CREATION_STALE_MS = 10_000;
 
 /** Messages for each script outcome, per kind of record. */
 interface OutcomeMessages {
@@ -110,6 +113,8 @@ function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): v
       throw conflict(messages.EXISTS ?? 'already exists');
     case 'DELETING':
       throw conflict(`tenant "${tenantId}" is still being deleted; retry shortly`);
+    case 'CREATING':
+      throw conflict(`tenant "${tenantId}" is still being created; retry shortly`);
     case 'CA_CONFLICT':
       throw conflict('a trusted CA with this subject DN is already used by another tenant');
     default:
@@ -130,7 +135,7 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
     }
   }
 
-  const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting()];
+  const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating()];
   const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
   const device = (t: string, d: string) => ({ NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"` });
   const creds = (type: string, authId: string) => ({
@@ -172,6 +177,7 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
           EXISTS: `tenant "${id}" already exists`,
         });
         await client.set(keys.tenantMarker(id), '1');
+        await client.hdel(keys.tenantsCreating(), id);
       }),
     updateTenant: (id, json, caKeys) =>
       guard(async () => {
@@ -183,7 +189,8 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       guard(async () => (await scripts.run(lua.getTenantByCa, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
     deleteTenant: (id) =>
       guard(async () => {
-        check(await scripts.run(lua.beginTenantDeletion, registryKeys(), [id]), id, { NOT_FOUND: `tenant "${id}" not found` });
+        const outcome = await scripts.run(lua.beginTenantDeletion, registryKeys(), [id, String(CREATION_STALE_MS)]);
+        check(outcome, id, { NOT_FOUND: `tenant "${id}" not found` });
         await purgeTenant(id);
       }),
 
@@ -194,7 +201,7 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       guard(async () => check(await scripts.run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
     deleteDevice: (t, d) =>
       guard(async () => check(await scripts.run(lua.deleteDevice, [keys.tenantMarker(t), keys.devices(t)], [d]), t, device(t, d))),
-    lookupDevices: (t, ids) => guard(() => client.hmget(keys.devices(t), ...ids)),
+    lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),
 
     addCredentials: (t, type, authId, d, json) =>
       guard(async () =>
@@ -227,6 +234,9 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
         for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(id);
         const ids = await client.hkeys(keys.tenants());
         await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
+        // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
+        const creating = await client.hkeys(keys.tenantsCreating());
+        if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
       }),
     ping: () => guard(async () => void (await client.ping())),
     close: async () => {

@@ -2,7 +2,7 @@
  * Atomic multi-key operations. Each script touches keys of one hash tag only (see keys.ts), so it
  * runs unchanged on Redis Cluster. Scripts answer 'OK' or an outcome word that
  * store/redis.ts turns into a RegistryError: TENANT_NOT_FOUND, NOT_FOUND, EXISTS, DELETING,
- * CA_CONFLICT.
+ * CREATING, CA_CONFLICT.
  */
 
 export interface LuaScript {
@@ -51,16 +51,27 @@ local function ca_claim(tenant_cas, index, id, cas_json, cas)
 end
 `;
 
-/** KEYS: tenants, tenant-cas, ca-index, tenants-deleting. ARGV: id, json, JSON array of DN keys. */
+const NOW_MS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * First step of a tenant creation; the tenant's marker is written next, in its own slot.
+ * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating. ARGV: id, json, JSON array of DN keys.
+ */
 export const createTenant: LuaScript = {
   name: 'create-tenant',
-  numberOfKeys: 4,
-  source: `${TENANT_CA_HELPERS}
+  numberOfKeys: 5,
+  source: `${TENANT_CA_HELPERS}${NOW_MS}
 local id, cas = ARGV[1], cjson.decode(ARGV[3])
 if redis.call('HEXISTS', KEYS[1], id) == 1 then return 'EXISTS' end
 if redis.call('HEXISTS', KEYS[4], id) == 1 then return 'DELETING' end
 if ca_conflict(KEYS[3], id, cas) then return 'CA_CONFLICT' end
 redis.call('HSET', KEYS[1], id, ARGV[2])
+redis.call('HSET', KEYS[5], id, now_ms())
 ca_claim(KEYS[2], KEYS[3], id, ARGV[3], cas)
 return 'OK'`,
 };
@@ -79,14 +90,21 @@ ca_claim(KEYS[2], KEYS[3], id, ARGV[3], cas)
 return 'OK'`,
 };
 
-/** First step of a tenant deletion. KEYS: tenants, tenant-cas, ca-index, tenants-deleting. ARGV: id. */
+/**
+ * First step of a tenant deletion. Refused while the tenant's creation is still writing its marker
+ * (a creation older than ARGV[2] ms is taken as abandoned by a crashed process).
+ * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating. ARGV: id, stale-after ms.
+ */
 export const beginTenantDeletion: LuaScript = {
   name: 'begin-tenant-deletion',
-  numberOfKeys: 4,
-  source: `${TENANT_CA_HELPERS}
+  numberOfKeys: 5,
+  source: `${TENANT_CA_HELPERS}${NOW_MS}
 local id = ARGV[1]
 local json = redis.call('HGET', KEYS[1], id)
 if not json then return 'NOT_FOUND' end
+local creating = redis.call('HGET', KEYS[5], id)
+if creating and now_ms() - tonumber(creating) < tonumber(ARGV[2]) then return 'CREATING' end
+redis.call('HDEL', KEYS[5], id)
 ca_release(KEYS[2], KEYS[3], id)
 redis.call('HDEL', KEYS[1], id)
 redis.call('HSET', KEYS[4], id, json)

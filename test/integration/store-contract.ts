@@ -1,0 +1,457 @@
+/**
+ * The Store contract (src/store/store.ts) as a reusable mocha suite. It goes through the Store
+ * interface only — no KEYS/SCAN, no raw commands — so it runs unchanged against any backend
+ * (standalone Redis today, Redis Cluster later). Backend-specific checks live in the .test.ts
+ * files that call `storeContract`.
+ */
+import { expect } from 'chai';
+import { RegistryError, type ErrorCode } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface StoreFixture {
+  store: Store;
+  /** Empties the backend; called before each test. */
+  flush(): Promise<void>;
+  /** Closes the store and anything else the fixture opened. */
+  teardown(): Promise<void>;
+}
+
+/** Awaits a rejection and checks it is a RegistryError with this code (and message, if given). */
+export async function expectRegistryError(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<RegistryError> {
+  let failure: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    failure = err;
+  }
+  expect(failure, `expected a RegistryError ${code}, but the call succeeded`).to.not.equal(undefined);
+  expect(failure).to.be.instanceOf(RegistryError);
+  const err = failure as RegistryError;
+  expect(err.code, err.message).to.equal(code);
+  if (message !== undefined) expect(err.message).to.match(message);
+  return err;
+}
+
+export const tenantJson = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ 'tenant-id': id, enabled: true, ...extra });
+export const deviceJson = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ 'device-id': id, enabled: true, ...extra });
+export const credJson = (deviceId: string, type: string, authId: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ 'device-id': deviceId, type, 'auth-id': authId, enabled: true, secrets: [], ...extra });
+
+/** Escapes a string for use inside a RegExp. */
+const re = (text: string): RegExp => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+
+export function storeContract(name: string, setup: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, function () {
+    this.timeout(20_000);
+    let fixture: StoreFixture | undefined;
+    const store = (): Store => {
+      if (fixture === undefined) throw new Error('store fixture not set up');
+      return fixture.store;
+    };
+
+    before(async function () {
+      fixture = await setup();
+    });
+    beforeEach(async function () {
+      await fixture?.flush();
+    });
+    after(async function () {
+      await fixture?.teardown();
+      fixture = undefined;
+    });
+
+    /** Creates a tenant without CAs. */
+    const tenant = (id: string) => store().createTenant(id, tenantJson(id), []);
+
+    describe('lifecycle', function () {
+      it('ping resolves while the backend is reachable', async function () {
+        await store().ping();
+      });
+
+      it('isInitialised is false on a fresh store and true after markInitialised (idempotent)', async function () {
+        expect(await store().isInitialised()).to.equal(false);
+        await store().markInitialised();
+        expect(await store().isInitialised()).to.equal(true);
+        await store().markInitialised();
+        expect(await store().isInitialised()).to.equal(true);
+      });
+
+      it('recover on a consistent store changes nothing', async function () {
+        await tenant('t1');
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().recover();
+        expect(await store().getTenant('t1')).to.equal(tenantJson('t1'));
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+      });
+    });
+
+    describe('tenants', function () {
+      it('creates a tenant and gets its JSON back verbatim; unknown tenants are null', async function () {
+        const json = tenantJson('t1', { ext: { 'ünï': 'cödé ✓' } });
+        await store().createTenant('t1', json, []);
+        expect(await store().getTenant('t1')).to.equal(json);
+        expect(await store().getTenant('t2')).to.equal(null);
+      });
+
+      it('rejects a duplicate tenant id with CONFLICT and keeps the original', async function () {
+        await tenant('t1');
+        await expectRegistryError(store().createTenant('t1', tenantJson('t1', { v: 2 }), []), 'CONFLICT');
+        expect(await store().getTenant('t1')).to.equal(tenantJson('t1'));
+      });
+
+      it('updates a tenant', async function () {
+        await tenant('t1');
+        await store().updateTenant('t1', tenantJson('t1', { v: 2 }), []);
+        expect(await store().getTenant('t1')).to.equal(tenantJson('t1', { v: 2 }));
+      });
+
+      it('answers NOT_FOUND for updating or deleting an unknown tenant, without creating it', async function () {
+        await expectRegistryError(store().updateTenant('nope', tenantJson('nope'), []), 'NOT_FOUND', /nope/);
+        await expectRegistryError(store().deleteTenant('nope'), 'NOT_FOUND', /nope/);
+        expect(await store().getTenant('nope')).to.equal(null);
+      });
+
+      it('deletes a tenant: get answers null and a second delete answers NOT_FOUND', async function () {
+        await tenant('t1');
+        await tenant('t2');
+        await store().deleteTenant('t1');
+        expect(await store().getTenant('t1')).to.equal(null);
+        expect(await store().getTenant('t2')).to.equal(tenantJson('t2'));
+        await expectRegistryError(store().deleteTenant('t1'), 'NOT_FOUND');
+      });
+
+      it('finds a tenant by the DN key of its trusted CA; unknown DNs are null', async function () {
+        const json = tenantJson('t1', { ca: 1 });
+        await store().createTenant('t1', json, ['CN=ca1', 'CN=ca2']);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(json);
+        expect(await store().getTenantByCa('CN=ca2')).to.equal(json);
+        expect(await store().getTenantByCa('CN=other')).to.equal(null);
+      });
+
+      it('rejects creating a tenant with a CA DN owned by another tenant with CONFLICT, creating nothing', async function () {
+        await store().createTenant('t1', tenantJson('t1'), ['CN=ca1']);
+        await expectRegistryError(store().createTenant('t2', tenantJson('t2'), ['CN=free', 'CN=ca1']), 'CONFLICT');
+        expect(await store().getTenant('t2')).to.equal(null);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(tenantJson('t1'));
+        expect(await store().getTenantByCa('CN=free')).to.equal(null);
+        // t2 was not created at all: its id is still free and has no devices.
+        await expectRegistryError(store().createDevice('t2', 'd', deviceJson('d')), 'NOT_FOUND', /t2/);
+        await store().createTenant('t2', tenantJson('t2'), ['CN=free']);
+        expect(await store().getTenantByCa('CN=free')).to.equal(tenantJson('t2'));
+      });
+
+      it('rejects updating a tenant to a CA DN owned by another tenant with CONFLICT, changing nothing', async function () {
+        await store().createTenant('t1', tenantJson('t1'), ['CN=ca1']);
+        await store().createTenant('t2', tenantJson('t2'), ['CN=ca2']);
+        await expectRegistryError(store().updateTenant('t2', tenantJson('t2', { v: 2 }), ['CN=ca1']), 'CONFLICT');
+        expect(await store().getTenant('t2')).to.equal(tenantJson('t2'));
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(tenantJson('t1'));
+        expect(await store().getTenantByCa('CN=ca2')).to.equal(tenantJson('t2'));
+      });
+
+      it('lets a tenant keep its own CA DN on update', async function () {
+        await store().createTenant('t1', tenantJson('t1'), ['CN=ca1']);
+        await store().updateTenant('t1', tenantJson('t1', { v: 2 }), ['CN=ca1', 'CN=ca3']);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(tenantJson('t1', { v: 2 }));
+        expect(await store().getTenantByCa('CN=ca3')).to.equal(tenantJson('t1', { v: 2 }));
+      });
+
+      it('getTenantByCa follows updates: released DNs are free for other tenants', async function () {
+        await store().createTenant('t1', tenantJson('t1'), ['CN=ca1']);
+        await store().updateTenant('t1', tenantJson('t1', { v: 2 }), ['CN=ca2']);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(null);
+        expect(await store().getTenantByCa('CN=ca2')).to.equal(tenantJson('t1', { v: 2 }));
+        await store().updateTenant('t1', tenantJson('t1', { v: 3 }), []);
+        expect(await store().getTenantByCa('CN=ca2')).to.equal(null);
+        await store().createTenant('t2', tenantJson('t2'), ['CN=ca1', 'CN=ca2']);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(tenantJson('t2'));
+      });
+
+      it('getTenantByCa follows deletions: a deleted tenant releases its DNs', async function () {
+        await store().createTenant('t1', tenantJson('t1'), ['CN=ca1']);
+        await store().deleteTenant('t1');
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(null);
+        await store().createTenant('t2', tenantJson('t2'), ['CN=ca1']);
+        expect(await store().getTenantByCa('CN=ca1')).to.equal(tenantJson('t2'));
+      });
+
+      it("removes a deleted tenant's devices and credentials; a re-created tenant with the same id starts empty", async function () {
+        await tenant('t1');
+        await tenant('keep');
+        for (const d of ['d1', 'd2']) {
+          await store().createDevice('t1', d, deviceJson(d));
+          await store().addCredentials('t1', 'psk', `${d}-auth`, d, credJson(d, 'psk', `${d}-auth`));
+        }
+        await store().createDevice('keep', 'd1', deviceJson('d1', { keep: true }));
+        await store().addCredentials('keep', 'psk', 'd1-auth', 'd1', credJson('d1', 'psk', 'd1-auth', { keep: true }));
+
+        await store().deleteTenant('t1');
+        expect(await store().lookupDevices('t1', ['d1', 'd2'])).to.deep.equal([null, null]);
+        expect(await store().lookupCredentials('t1', 'psk', 'd1-auth')).to.equal(null);
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND', /t1/);
+        await expectRegistryError(store().createDevice('t1', 'd3', deviceJson('d3')), 'NOT_FOUND', /t1/);
+
+        await tenant('t1');
+        expect(await store().lookupDevices('t1', ['d1', 'd2'])).to.deep.equal([null, null]);
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+        await expectRegistryError(store().getCredentials('t1', 'psk', 'd1-auth'), 'NOT_FOUND');
+        await store().createDevice('t1', 'd1', deviceJson('d1', { v: 2 }));
+        await store().addCredentials('t1', 'psk', 'd1-auth', 'd1', credJson('d1', 'psk', 'd1-auth', { v: 2 }));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'd1-auth', { v: 2 })]);
+
+        // The other tenant is untouched.
+        expect(await store().getDevice('keep', 'd1')).to.equal(deviceJson('d1', { keep: true }));
+        expect(await store().getDeviceCredentials('keep', 'd1')).to.deep.equal([credJson('d1', 'psk', 'd1-auth', { keep: true })]);
+      });
+
+      it('a tenant deletion racing with device writes leaves nothing behind', async function () {
+        await tenant('t1');
+        const ids = Array.from({ length: 200 }, (_, i) => `d${i}`);
+        const writes = ids.map((d) => store().createDevice('t1', d, deviceJson(d)));
+        const deletion = store().deleteTenant('t1');
+        const results = await Promise.allSettled([...writes, deletion]);
+        for (const r of results) {
+          if (r.status === 'rejected') expect((r.reason as RegistryError).code).to.equal('NOT_FOUND');
+        }
+        expect(results[results.length - 1]?.status).to.equal('fulfilled');
+        await tenant('t1');
+        expect((await store().lookupDevices('t1', ids)).filter((v) => v !== null)).to.deep.equal([]);
+      });
+    });
+
+    describe('devices', function () {
+      beforeEach(async function () {
+        await tenant('t1');
+      });
+
+      it('creates a device and gets its JSON back verbatim', async function () {
+        const json = deviceJson('d1', { via: ['gw'], ext: { 'ü': '✓' } });
+        await store().createDevice('t1', 'd1', json);
+        expect(await store().getDevice('t1', 'd1')).to.equal(json);
+      });
+
+      it('rejects a duplicate device with CONFLICT and keeps the original', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await expectRegistryError(store().createDevice('t1', 'd1', deviceJson('d1', { v: 2 })), 'CONFLICT', /d1/);
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+      });
+
+      it('keeps devices of different tenants apart', async function () {
+        await tenant('t2');
+        await store().createDevice('t1', 'd1', deviceJson('d1', { t: 1 }));
+        await store().createDevice('t2', 'd1', deviceJson('d1', { t: 2 }));
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1', { t: 1 }));
+        expect(await store().getDevice('t2', 'd1')).to.equal(deviceJson('d1', { t: 2 }));
+      });
+
+      it('updates a device', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().updateDevice('t1', 'd1', deviceJson('d1', { v: 2 }));
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1', { v: 2 }));
+      });
+
+      it('deletes a device; get, update and delete then answer NOT_FOUND naming the device', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().deleteDevice('t1', 'd1');
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
+        await expectRegistryError(store().updateDevice('t1', 'd1', deviceJson('d1')), 'NOT_FOUND', /d1/);
+        await expectRegistryError(store().deleteDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
+        expect(await store().lookupDevices('t1', ['d1'])).to.deep.equal([null]);
+      });
+
+      it('update of an unknown device answers NOT_FOUND and creates nothing', async function () {
+        await expectRegistryError(store().updateDevice('t1', 'ghost', deviceJson('ghost')), 'NOT_FOUND', /ghost/);
+        expect(await store().lookupDevices('t1', ['ghost'])).to.deep.equal([null]);
+      });
+
+      it('lookupDevices answers the JSON in request order with null for unknown devices and unknown tenants', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().createDevice('t1', 'd2', deviceJson('d2'));
+        expect(await store().lookupDevices('t1', ['d2', 'x', 'd1', 'd2'])).to.deep.equal([deviceJson('d2'), null, deviceJson('d1'), deviceJson('d2')]);
+        expect(await store().lookupDevices('unknown-tenant', ['d1'])).to.deep.equal([null]);
+      });
+
+      it('lookupDevices of an empty list answers []', async function () {
+        expect(await store().lookupDevices('t1', [])).to.deep.equal([]);
+      });
+
+      it('answers NOT_FOUND naming the tenant for device writes and reads in an unknown tenant', async function () {
+        const t = 'no-such-tenant';
+        const m = re(t);
+        await expectRegistryError(store().createDevice(t, 'd1', deviceJson('d1')), 'NOT_FOUND', m);
+        await expectRegistryError(store().getDevice(t, 'd1'), 'NOT_FOUND', m);
+        await expectRegistryError(store().updateDevice(t, 'd1', deviceJson('d1')), 'NOT_FOUND', m);
+        await expectRegistryError(store().deleteDevice(t, 'd1'), 'NOT_FOUND', m);
+        expect(await store().getTenant(t)).to.equal(null);
+        expect(await store().lookupDevices(t, ['d1'])).to.deep.equal([null]);
+      });
+
+      it('20 parallel creates of one device: exactly one succeeds, 19 answer CONFLICT', async function () {
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store().createDevice('t1', 'race', deviceJson('race', { i }))));
+        const ok = results.filter((r) => r.status === 'fulfilled');
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(ok).to.have.length(1);
+        expect(failed).to.have.length(19);
+        for (const r of failed) {
+          expect(r.reason).to.be.instanceOf(RegistryError);
+          expect((r.reason as RegistryError).code).to.equal('CONFLICT');
+        }
+        const winner = results.findIndex((r) => r.status === 'fulfilled');
+        expect(await store().getDevice('t1', 'race')).to.equal(deviceJson('race', { i: winner }));
+      });
+    });
+
+    describe('credentials', function () {
+      beforeEach(async function () {
+        await tenant('t1');
+      });
+
+      const add = (d: string, type: string, authId: string, extra: Record<string, unknown> = {}) =>
+        store().addCredentials('t1', type, authId, d, credJson(d, type, authId, extra));
+
+      it('adds credentials; getCredentials and lookupCredentials answer the JSON verbatim', async function () {
+        await add('d1', 'hashed-password', 'user1', { ext: 'ü✓' });
+        const json = credJson('d1', 'hashed-password', 'user1', { ext: 'ü✓' });
+        expect(await store().getCredentials('t1', 'hashed-password', 'user1')).to.equal(json);
+        expect(await store().lookupCredentials('t1', 'hashed-password', 'user1')).to.equal(json);
+      });
+
+      it('lookupCredentials answers null for unknown records and unknown tenants', async function () {
+        await add('d1', 'psk', 'a1');
+        expect(await store().lookupCredentials('t1', 'psk', 'other')).to.equal(null);
+        expect(await store().lookupCredentials('t1', 'hashed-password', 'a1')).to.equal(null);
+        expect(await store().lookupCredentials('unknown-tenant', 'psk', 'a1')).to.equal(null);
+      });
+
+      it('allows the same auth-id with two types', async function () {
+        await add('d1', 'hashed-password', 'same');
+        await add('d2', 'psk', 'same');
+        expect(await store().getCredentials('t1', 'hashed-password', 'same')).to.equal(credJson('d1', 'hashed-password', 'same'));
+        expect(await store().getCredentials('t1', 'psk', 'same')).to.equal(credJson('d2', 'psk', 'same'));
+      });
+
+      it('keeps (type, auth-id) pairs apart that only differ in where a ":" splits them', async function () {
+        await add('d1', 'a:b', 'c');
+        await add('d2', 'a', 'b:c');
+        expect(await store().getCredentials('t1', 'a:b', 'c')).to.equal(credJson('d1', 'a:b', 'c'));
+        expect(await store().getCredentials('t1', 'a', 'b:c')).to.equal(credJson('d2', 'a', 'b:c'));
+      });
+
+      it('rejects a duplicate (type, auth-id) with CONFLICT, even for another device, changing nothing', async function () {
+        await add('d1', 'psk', 'a1');
+        await expectRegistryError(add('d1', 'psk', 'a1', { v: 2 }), 'CONFLICT', /a1/);
+        await expectRegistryError(add('d2', 'psk', 'a1', { v: 3 }), 'CONFLICT', /a1/);
+        expect(await store().getCredentials('t1', 'psk', 'a1')).to.equal(credJson('d1', 'psk', 'a1'));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a1')]);
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([]);
+      });
+
+      it('getDeviceCredentials answers the records of the device in insertion order; [] when none', async function () {
+        const order: [string, string][] = [
+          ['psk', 'z'],
+          ['hashed-password', 'a'],
+          ['x509-cert', 'CN=m'],
+          ['psk', 'b'],
+          ['hashed-password', 'y'],
+        ];
+        for (const [type, authId] of order) {
+          await add('d1', type, authId);
+          await add('other', type, `${authId}-other`);
+        }
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal(order.map(([type, authId]) => credJson('d1', type, authId)));
+        expect(await store().getDeviceCredentials('t1', 'nobody')).to.deep.equal([]);
+      });
+
+      it('updates a record of the same device in place, keeping its position', async function () {
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'psk', 'a2');
+        await store().updateCredentials('t1', 'psk', 'a1', 'd1', credJson('d1', 'psk', 'a1', { v: 2 }));
+        expect(await store().getCredentials('t1', 'psk', 'a1')).to.equal(credJson('d1', 'psk', 'a1', { v: 2 }));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a1', { v: 2 }), credJson('d1', 'psk', 'a2')]);
+      });
+
+      it('updating a record to another device moves it between the getDeviceCredentials lists', async function () {
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'psk', 'a2');
+        await add('d2', 'psk', 'b1');
+        await store().updateCredentials('t1', 'psk', 'a1', 'd2', credJson('d2', 'psk', 'a1'));
+        expect(await store().getCredentials('t1', 'psk', 'a1')).to.equal(credJson('d2', 'psk', 'a1'));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a2')]);
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([credJson('d2', 'psk', 'b1'), credJson('d2', 'psk', 'a1')]);
+        // Moving the last record away leaves the old device with none.
+        await store().updateCredentials('t1', 'psk', 'a2', 'd3', credJson('d3', 'psk', 'a2'));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+        await expectRegistryError(store().deleteDeviceCredentials('t1', 'd1'), 'NOT_FOUND');
+        expect(await store().getDeviceCredentials('t1', 'd3')).to.deep.equal([credJson('d3', 'psk', 'a2')]);
+      });
+
+      it('update of an unknown record answers NOT_FOUND and creates nothing', async function () {
+        await expectRegistryError(store().updateCredentials('t1', 'psk', 'ghost', 'd1', credJson('d1', 'psk', 'ghost')), 'NOT_FOUND', /ghost/);
+        expect(await store().lookupCredentials('t1', 'psk', 'ghost')).to.equal(null);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+      });
+
+      it('deletes one record: it leaves its device list, and get/update/delete then answer NOT_FOUND', async function () {
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'psk', 'a2');
+        await store().deleteCredentials('t1', 'psk', 'a1');
+        expect(await store().lookupCredentials('t1', 'psk', 'a1')).to.equal(null);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a2')]);
+        await expectRegistryError(store().getCredentials('t1', 'psk', 'a1'), 'NOT_FOUND', /a1/);
+        await expectRegistryError(store().updateCredentials('t1', 'psk', 'a1', 'd1', credJson('d1', 'psk', 'a1')), 'NOT_FOUND', /a1/);
+        await expectRegistryError(store().deleteCredentials('t1', 'psk', 'a1'), 'NOT_FOUND', /a1/);
+        // The same (type, auth-id) may be added again afterwards, and goes to the end.
+        await add('d1', 'psk', 'a1', { v: 2 });
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a2'), credJson('d1', 'psk', 'a1', { v: 2 })]);
+      });
+
+      it('deleteDeviceCredentials removes every record of the device only; a second call answers NOT_FOUND', async function () {
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'hashed-password', 'a1');
+        await add('d2', 'psk', 'b1');
+        await store().deleteDeviceCredentials('t1', 'd1');
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+        expect(await store().lookupCredentials('t1', 'psk', 'a1')).to.equal(null);
+        expect(await store().lookupCredentials('t1', 'hashed-password', 'a1')).to.equal(null);
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([credJson('d2', 'psk', 'b1')]);
+        await expectRegistryError(store().deleteDeviceCredentials('t1', 'd1'), 'NOT_FOUND', /d1/);
+        await expectRegistryError(store().deleteDeviceCredentials('t1', 'never'), 'NOT_FOUND', /never/);
+        // The (type, auth-id) pairs are free again.
+        await add('d3', 'psk', 'a1');
+        expect(await store().getDeviceCredentials('t1', 'd3')).to.deep.equal([credJson('d3', 'psk', 'a1')]);
+      });
+
+      it('answers NOT_FOUND naming the tenant for credential writes and reads in an unknown tenant', async function () {
+        const t = 'no-such-tenant';
+        const m = re(t);
+        await expectRegistryError(store().addCredentials(t, 'psk', 'a1', 'd1', credJson('d1', 'psk', 'a1')), 'NOT_FOUND', m);
+        await expectRegistryError(store().getCredentials(t, 'psk', 'a1'), 'NOT_FOUND', m);
+        await expectRegistryError(store().getDeviceCredentials(t, 'd1'), 'NOT_FOUND', m);
+        await expectRegistryError(store().updateCredentials(t, 'psk', 'a1', 'd1', credJson('d1', 'psk', 'a1')), 'NOT_FOUND', m);
+        await expectRegistryError(store().deleteCredentials(t, 'psk', 'a1'), 'NOT_FOUND', m);
+        await expectRegistryError(store().deleteDeviceCredentials(t, 'd1'), 'NOT_FOUND', m);
+        expect(await store().lookupCredentials(t, 'psk', 'a1')).to.equal(null);
+        expect(await store().getTenant(t)).to.equal(null);
+      });
+
+      it('20 parallel adds of one (type, auth-id): exactly one succeeds, 19 answer CONFLICT', async function () {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store().addCredentials('t1', 'psk', 'race', `d${i}`, credJson(`d${i}`, 'psk', 'race'))),
+        );
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+        expect(failed).to.have.length(19);
+        for (const r of failed) {
+          expect(r.reason).to.be.instanceOf(RegistryError);
+          expect((r.reason as RegistryError).code).to.equal('CONFLICT');
+        }
+        const winner = results.findIndex((r) => r.status === 'fulfilled');
+        expect(await store().getCredentials('t1', 'psk', 'race')).to.equal(credJson(`d${winner}`, 'psk', 'race'));
+        // Only the winner's device lists the record.
+        const lists = await Promise.all(Array.from({ length: 20 }, (_, i) => store().getDeviceCredentials('t1', `d${i}`)));
+        expect(lists.map((l) => l.length)).to.deep.equal(Array.from({ length: 20 }, (_, i) => (i === winner ? 1 : 0)));
+      });
+    });
+  });
+}
