@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
-import { RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Services } from '../service/index.js';
 import { errorHandler } from './error-handler.js';
@@ -51,13 +50,8 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
   for (const route of ROUTES) mount(router, route, services, options.maxBodyBytes);
   app.use(errorHandler(log));
   app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new RegistryError('METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
-      notImplemented: () => new RegistryError('METHOD_NOT_ALLOWED', 'method not supported'),
-    }),
-  );
+  // Sets 405 + Allow (or 501); the error handler turns the status into a JSON error.
+  app.use(router.allowedMethods());
   app.silent = true;
   return app;
 }

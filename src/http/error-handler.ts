@@ -23,12 +23,18 @@ function fromFramework(err: unknown): RegistryError {
   return toRegistryError(err);
 }
 
+/** No route answered: nothing matched the path (404), or the router found the path but not the method (405 with Allow, 501). */
+function unmatched(status: number): void {
+  if (status === 404) throw new RegistryError('NOT_FOUND', 'no such resource');
+  if (status === 405) throw new RegistryError('METHOD_NOT_ALLOWED', 'method not allowed on this resource; see the Allow header');
+  if (status === 501) throw new RegistryError('NOT_IMPLEMENTED', 'method not supported');
+}
+
 export function errorHandler(log: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
-      // Nothing matched the path (the router answers 405 itself for a known path).
-      if (ctx.status === 404 && ctx.body == null) throw new RegistryError('NOT_FOUND', 'no such resource');
+      if (ctx.body == null) unmatched(ctx.status);
     } catch (thrown) {
       const err = fromFramework(thrown);
       if (err.status >= 500) {

@@ -25,8 +25,9 @@ async function readRaw(ctx: Context, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks, size);
 }
 
+/** The rest of the body is not read, so the connection cannot be reused: close it after the answer. */
 function tooLarge(maxBytes: number): RegistryError {
-  return new RegistryError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`);
+  return new RegistryError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, { headers: { Connection: 'close' } });
 }
 
 /** The parsed body. BAD_REQUEST for a wrong content type, empty body, invalid UTF-8 or JSON; PAYLOAD_TOO_LARGE. */

@@ -42,7 +42,8 @@ function rewriteRefs(node: unknown, titles: Readonly<Record<string, string>>): u
 }
 
 function componentSchemas(): Json {
-  const files = loadSchemas();
+  // amqp-*.json describe the AMQP side (accounts file), not the management API.
+  const files = Object.fromEntries(Object.entries(loadSchemas()).filter(([file]) => !file.startsWith('amqp-')));
   const titles = Object.fromEntries(Object.entries(files).map(([file, s]) => [file, String(s.title)]));
   const schemas: Json = {};
   for (const [file, schema] of Object.entries(files)) {
