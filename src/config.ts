@@ -3,6 +3,7 @@
  * every `REGISTRY_*` variable and returns a frozen, typed Config; every problem found is
  * reported together in one ConfigError.
  */
+import { join } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -31,8 +32,41 @@ export interface CredentialsConfig {
   readonly bcryptCost: number;
 }
 
+export type HonoApiProfile = 'legacy' | '1.x';
+
+export interface AmqpConfig {
+  /** Plain AMQP port (0 picks a free port). */
+  readonly port: number;
+  /** AMQPS port, used when tlsCert and tlsKey are set. */
+  readonly tlsPort: number;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  /** CA bundle that client certificates (SASL EXTERNAL) are verified against. */
+  readonly tlsClientCa: string | undefined;
+  /** Accounts file path; when unset, `<data dir>/amqp-accounts.json`, created on first start. */
+  readonly accountsFile: string;
+  readonly accountsFileConfigured: boolean;
+  /** SASL ANONYMOUS with full access (development only). */
+  readonly anonymous: boolean;
+  /** Wire profile: the seeds' legacy registry (Hono 1.0-M5) or Hono 1.x. */
+  readonly honoApi: HonoApiProfile;
+  /** Credits granted per request link; also the most requests in flight per link. */
+  readonly credit: number;
+  readonly maxFrameSize: number;
+  readonly maxMessageSize: number;
+  /** Idle timeout the registry advertises; peers must send something at least this often. */
+  readonly idleTimeoutMs: number;
+  readonly maxLinksPerConnection: number;
+  /** `max-age` of cacheable answers in seconds; 0 means `no-cache`. */
+  readonly cacheMaxAge: number;
+  /** HS256 secret for the legacy `assertion` JWT (0.9 adapters); unset = no assertion. */
+  readonly assertionSecret: string | undefined;
+  readonly assertionLifetime: number;
+}
+
 export interface Config {
   readonly http: HttpConfig;
+  readonly amqp: AmqpConfig;
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
   readonly logLevel: LogLevel;
@@ -50,6 +84,22 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_MAX_BCRYPT_COST', default: '10', description: 'Highest bcrypt cost accepted in a `hashed-password` secret (4–31); higher costs are rejected with 400.' },
   { name: 'REGISTRY_BCRYPT_COST', default: '10', description: 'bcrypt cost used to hash `pwd-plain` secrets (4 to REGISTRY_MAX_BCRYPT_COST).' },
   { name: 'REGISTRY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'REGISTRY_AMQP_PORT', default: '5672', description: 'Port of the plain AMQP 1.0 listener (0 picks a free port).' },
+  { name: 'REGISTRY_AMQPS_PORT', default: '5671', description: 'Port of the AMQPS listener, opened when REGISTRY_AMQP_TLS_CERT and REGISTRY_AMQP_TLS_KEY are set.' },
+  { name: 'REGISTRY_AMQP_TLS_CERT', default: '(unset)', description: 'PEM certificate (chain) of the AMQPS listener.' },
+  { name: 'REGISTRY_AMQP_TLS_KEY', default: '(unset)', description: 'PEM private key of the AMQPS listener.' },
+  { name: 'REGISTRY_AMQP_TLS_CLIENT_CA', default: '(unset)', description: 'PEM CA bundle for client certificates; when set, AMQPS offers SASL EXTERNAL (identity = certificate CN).' },
+  { name: 'REGISTRY_AMQP_ACCOUNTS_FILE', default: '<data dir>/amqp-accounts.json', description: 'JSON file of AMQP users and roles. When unset and missing, the first start creates it with one protocol-adapter account and a random password.' },
+  { name: 'REGISTRY_AMQP_ANONYMOUS', default: 'false', description: 'true: accept SASL ANONYMOUS with full access (development only; logged as a warning).' },
+  { name: 'REGISTRY_HONO_API', default: 'legacy', description: 'AMQP wire profile: legacy (Hono 0.9–1.0-M5 registry of the seed documents) or 1.x.' },
+  { name: 'REGISTRY_AMQP_CREDIT', default: '100', description: 'Credits granted on each request link (requests in flight per link).' },
+  { name: 'REGISTRY_AMQP_MAX_FRAME_SIZE', default: '16384', description: 'Largest AMQP frame in bytes.' },
+  { name: 'REGISTRY_AMQP_MAX_MESSAGE_SIZE', default: '65536', description: 'Largest AMQP request message body in bytes; larger requests are rejected.' },
+  { name: 'REGISTRY_AMQP_IDLE_TIMEOUT_MS', default: '30000', description: 'Idle timeout the registry advertises; it sends heartbeats at half the peer\'s own timeout.' },
+  { name: 'REGISTRY_AMQP_MAX_LINKS', default: '256', description: 'Most links one AMQP connection may attach.' },
+  { name: 'REGISTRY_CACHE_MAX_AGE', default: '180', description: 'max-age (seconds) of cacheable AMQP answers; 0 answers no-cache.' },
+  { name: 'REGISTRY_ASSERTION_SECRET', default: '(unset)', description: 'Secret (at least 32 characters) for the HS256 `assertion` JWT that Hono 0.9 adapters expect in assert answers; unset: no assertion.' },
+  { name: 'REGISTRY_ASSERTION_LIFETIME', default: '600', description: 'Lifetime of the assertion JWT in seconds; assert answers are cached no longer.' },
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
@@ -92,6 +142,16 @@ class Reader {
     return Number(value);
   }
 
+  bool(name: ConfigVariable, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (value !== 'true' && value !== 'false') {
+      this.problems.push(`${name}=${JSON.stringify(value)} must be true or false`);
+      return fallback;
+    }
+    return value === 'true';
+  }
+
   oneOf<T extends string>(name: ConfigVariable, fallback: T, allowed: readonly T[]): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -115,6 +175,17 @@ export function loadConfig(env: Env): Config {
   if (bcryptCost > maxBcryptCost) {
     r.problems.push(`REGISTRY_BCRYPT_COST=${bcryptCost} must not exceed REGISTRY_MAX_BCRYPT_COST=${maxBcryptCost}`);
   }
+  const dataDir = r.string('REGISTRY_DATA_DIR', './data');
+  const tlsCert = r.raw('REGISTRY_AMQP_TLS_CERT');
+  const tlsKey = r.raw('REGISTRY_AMQP_TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    r.problems.push('REGISTRY_AMQP_TLS_CERT and REGISTRY_AMQP_TLS_KEY must be set together');
+  }
+  const assertionSecret = r.raw('REGISTRY_ASSERTION_SECRET');
+  if (assertionSecret !== undefined && assertionSecret.length < 32) {
+    r.problems.push('REGISTRY_ASSERTION_SECRET must have at least 32 characters');
+  }
+  const accountsFile = r.raw('REGISTRY_AMQP_ACCOUNTS_FILE');
   const config: Config = {
     http: {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
@@ -123,9 +194,28 @@ export function loadConfig(env: Env): Config {
     },
     redis: {
       url: redisUrl,
-      dataDir: r.string('REGISTRY_DATA_DIR', './data'),
+      dataDir,
       serverBinary: r.string('REGISTRY_REDIS_SERVER', 'redis-server'),
       commandTimeoutMs: r.int('REGISTRY_REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
+    },
+    amqp: {
+      port: r.int('REGISTRY_AMQP_PORT', 5672, 0, 65535),
+      tlsPort: r.int('REGISTRY_AMQPS_PORT', 5671, 0, 65535),
+      tlsCert,
+      tlsKey,
+      tlsClientCa: r.raw('REGISTRY_AMQP_TLS_CLIENT_CA'),
+      accountsFile: accountsFile ?? join(dataDir, 'amqp-accounts.json'),
+      accountsFileConfigured: accountsFile !== undefined,
+      anonymous: r.bool('REGISTRY_AMQP_ANONYMOUS', false),
+      honoApi: r.oneOf<HonoApiProfile>('REGISTRY_HONO_API', 'legacy', ['legacy', '1.x']),
+      credit: r.int('REGISTRY_AMQP_CREDIT', 100, 1, 10_000),
+      maxFrameSize: r.int('REGISTRY_AMQP_MAX_FRAME_SIZE', 16384, 512, 1024 * 1024),
+      maxMessageSize: r.int('REGISTRY_AMQP_MAX_MESSAGE_SIZE', 65536, 1024, 16 * 1024 * 1024),
+      idleTimeoutMs: r.int('REGISTRY_AMQP_IDLE_TIMEOUT_MS', 30000, 1000, 3_600_000),
+      maxLinksPerConnection: r.int('REGISTRY_AMQP_MAX_LINKS', 256, 2, 65536),
+      cacheMaxAge: r.int('REGISTRY_CACHE_MAX_AGE', 180, 0, 86400 * 365),
+      assertionSecret,
+      assertionLifetime: r.int('REGISTRY_ASSERTION_LIFETIME', 600, 1, 86400 * 365),
     },
     credentials: { maxBcryptCost, bcryptCost },
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),

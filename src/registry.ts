@@ -5,6 +5,8 @@
 import type { Config } from './config.js';
 import { RegistryError } from './errors.js';
 import type { Logger } from './log.js';
+import { accountsFileExists, createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
+import { startAmqpServer, type AmqpServer } from './amqp/server.js';
 import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
 import { createServices, type Services } from './service/index.js';
 import { createBcryptHasher } from './service/password-hasher.js';
@@ -15,8 +17,13 @@ import type { Store } from './store/store.js';
 /** The tenant a fresh store holds, as the seed documents' examples assume. */
 export const DEFAULT_TENANT = 'DEFAULT_TENANT';
 
+/** The account a first start creates for protocol adapters (Hono's naming: user@realm). */
+export const FIRST_ADAPTER_ACCOUNT = 'protocol-adapter@HONO';
+
 export interface Registry {
   readonly httpPort: number;
+  readonly amqpPort: number;
+  readonly amqpsPort: number | undefined;
   readonly redisUrl: string;
   readonly services: Services;
   stop(): Promise<void>;
@@ -32,6 +39,18 @@ async function seedFreshStore(store: Store, services: Services, log: Logger): Pr
     if (!(err instanceof RegistryError && err.code === 'CONFLICT')) throw err;
   }
   await store.markInitialised();
+}
+
+/** The AMQP accounts: the configured file, or the default one, created with a first account when missing. */
+function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
+  const { accountsFile, accountsFileConfigured, anonymous } = config.amqp;
+  if (!accountsFileExists(accountsFile)) {
+    if (accountsFileConfigured) throw new RegistryError('BAD_REQUEST', `REGISTRY_AMQP_ACCOUNTS_FILE ${accountsFile} does not exist`);
+    if (anonymous) return undefined;
+    const passwordFile = createFirstAccountsFile(accountsFile, FIRST_ADAPTER_ACCOUNT);
+    log.warn({ accountsFile, passwordFile, username: FIRST_ADAPTER_ACCOUNT }, `created the AMQP accounts file with the account ${FIRST_ADAPTER_ACCOUNT}; its password is in ${passwordFile}`);
+  }
+  return loadAccounts(accountsFile);
 }
 
 /** Starts the registry. On failure everything already started is stopped again. */
@@ -60,7 +79,14 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     const http: HttpServer = await startHttpServer(app, config.http);
     stops.push(() => http.close());
     log.info({ address: `http://${config.http.bindAddress}:${http.port}` }, 'HTTP management API listening');
-    return { httpPort: http.port, redisUrl, services, stop: stopAll };
+    const accounts = prepareAccounts(config, log);
+    const amqp: AmqpServer = await startAmqpServer(services, config.amqp, config.http.bindAddress, accounts, log.child({ layer: 'amqp' }));
+    stops.push(() => amqp.close());
+    log.info(
+      { address: `amqp://${config.http.bindAddress}:${amqp.port}`, ...(amqp.tlsPort === undefined ? {} : { tls: `amqps://${config.http.bindAddress}:${amqp.tlsPort}` }), profile: config.amqp.honoApi },
+      `AMQP 1.0 listening; authenticate with SASL PLAIN as a user of ${config.amqp.accountsFile}${config.amqp.anonymous ? ' or ANONYMOUS' : ''}`,
+    );
+    return { httpPort: http.port, amqpPort: amqp.port, amqpsPort: amqp.tlsPort, redisUrl, services, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -49,3 +49,31 @@ export function prepareTenant(input: JsonObject, tenantId: string): { problems: 
   });
   return { problems, prepared: { tenant, caKeys } };
 }
+
+export type WireProfile = 'legacy' | '1.x';
+
+function isValidNow(ca: JsonObject, now: number): boolean {
+  const from = typeof ca['not-before'] === 'string' ? Date.parse(ca['not-before']) : -Infinity;
+  const until = typeof ca['not-after'] === 'string' ? Date.parse(ca['not-after']) : Infinity;
+  return from <= now && now <= until;
+}
+
+/** A CA as sent on the wire: legacy names the key algorithm both `type` and `algorithm` (#35). */
+function wireCa(ca: JsonObject, profile: WireProfile): JsonObject {
+  const algorithm = ca.algorithm ?? ca.type ?? 'RSA';
+  const { 'not-before': _from, 'not-after': _until, ...rest } = ca;
+  return profile === 'legacy' ? { ...rest, type: algorithm, algorithm } : { ...rest, algorithm };
+}
+
+/**
+ * The tenant object of a Tenant API `get` answer (§3.4): legacy sends `trusted-ca` as one object
+ * (the first CA valid now), 1.x as an array of the CAs valid now (#35). Validity bounds are not sent.
+ */
+export function renderTenant(tenant: JsonObject, profile: WireProfile, now: number): JsonObject {
+  const cas = trustedCas(tenant);
+  if (cas.length === 0) return tenant;
+  const { 'trusted-ca': _cas, ...rest } = tenant;
+  const valid = cas.filter((ca) => isValidNow(ca, now)).map((ca) => wireCa(ca, profile));
+  if (profile === '1.x') return valid.length === 0 ? rest : { ...rest, 'trusted-ca': valid };
+  return valid[0] === undefined ? rest : { ...rest, 'trusted-ca': valid[0] };
+}

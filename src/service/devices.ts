@@ -3,6 +3,7 @@
  */
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
+import { decideAssert, type AssertOutcome } from '../model/registration.js';
 import type { DeviceStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, requireSameId } from './body.js';
@@ -16,6 +17,8 @@ export interface DeviceService {
   update(tenantId: string, deviceId: string, body: unknown): Promise<void>;
   /** NOT_FOUND. */
   remove(tenantId: string, deviceId: string): Promise<void>;
+  /** Hot path: may the device (through the gateway) send? One round trip (§4.2). */
+  assert(tenantId: string, deviceId: string, gatewayId: string | undefined): Promise<AssertOutcome>;
 }
 
 /** Registration data as stored: `device-id` removed, `enabled` first and defaulted to true. */
@@ -45,5 +48,10 @@ export function createDeviceService(store: DeviceStore): DeviceService {
       await store.updateDevice(tenantId, deviceId, toStoredData(input));
     },
     remove: (tenantId, deviceId) => store.deleteDevice(tenantId, deviceId),
+    async assert(tenantId, deviceId, gatewayId) {
+      const ids = gatewayId === undefined ? [deviceId] : [deviceId, gatewayId];
+      const [device, gateway] = (await store.lookupDevices(tenantId, ids)).map((json) => (json === null || json === undefined ? undefined : (JSON.parse(json) as JsonObject)));
+      return decideAssert(device, gatewayId, gateway);
+    },
   };
 }

@@ -3,6 +3,7 @@
  */
 import type { Store } from '../store/store.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
+import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { createTenantService, type TenantService } from './tenants.js';
@@ -11,6 +12,7 @@ export interface Services {
   readonly tenants: TenantService;
   readonly devices: DeviceService;
   readonly credentials: CredentialsService;
+  readonly deviceConnections: DeviceConnectionService;
 }
 
 export interface ServiceOptions {
@@ -23,5 +25,6 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     tenants: createTenantService(store),
     devices: createDeviceService(store),
     credentials: createCredentialsService(store, options),
+    deviceConnections: createDeviceConnectionService(store),
   };
 }

@@ -2,6 +2,8 @@
  * Tenant management (hono-amqp-apis.md §3.3, §7.4, §7.5).
  */
 import { badRequest, notFound } from '../errors.js';
+import type { JsonObject } from '../model/credentials.js';
+import { DnSyntaxError, dnKey } from '../model/dn.js';
 import { prepareTenant } from '../model/tenant.js';
 import type { TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
@@ -16,6 +18,14 @@ export interface TenantService {
   update(tenantId: string, body: unknown): Promise<void>;
   /** Removes a tenant with its devices and credentials. NOT_FOUND. */
   remove(tenantId: string): Promise<void>;
+  /** Hot path: the tenant, or undefined. One round trip. */
+  lookup(tenantId: string): Promise<JsonObject | undefined>;
+  /** Hot path: the tenant owning the trusted CA with this subject DN, or undefined. BAD_REQUEST for an unparsable DN. */
+  lookupByCa(subjectDn: string): Promise<JsonObject | undefined>;
+}
+
+function parseStored(json: string | null): JsonObject | undefined {
+  return json === null ? undefined : (JSON.parse(json) as JsonObject);
 }
 
 export function createTenantService(store: TenantStore): TenantService {
@@ -47,5 +57,16 @@ export function createTenantService(store: TenantStore): TenantService {
       await store.updateTenant(tenantId, JSON.stringify(tenant), caKeys);
     },
     remove: (tenantId) => store.deleteTenant(tenantId),
+    lookup: async (tenantId) => parseStored(await store.getTenant(tenantId)),
+    async lookupByCa(subjectDn) {
+      let key: string;
+      try {
+        key = dnKey(subjectDn);
+      } catch (err) {
+        if (err instanceof DnSyntaxError) throw badRequest(`subject-dn is not a distinguished name: ${err.message}`);
+        throw err;
+      }
+      return parseStored(await store.getTenantByCa(key));
+    },
   };
 }

@@ -54,6 +54,8 @@ export const keys = Object.freeze({
   credentials: (tenantId: string): string => `credentials:${tenantTag(tenantId)}`,
   /** Hash: device id → JSON array of the credential fields that name the device. */
   deviceCredentials: (tenantId: string): string => `device-credentials:${tenantTag(tenantId)}`,
+  /** Hash: device id → `{"gateway-id", "last-updated"}` JSON (Device Connection API). */
+  lastGateways: (tenantId: string): string => `last-gateways:${tenantTag(tenantId)}`,
 });
 
 /** The hash field of a credentials record: the type escaped (so it holds no `:`), then the auth-id. */
@@ -63,5 +65,5 @@ export function credentialField(type: string, authId: string): string {
 
 /** Every hash that holds data of one tenant, in the order a tenant purge empties them. */
 export function tenantDataKeys(tenantId: string): string[] {
-  return [keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId)];
+  return [keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId), keys.lastGateways(tenantId)];
 }

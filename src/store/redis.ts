@@ -227,6 +227,9 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       ),
     lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
 
+    setLastGateway: (t, d, json) => guard(async () => void (await client.hset(keys.lastGateways(t), d, json))),
+    getLastGateway: (t, d) => guard(() => client.hget(keys.lastGateways(t), d)),
+
     isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
     recover: () =>

@@ -51,6 +51,13 @@ export interface CredentialsStore {
   lookupCredentials(tenantId: string, type: string, authId: string): Promise<string | null>;
 }
 
+export interface DeviceConnectionStore {
+  /** Records the gateway a device last connected through (JSON). One round trip. */
+  setLastGateway(tenantId: string, deviceId: string, json: string): Promise<void>;
+  /** The stored JSON, or null. One round trip. */
+  getLastGateway(tenantId: string, deviceId: string): Promise<string | null>;
+}
+
 export interface StoreLifecycle {
   /** True once the store has been initialised (the seed tenant created). */
   isInitialised(): Promise<boolean>;
@@ -62,4 +69,4 @@ export interface StoreLifecycle {
   close(): Promise<void>;
 }
 
-export type Store = TenantStore & DeviceStore & CredentialsStore & StoreLifecycle;
+export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & StoreLifecycle;

@@ -1,6 +1,9 @@
 /**
  * Starts the registry in-process against a given Redis, HTTP on a free port, logs captured.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -11,6 +14,8 @@ export interface TestRegistry {
   readonly base: string;
   /** Every log line written so far. */
   readonly logs: string[];
+  /** The registry's data directory (a fresh temp dir unless REGISTRY_DATA_DIR was given). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -22,9 +27,23 @@ export async function startTestRegistry(env: Record<string, string>): Promise<Te
       done();
     },
   });
-  const config = loadConfig({ REGISTRY_HTTP_PORT: '0', REGISTRY_LOG_LEVEL: 'debug', REGISTRY_BCRYPT_COST: '4', ...env });
+  const ownDir = env.REGISTRY_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'registry-test-data-')) : undefined;
+  const config = loadConfig({
+    REGISTRY_HTTP_PORT: '0', REGISTRY_AMQP_PORT: '0', REGISTRY_LOG_LEVEL: 'debug', REGISTRY_BCRYPT_COST: '4',
+    ...(ownDir === undefined ? {} : { REGISTRY_DATA_DIR: ownDir }),
+    ...env,
+  });
   const registry = await startRegistry(config, createLogger(config.logLevel, sink));
-  return { registry, base: `http://127.0.0.1:${registry.httpPort}`, logs, stop: () => registry.stop() };
+  return {
+    registry,
+    base: `http://127.0.0.1:${registry.httpPort}`,
+    logs,
+    dataDir: config.redis.dataDir,
+    stop: async () => {
+      await registry.stop();
+      if (ownDir !== undefined) rmSync(ownDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface HttpResult {

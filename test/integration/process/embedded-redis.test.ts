@@ -39,7 +39,7 @@ describe('registry process with the embedded Redis', function () {
   });
 
   async function start(port: number): Promise<string> {
-    running = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(port), REGISTRY_BCRYPT_COST: '4' });
+    running = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(port), REGISTRY_AMQP_PORT: '0', REGISTRY_BCRYPT_COST: '4' });
     await running.waitFor(/HTTP management API listening/);
     return `http://127.0.0.1:${port}`;
   }
@@ -82,7 +82,7 @@ describe('registry process with the embedded Redis', function () {
 
   it('refuses a data directory another running registry is using', async function () {
     await start(await freePort());
-    const second = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(await freePort()) });
+    const second = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(await freePort()), REGISTRY_AMQP_PORT: '0' });
     expect(await second.exited).to.equal(1);
     expect(second.output.join('\n')).to.match(/in use by the registry with pid/);
   });

@@ -1,0 +1,47 @@
+/**
+ * What an AMQP API endpoint provides to the generic request/response layer.
+ */
+import type { Message } from 'rhea';
+import type { HonoApiProfile } from '../config.js';
+import type { Authorities } from '../model/authorities.js';
+import type { Services } from '../service/index.js';
+import type { Answer } from './message.js';
+
+export interface EndpointContext {
+  readonly services: Services;
+  readonly authorities: Authorities;
+  readonly profile: HonoApiProfile;
+  /** `max-age` in seconds for cacheable answers; 0 = `no-cache`. */
+  readonly cacheMaxAge: number;
+  readonly assertion: { readonly secret: string | undefined; readonly lifetime: number };
+}
+
+/** A request that passed the generic formal checks (id, subject, reply-to, Data body). */
+export interface EndpointRequest {
+  readonly message: Message;
+  readonly subject: string;
+  /** The tenant of the link target (undefined for the Tenant API). */
+  readonly tenantId: string | undefined;
+  /** The link target, e.g. `registration/DEFAULT_TENANT`: the resource of operation permissions. */
+  readonly address: string;
+  /** The Data body, when there is one. */
+  readonly body: Buffer | undefined;
+}
+
+export interface Endpoint {
+  /** First address segment: `tenant`, `registration`, `credentials`, `device_con`. */
+  readonly name: string;
+  /** Segments of the request link target: 1 (`tenant`) or 2 (`registration/<tenant>`). */
+  readonly targetSegments: 1 | 2;
+  /**
+   * Formal checks specific to the endpoint (throw FormalError → `hono:bad-request` rejection),
+   * then the operation, answering with a status. RegistryErrors become answers with their status.
+   * The returned function runs after the delivery has been accepted.
+   */
+  prepare(request: EndpointRequest, context: EndpointContext): () => Promise<Answer>;
+}
+
+/** `no-cache`, or `max-age=N` with N ≥ 1 (never `max-age=0`, §2.6, #20). */
+export function cacheDirective(seconds: number): string {
+  return seconds >= 1 ? `max-age=${Math.floor(seconds)}` : 'no-cache';
+}

@@ -1,0 +1,31 @@
+/**
+ * Device Connection API (hono-amqp-apis.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
+ */
+import { RegistryError } from '../../errors.js';
+import type { Endpoint } from '../endpoint.js';
+import { FormalError, requiredProperty, stringProperty } from '../message.js';
+
+export const deviceConnectionEndpoint: Endpoint = {
+  name: 'device_con',
+  targetSegments: 2,
+  prepare(request, context) {
+    const tenantId = request.tenantId as string;
+    const deviceId = stringProperty(request.message, 'device_id');
+    if (deviceId === undefined) throw new FormalError('application property device_id is required');
+    const connections = context.services.deviceConnections;
+    return async () => {
+      if (!context.authorities.mayExecute(`device_con/${tenantId}`, request.subject)) return { status: 403, tenantId, deviceId };
+      switch (request.subject) {
+        case 'set-last-gw':
+          await connections.setLastGateway(tenantId, deviceId, requiredProperty(request.message, 'gateway_id'));
+          return { status: 204, tenantId, deviceId };
+        case 'get-last-gw': {
+          const json = await connections.getLastGateway(tenantId, deviceId);
+          return json === null ? { status: 404, tenantId, deviceId } : { status: 200, json, tenantId, deviceId };
+        }
+        default:
+          throw new RegistryError('BAD_REQUEST', `unknown operation "${request.subject}"; expected set-last-gw or get-last-gw`);
+      }
+    };
+  },
+};

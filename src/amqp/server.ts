@@ -1,0 +1,288 @@
+/**
+ * The AMQP 1.0 server: listeners (amqp, amqps), SASL (PLAIN, EXTERNAL, opt-in ANONYMOUS), link
+ * checks on attach (hono-amqp-apis.md §2.2, §10) and routing of requests to the endpoints.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Connection, EventContext, Receiver, Sender } from 'rhea';
+import type { AmqpConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { ALL_AUTHORITIES, type Authorities } from '../model/authorities.js';
+import type { Services } from '../service/index.js';
+import type { AccountBook } from './accounts.js';
+import type { Endpoint, EndpointContext } from './endpoint.js';
+import { credentialsEndpoint } from './endpoints/credentials.js';
+import { deviceConnectionEndpoint } from './endpoints/device-connection.js';
+import { registrationEndpoint } from './endpoints/registration.js';
+import { tenantEndpoint } from './endpoints/tenant.js';
+import { handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
+import { createContainer } from './rhea.js';
+
+const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
+  [tenantEndpoint, registrationEndpoint, credentialsEndpoint, deviceConnectionEndpoint].map((e) => [e.name, e]),
+);
+
+export interface AmqpServer {
+  readonly port: number;
+  readonly tlsPort: number | undefined;
+  close(): Promise<void>;
+}
+
+interface ConnectionState {
+  readonly context: EndpointContext;
+  readonly replyAddresses: Set<string>;
+  links: number;
+}
+
+/** SASL PLAIN checked against the accounts file; remembers the authorities it granted. */
+class PlainMechanism {
+  outcome: boolean | undefined;
+  username: string | undefined;
+  authorities: Authorities | undefined;
+
+  constructor(private readonly accounts: AccountBook) {}
+
+  async start(response: Buffer | undefined): Promise<void> {
+    const [, user, password] = (response ?? Buffer.alloc(0)).toString('utf8').split('\0');
+    const authorities = user && password !== undefined ? await this.accounts.verifyPlain(user, password) : undefined;
+    this.outcome = authorities !== undefined;
+    if (authorities !== undefined) {
+      this.username = user;
+      this.authorities = authorities;
+    }
+  }
+}
+
+interface SaslState {
+  sasl_transport?: { mechanism?: { authorities?: Authorities }; username?: string };
+  socket?: TLSSocket;
+}
+
+class LinkRefusal extends Error {
+  constructor(readonly condition: string, message: string) {
+    super(message);
+  }
+}
+
+function parseAddress(address: unknown): { endpoint: Endpoint; segments: string[] } {
+  if (typeof address !== 'string' || address === '') throw new LinkRefusal('amqp:not-allowed', 'a link address is required');
+  const segments = address.split('/');
+  const endpoint = ENDPOINTS.get(segments[0] ?? '');
+  if (endpoint === undefined) throw new LinkRefusal('amqp:not-found', `no such endpoint: ${segments[0]}`);
+  return { endpoint, segments };
+}
+
+/** Starts the listeners. Resolves once they are bound. */
+export async function startAmqpServer(services: Services, config: AmqpConfig, bindAddress: string, accounts: AccountBook | undefined, log: Logger): Promise<AmqpServer> {
+  const container = createContainer({ id: 'device-registry' });
+  const replies: ReplyLinks = new Map();
+  const connections = new Map<Connection, ConnectionState>();
+  const requestLinks = new WeakMap<Receiver, RequestLink>();
+  const replyAddressOf = new WeakMap<Sender, string>();
+  const mechanisms = container.sasl_server_mechanisms as unknown as Record<string, unknown> & { enable_anonymous(): void };
+  if (accounts !== undefined) mechanisms.PLAIN = () => new PlainMechanism(accounts);
+  if (config.anonymous) {
+    mechanisms.enable_anonymous();
+    log.warn('SASL ANONYMOUS is enabled: any AMQP client gets full access (REGISTRY_AMQP_ANONYMOUS=true)');
+  }
+
+  const contextFor = (authorities: Authorities): EndpointContext => ({
+    services,
+    authorities,
+    profile: config.honoApi,
+    cacheMaxAge: config.cacheMaxAge,
+    assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime },
+  });
+
+  /** The authorities of a newly opened connection, by the mechanism that authenticated it. */
+  function authoritiesOf(connection: Connection): Authorities | undefined {
+    const sasl = (connection as unknown as SaslState).sasl_transport;
+    if (sasl?.mechanism?.authorities !== undefined) return sasl.mechanism.authorities;
+    const socket = (connection as unknown as SaslState).socket;
+    if (socket?.encrypted === true && socket.authorized) {
+      const cn = socket.getPeerCertificate().subject?.CN;
+      const name = Array.isArray(cn) ? cn[0] : cn;
+      return name === undefined ? undefined : accounts?.external(name);
+    }
+    return config.anonymous ? ALL_AUTHORITIES : undefined;
+  }
+
+  container.on('connection_open', (ctx: EventContext) => {
+    const connection = ctx.connection;
+    const authorities = authoritiesOf(connection);
+    if (authorities === undefined) {
+      connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
+      return;
+    }
+    connections.set(connection, { context: contextFor(authorities), replyAddresses: new Set(), links: 0 });
+    log.debug({ container: connection.container_id }, 'amqp connection opened');
+  });
+
+  function stateOf(ctx: EventContext): ConnectionState {
+    const state = connections.get(ctx.connection);
+    if (state === undefined) throw new LinkRefusal('amqp:unauthorized-access', 'the connection is not authenticated');
+    if (++state.links > config.maxLinksPerConnection) {
+      throw new LinkRefusal('amqp:resource-limit-exceeded', `at most ${config.maxLinksPerConnection} links per connection`);
+    }
+    return state;
+  }
+
+  function refuse(link: Receiver | Sender, err: unknown): void {
+    const refusal = err instanceof LinkRefusal ? err : new LinkRefusal('amqp:internal-error', 'the link could not be attached');
+    if (!(err instanceof LinkRefusal)) log.error({ err }, 'link attach failed');
+    link.close({ condition: refusal.condition, description: refusal.message });
+  }
+
+  /** The client's sender link: requests to `<endpoint>[/<tenant>]` (§2.2). */
+  container.on('receiver_open', (ctx: EventContext) => {
+    const receiver = ctx.receiver as Receiver;
+    try {
+      const state = stateOf(ctx);
+      const attach = (receiver as unknown as { remote: { attach: { target?: { address?: unknown }; source?: { address?: unknown }; snd_settle_mode?: number } } }).remote.attach;
+      if (attach.target?.address === undefined || attach.target.address === null) throw new LinkRefusal('amqp:not-allowed', 'anonymous relay links are not supported');
+      const { endpoint, segments } = parseAddress(attach.target.address);
+      if (attach.snd_settle_mode === 1) throw new LinkRefusal('amqp:precondition-failed', 'endpoint requires AT_LEAST_ONCE QoS');
+      const tenantId = endpoint.targetSegments === 2 ? segments[1] : undefined;
+      if (endpoint.targetSegments === 2 && (tenantId === undefined || tenantId === '' || segments.length > 3)) {
+        throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}/<tenant>`);
+      }
+      if (endpoint.targetSegments === 1 && segments.length > 1) throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}`);
+      const address = String(attach.target.address);
+      if (!state.context.authorities.mayAccess(address, 'WRITE')) throw new LinkRefusal('amqp:unauthorized-access', `no WRITE permission on ${address}`);
+      receiver.set_target({ address });
+      if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
+      requestLinks.set(receiver, { endpoint, tenantId, address: tenantId === undefined ? endpoint.name : `${endpoint.name}/${tenantId}`, receiver, context: state.context });
+      receiver.add_credit(config.credit);
+    } catch (err) {
+      refuse(receiver, err);
+    }
+  });
+
+  /** The client's receiver link: its reply address `<endpoint>[/<tenant>]/<id>` (§2.2). */
+  container.on('sender_open', (ctx: EventContext) => {
+    const sender = ctx.sender as Sender;
+    try {
+      const state = stateOf(ctx);
+      const attach = (sender as unknown as { remote: { attach: { source?: { address?: unknown }; target?: { address?: unknown } } } }).remote.attach;
+      const { endpoint, segments } = parseAddress(attach.source?.address);
+      if (segments.length < endpoint.targetSegments + 1 || segments.some((s) => s === '')) {
+        throw new LinkRefusal('amqp:invalid-field', `a reply address needs at least ${endpoint.targetSegments + 1} segments`);
+      }
+      const address = String(attach.source?.address);
+      if (!state.context.authorities.mayAccess(address, 'READ')) throw new LinkRefusal('amqp:unauthorized-access', `no READ permission on ${address}`);
+      if (replies.has(address)) throw new LinkRefusal('amqp:illegal-state', 'the reply address is already in use');
+      sender.set_source({ address });
+      if (typeof attach.target?.address === 'string') sender.set_target({ address: attach.target.address });
+      replies.set(address, sender);
+      replyAddressOf.set(sender, address);
+      state.replyAddresses.add(address);
+    } catch (err) {
+      refuse(sender, err);
+    }
+  });
+
+  const forgetReply = (sender: Sender) => {
+    const address = replyAddressOf.get(sender);
+    if (address !== undefined && replies.get(address) === sender) replies.delete(address);
+  };
+  const dropLink = (ctx: EventContext) => {
+    const state = connections.get(ctx.connection);
+    if (state !== undefined) state.links = Math.max(0, state.links - 1);
+    if (ctx.sender === undefined) return;
+    const address = replyAddressOf.get(ctx.sender as Sender);
+    forgetReply(ctx.sender as Sender);
+    if (address !== undefined) state?.replyAddresses.delete(address);
+  };
+  container.on('sender_close', dropLink);
+  container.on('receiver_close', dropLink);
+  container.on('sender_error', () => undefined);
+  container.on('receiver_error', () => undefined);
+
+  const dropConnection = (ctx: EventContext) => {
+    const state = connections.get(ctx.connection);
+    if (state === undefined) return;
+    for (const address of state.replyAddresses) {
+      if (replies.get(address)?.connection === ctx.connection) replies.delete(address);
+    }
+    connections.delete(ctx.connection);
+  };
+  container.on('connection_close', dropConnection);
+  container.on('disconnected', dropConnection);
+  container.on('connection_error', () => undefined);
+  container.on('error', (err: unknown) => log.debug({ err }, 'amqp protocol error'));
+
+  container.on('message', (ctx: EventContext) => {
+    const link = requestLinks.get(ctx.receiver as Receiver);
+    if (link === undefined || ctx.message === undefined || ctx.delivery === undefined) return;
+    handleRequest(ctx.message, ctx.delivery, ctx.connection, link, replies, { maxMessageSize: config.maxMessageSize, log });
+  });
+
+  const common = {
+    host: bindAddress,
+    tcp_no_delay: true,
+    require_sasl: true,
+    idle_time_out: config.idleTimeoutMs,
+    max_frame_size: config.maxFrameSize,
+    handle_max: config.maxLinksPerConnection,
+    receiver_options: { credit_window: 0, autoaccept: false },
+    sender_options: { autosettle: true },
+  };
+  const servers: Server[] = [];
+  const listen = (options: Record<string, unknown>) =>
+    new Promise<number>((resolve, reject) => {
+      const server = container.listen(options as Parameters<typeof container.listen>[0]) as unknown as Server;
+      servers.push(server);
+      server.once('error', reject);
+      server.once('listening', () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  const port = await listen({ ...common, port: config.port });
+  let tlsPort: number | undefined;
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    tlsPort = await listen({
+      ...common,
+      port: config.tlsPort,
+      transport: 'tls',
+      cert: readFileSync(config.tlsCert),
+      key: readFileSync(config.tlsKey),
+      ...(config.tlsClientCa === undefined ? {} : { ca: readFileSync(config.tlsClientCa), requestCert: true, rejectUnauthorized: false, enable_sasl_external: true }),
+    });
+  }
+
+  return {
+    port,
+    tlsPort,
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))).concat(closeConnections([...connections.keys()])));
+      connections.clear();
+      replies.clear();
+    },
+  };
+}
+
+/** Closes every connection and waits (at most 2 s) for the peers to acknowledge. */
+async function closeConnections(list: Connection[]): Promise<void> {
+  await Promise.all(
+    list.map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            connection.socket?.destroy();
+            resolve();
+          }, 2000);
+          connection.once('connection_close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          connection.once('disconnected', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          connection.close();
+        }),
+    ),
+  );
+}
