@@ -22,7 +22,7 @@ export interface EndpointRequest {
   readonly subject: string;
   /** The tenant of the link target (undefined for the Tenant API). */
   readonly tenantId: string | undefined;
-  /** The link target, e.g. `registration/DEFAULT_TENANT`: the resource of operation permissions. */
+  /** The full link target, e.g. `registration/DEFAULT_TENANT` (or the pre-0.5 `registration/<tenant>/<device>`). */
   readonly address: string;
   /** The Data body, when there is one. */
   readonly body: Buffer | undefined;

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
-import { message as rheaMessage, types } from './rhea.js';
+import { message as rheaMessage, typedCorrelation, types } from './rhea.js';
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
 
@@ -62,13 +62,13 @@ export function requiredProperty(message: Message, name: string): string {
 
 /**
  * The id the response is correlated by, with its AMQP type kept (§2.4, #15, #16): the request's
- * correlation-id if set, else its message-id. rhea sends any Buffer as a uuid, so other binary ids
- * are wrapped explicitly.
+ * correlation-id if set, else its message-id. Strings and safe integers keep their type through
+ * rhea's decoding; Buffers (uuid or binary) and large ulongs are read again with their type.
  */
 export function correlationOf(message: Message): unknown {
   const id = (message.correlation_id ?? message.message_id) as unknown;
-  if (Buffer.isBuffer(id) && id.length !== 16) return types.wrap_binary(id);
-  return id;
+  if (typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id))) return id;
+  return typedCorrelation(message) ?? (Buffer.isBuffer(id) ? types.wrap_binary(id) : id);
 }
 
 export interface Answer {

@@ -2,7 +2,51 @@
  * rhea is CommonJS and exports a container instance: under Node's ESM loader only its default
  * export exists (named imports fail at run time). This module takes the values from the default
  * export once; everything else imports rhea's values from here and its types from 'rhea'.
+ *
+ * It also keeps each received message's encoded bytes (a reference, no copy), so that an id whose
+ * AMQP type rhea's decoding loses (binary vs uuid, ulong ≥ 2^53) can be read again with its type.
  */
 import rhea from 'rhea';
+import type { Message } from 'rhea';
 
 export const { create_container: createContainer, types, message } = rhea;
+
+const ENCODED = Symbol('encoded message');
+const PROPERTIES = new Set<unknown>([0x73, 'amqp:properties:list']);
+
+type Decode = (buffer: Buffer) => object;
+const codec = message as unknown as { decode: Decode };
+const decode = codec.decode.bind(codec);
+codec.decode = (buffer: Buffer) => {
+  const decoded = decode(buffer);
+  Object.defineProperty(decoded, ENCODED, { value: buffer });
+  return decoded;
+};
+
+interface Reader {
+  remaining(): number;
+  read(): unknown;
+}
+const ReaderClass = (types as unknown as { Reader: new (buffer: Buffer) => Reader }).Reader;
+
+interface TypedValue {
+  descriptor?: { value?: unknown };
+  value?: unknown;
+  type?: { typecode?: number };
+}
+
+/** The request's correlation-id (else message-id) as rhea's typed value, read from the encoded message. */
+export function typedCorrelation(received: Message): unknown {
+  const buffer = (received as unknown as Record<symbol, Buffer | undefined>)[ENCODED];
+  if (buffer === undefined) return undefined;
+  const reader = new ReaderClass(buffer);
+  while (reader.remaining() > 0) {
+    const section = reader.read() as TypedValue;
+    if (PROPERTIES.has(section.descriptor?.value)) {
+      const fields = (section.value ?? []) as TypedValue[];
+      const isSet = (f: TypedValue | undefined) => f !== undefined && f.type?.typecode !== 0x40;
+      return isSet(fields[5]) ? fields[5] : isSet(fields[0]) ? fields[0] : undefined;
+    }
+  }
+  return undefined;
+}

@@ -152,7 +152,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       if (!state.context.authorities.mayAccess(address, 'WRITE')) throw new LinkRefusal('amqp:unauthorized-access', `no WRITE permission on ${address}`);
       receiver.set_target({ address });
       if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
-      requestLinks.set(receiver, { endpoint, tenantId, address: tenantId === undefined ? endpoint.name : `${endpoint.name}/${tenantId}`, receiver, context: state.context });
+      requestLinks.set(receiver, { endpoint, tenantId, address, receiver, context: state.context });
       receiver.add_credit(config.credit);
     } catch (err) {
       refuse(receiver, err);

@@ -27,6 +27,8 @@ export function escapeId(id: string): string {
 }
 
 const REGISTRY_TAG = '{~registry}';
+/** Tokens, the bad-authentication limiter and the audit trail share one slot. */
+const AUTH_TAG = '{~auth}';
 
 function tenantTag(tenantId: string): string {
   return `{${escapeId(tenantId)}}`;
@@ -46,6 +48,19 @@ export const keys = Object.freeze({
   /** String: set once when the store was first initialised (seeds DEFAULT_TENANT). */
   initialised: (): string => `initialised:${REGISTRY_TAG}`,
 
+  /** String (expires with the token): HMAC of the token value → token record JSON. */
+  token: (hashHex: string): string => `token:${AUTH_TAG}:${hashHex}`,
+  /** Hash: token id → HMAC hex of its value (listing and revocation by id). */
+  tokenIds: (): string => `token-ids:${AUTH_TAG}`,
+  /** Hash: token id → ISO time it was last used. */
+  tokenLastUsed: (): string => `token-last-used:${AUTH_TAG}`,
+  /** Counter (expires): failed authentications of one client address. */
+  authFailures: (client: string): string => `auth-failures:${AUTH_TAG}:${escapeId(client)}`,
+  /** String (expires): the client address is blocked after too many failures. */
+  authBlocked: (client: string): string => `auth-blocked:${AUTH_TAG}:${escapeId(client)}`,
+  /** Stream (bounded): the audit trail of management changes. */
+  audit: (): string => `audit:${AUTH_TAG}`,
+
   /** String: exists while the tenant accepts device and credential writes. */
   tenantMarker: (tenantId: string): string => `tenant:${tenantTag(tenantId)}`,
   /** Hash: device id → registration data JSON. */
@@ -54,6 +69,10 @@ export const keys = Object.freeze({
   credentials: (tenantId: string): string => `credentials:${tenantTag(tenantId)}`,
   /** Hash: device id → JSON array of the credential fields that name the device. */
   deviceCredentials: (tenantId: string): string => `device-credentials:${tenantTag(tenantId)}`,
+  /** Hash: denied device id → `{"data", "denied-at", "denied-by", "identities"}` JSON. */
+  deniedDevices: (tenantId: string): string => `denied-devices:${tenantTag(tenantId)}`,
+  /** Hash: credential field (type + auth-id) → denied device id that keeps it reserved. */
+  deniedIdentities: (tenantId: string): string => `denied-identities:${tenantTag(tenantId)}`,
   /** Hash: device id → `{"gateway-id", "last-updated"}` JSON (Device Connection API). */
   lastGateways: (tenantId: string): string => `last-gateways:${tenantTag(tenantId)}`,
 });
@@ -65,5 +84,8 @@ export function credentialField(type: string, authId: string): string {
 
 /** Every hash that holds data of one tenant, in the order a tenant purge empties them. */
 export function tenantDataKeys(tenantId: string): string[] {
-  return [keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId), keys.lastGateways(tenantId)];
+  return [
+    keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId), keys.lastGateways(tenantId),
+    keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId),
+  ];
 }

@@ -58,6 +58,52 @@ export interface DeviceConnectionStore {
   getLastGateway(tenantId: string, deviceId: string): Promise<string | null>;
 }
 
+export interface LimiterPolicy {
+  /** Failures counted within this window… */
+  readonly windowMs: number;
+  /** …block the client address once they reach this number… */
+  readonly limit: number;
+  /** …for this long. */
+  readonly blockMs: number;
+}
+
+/** One audit record (all values are strings on the wire). */
+export interface AuditEntry {
+  readonly id?: string;
+  readonly time: string;
+  readonly token: string;
+  readonly tenant?: string;
+  readonly action: string;
+  readonly target: string;
+  readonly outcome: string;
+}
+
+export interface AuditQuery {
+  /** Only entries of these tenants (undefined: all). */
+  readonly tenants?: readonly string[];
+  readonly limit: number;
+  /** Stream id: only entries older than this one (paging). */
+  readonly before?: string;
+}
+
+export interface SecurityStore {
+  /** One round trip: how long the client address is still blocked (0: not), and the token record. */
+  authenticate(hashHex: string, clientKey: string): Promise<{ blockedMs: number; json: string | null }>;
+  /** Counts a failed authentication; answers how long the address is now blocked (0: not). */
+  recordAuthFailure(clientKey: string, policy: LimiterPolicy): Promise<number>;
+  /** Stores a token record under the keyed hash of its value; Redis expires it at `expiresAtMs`. */
+  saveToken(hashHex: string, id: string, json: string, expiresAtMs: number): Promise<void>;
+  /** Every unexpired token record, with when it was last used. */
+  listTokens(): Promise<{ json: string; lastUsed: string | undefined }[]>;
+  /** False when there is no such token. */
+  deleteToken(id: string): Promise<boolean>;
+  touchToken(id: string, at: string): Promise<void>;
+  /** Appends to the bounded audit stream. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
 export interface StoreLifecycle {
   /** True once the store has been initialised (the seed tenant created). */
   isInitialised(): Promise<boolean>;

@@ -43,8 +43,8 @@ function tenantGet(port: number, dir: string, options: Record<string, unknown>):
       resolve(result);
     };
     const timer = setTimeout(() => finish({ error: 'timeout' }), 5000);
-    conn.on('connection_error', (ctx: EventContext) => finish({ error: String(ctx.connection.error?.condition ?? 'connection error') }));
-    conn.on('connection_close', (ctx: EventContext) => finish({ error: String(ctx.connection.error?.condition ?? 'closed') }));
+    conn.on('connection_error', (ctx: EventContext) => finish({ error: String((ctx.connection.error as { condition?: string } | undefined)?.condition ?? 'connection error') }));
+    conn.on('connection_close', (ctx: EventContext) => finish({ error: String((ctx.connection.error as { condition?: string } | undefined)?.condition ?? 'closed') }));
     conn.on('disconnected', () => finish({ error: 'disconnected' }));
     const receiver = conn.open_receiver({ source: { address: 'tenant/tls-reply' } });
     receiver.on('message', (ctx: EventContext) => finish({ status: ctx.message?.application_properties?.status as number }));

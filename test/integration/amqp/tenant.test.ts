@@ -1,0 +1,150 @@
+/**
+ * Tenant API over real AMQP listeners and real Redis (hono-amqp-apis.md §3, §11 C).
+ */
+import { expect } from 'chai';
+import { http } from '../../helpers/registry.js';
+import { createTenant, expectAnswer, expectRejected, publicKey, TENANT, useAmqpRegistry, type Json } from './support.js';
+
+describe('AMQP Tenant API', function () {
+  this.timeout(20_000);
+  const suite = useAmqpRegistry();
+
+  const get = async (body: Json | undefined, applicationProperties?: Json) =>
+    (await suite.client()).request('tenant', { subject: 'get', ...(body === undefined ? {} : { body }), ...(applicationProperties === undefined ? {} : { applicationProperties }) });
+
+  it('gets a tenant by id with tenant_id, cache_control and all stored members', async function () {
+    await createTenant(suite.base, 'acme', { plan: 'gold', defaults: { ttl: 30 } });
+    const res = await get({ 'tenant-id': 'acme' });
+    const body = expectAnswer(res, 200) as Json;
+    expect(body).to.include({ 'tenant-id': 'acme', enabled: true, plan: 'gold' });
+    expect(body.defaults).to.deep.equal({ ttl: 30 });
+    expect(res.properties.tenant_id).to.equal('acme');
+    expect(res.properties.cache_control).to.equal('max-age=180');
+    expect(res.contentType).to.equal('application/json');
+  });
+
+  it('echoes the request message-id as correlation-id, or the correlation-id when one is set', async function () {
+    const client = await suite.client();
+    const byMessageId = await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, messageId: 'tenant-client-1' });
+    expect(byMessageId.correlationId).to.equal('tenant-client-1');
+    const byCorrelationId = await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, messageId: 'tenant-client-2', correlationId: 'corr-2' });
+    expect(byCorrelationId.correlationId).to.equal('corr-2');
+    expectAnswer(byCorrelationId, 200);
+  });
+
+  it('returns a disabled tenant with 200 and enabled:false', async function () {
+    await createTenant(suite.base, 'off', { enabled: false });
+    expect(expectAnswer(await get({ 'tenant-id': 'off' }), 200)).to.include({ 'tenant-id': 'off', enabled: false });
+  });
+
+  it('answers 404 without body for an unknown tenant', async function () {
+    const res = await get({ 'tenant-id': 'nope' });
+    expectAnswer(res, 404);
+    expect(res.body).to.equal(undefined);
+  });
+
+  it('gets a tenant by the deprecated tenant_id application property (the body is ignored)', async function () {
+    await createTenant(suite.base, 'legacy-t', { plan: 'x' });
+    const res = await get(undefined, { tenant_id: 'legacy-t' });
+    expect(expectAnswer(res, 200)).to.include({ 'tenant-id': 'legacy-t', plan: 'x' });
+    expect(res.properties.tenant_id).to.equal('legacy-t');
+    expect(expectAnswer(await get({ 'tenant-id': 'nope' }, { tenant_id: 'legacy-t' }), 200)).to.include({ 'tenant-id': 'legacy-t' });
+    expectAnswer(await get(undefined, { tenant_id: 'nope' }), 404);
+  });
+
+  describe('by trusted CA subject DN', function () {
+    beforeEach(async function () {
+      await createTenant(suite.base, 'ca-tenant', { 'trusted-ca': { 'subject-dn': 'CN=ca,OU=Hono,O=Eclipse', 'public-key': publicKey(), type: 'EC' } });
+    });
+
+    for (const dn of ['CN=ca,OU=Hono,O=Eclipse', 'CN=ca, OU=Hono, O=Eclipse', 'cn=ca,ou=Hono,o=Eclipse', ' CN = ca , OU = Hono , O = Eclipse ', 'CN=CA,OU=HONO,O=ECLIPSE']) {
+      it(`finds the tenant by ${JSON.stringify(dn)}`, async function () {
+        const res = await get({ 'subject-dn': dn });
+        const body = expectAnswer(res, 200) as Json;
+        expect(body['tenant-id']).to.equal('ca-tenant');
+        expect(res.properties.tenant_id).to.equal('ca-tenant');
+        expect(body['trusted-ca']).to.be.an('object').that.includes({ 'subject-dn': 'CN=ca,OU=Hono,O=Eclipse' });
+      });
+    }
+
+    it('answers 404 for an unknown DN and 400 for an unparsable one', async function () {
+      expectAnswer(await get({ 'subject-dn': 'CN=other,O=Eclipse' }), 404);
+      expectAnswer(await get({ 'subject-dn': 'this is no DN' }), 400);
+    });
+
+    it('prefers tenant-id when both keys are given', async function () {
+      expect(expectAnswer(await get({ 'tenant-id': TENANT, 'subject-dn': 'CN=ca,OU=Hono,O=Eclipse' }), 200)).to.include({ 'tenant-id': TENANT });
+    });
+  });
+
+  it('answers 400 to a get without body, with an empty object, or with a non-string tenant-id', async function () {
+    expectAnswer(await get(undefined), 400);
+    expectAnswer(await get({}), 400);
+    expectAnswer(await get({ 'tenant-id': 42 }), 400);
+  });
+
+  it('answers 400 to an unknown subject instead of rejecting it', async function () {
+    const client = await suite.client();
+    expectAnswer(await client.request('tenant', { subject: 'frobnicate', body: { 'tenant-id': TENANT } }), 400);
+  });
+
+  it('rejects formally invalid requests with hono:bad-request', async function () {
+    const client = await suite.client();
+    expectRejected(await client.request('tenant', { body: { 'tenant-id': TENANT } }));
+    expectRejected(await client.request('tenant', { subject: 'get', body: 'amqp-value' }));
+    expectRejected(await client.request('tenant', { subject: 'get', body: Buffer.from('not json') }));
+    expectRejected(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, messageId: null }));
+    // the link still works afterwards (credit was returned)
+    expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT } }), 200);
+  });
+
+  it('rejects a request whose reply-to has no link with amqp:illegal-state', async function () {
+    const client = await suite.client();
+    expectRejected(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, replyTo: 'tenant/nobody-listens' }), 'amqp:illegal-state');
+  });
+
+  it('rejects a request whose reply-to is a reply link of another connection', async function () {
+    const client = await suite.client();
+    const other = await (await suite.client()).link('tenant');
+    expectRejected(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, replyTo: other.replyAddress }), 'amqp:illegal-state');
+    expectAnswer(await other.request({ subject: 'get', body: { 'tenant-id': TENANT } }), 200);
+  });
+
+  it('rejects a body above REGISTRY_AMQP_MAX_MESSAGE_SIZE (multi-frame transfer) and keeps the link usable', async function () {
+    const client = await suite.client();
+    expectRejected(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT, pad: 'x'.repeat(70_000) } }));
+    expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': TENANT, pad: 'x'.repeat(40_000) } }), 200);
+  });
+
+  it('echoes numeric message ids as numbers', async function () {
+    const res = await (await suite.client()).request('tenant', { subject: 'get', body: { 'tenant-id': TENANT }, messageId: 42 });
+    expect(res.correlationId).to.equal(42);
+    expectAnswer(res, 200);
+  });
+
+  it('adds, updates and removes tenants through the management operations', async function () {
+    const client = await suite.client();
+    const manage = (subject: string, tenantId: string | undefined, body?: Json) =>
+      client.request('tenant', { subject, ...(tenantId === undefined ? {} : { applicationProperties: { tenant_id: tenantId } }), ...(body === undefined ? {} : { body }) });
+    expectAnswer(await manage('add', 'mgmt', { adapters: [{ type: 'hono-http' }] }), 201);
+    expectAnswer(await manage('add', 'mgmt', {}), 409);
+    expectAnswer(await manage('add', 'bad', { adapters: [] }), 400);
+    expectAnswer(await manage('add', undefined, {}), 400);
+    const body = expectAnswer(await get({ 'tenant-id': 'mgmt' }), 200) as Json;
+    expect(body.adapters).to.deep.equal([{ type: 'hono-http', enabled: true, 'device-authentication-required': true }]);
+    expectAnswer(await manage('update', 'mgmt', { enabled: false }), 204);
+    expect(expectAnswer(await get({ 'tenant-id': 'mgmt' }), 200)).to.include({ enabled: false });
+    expectAnswer(await manage('update', 'unknown', {}), 404);
+    expectAnswer(await manage('remove', 'mgmt'), 204);
+    expectAnswer(await get({ 'tenant-id': 'mgmt' }), 404);
+    expect((await http(suite.base, 'GET', '/tenant/mgmt')).status).to.equal(404);
+  });
+
+  it('sees a tenant deleted over HTTP on the very next request', async function () {
+    await createTenant(suite.base, 'short-lived');
+    const client = await suite.client();
+    expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'short-lived' } }), 200);
+    expect((await http(suite.base, 'DELETE', '/tenant/short-lived')).status).to.equal(204);
+    expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'short-lived' } }), 404);
+  });
+});
