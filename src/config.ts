@@ -4,6 +4,7 @@
  * reported together in one ConfigError.
  */
 import { join } from 'node:path';
+import { parseDuration } from './model/tokens.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -12,6 +13,21 @@ export interface HttpConfig {
   readonly bindAddress: string;
   /** Largest accepted request body, in bytes (413 above). */
   readonly maxBodyBytes: number;
+  /** `token`: bearer tokens required; `none`: no authentication (loopback only). */
+  readonly auth: 'token' | 'none';
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+}
+
+export interface SecurityConfig {
+  /** A token value ensured at start-up with every scope and tenant (containers, CI). */
+  readonly bootstrapToken: string | undefined;
+  /** Pepper of the token hashes; undefined: a 0600 file in the data directory. */
+  readonly tokenPepper: string | undefined;
+  readonly tokenMaxLifetimeSeconds: number;
+  readonly authFailureLimit: number;
+  readonly authFailureWindowSeconds: number;
+  readonly authBlockSeconds: number;
 }
 
 export interface RedisConfig {
@@ -66,6 +82,7 @@ export interface AmqpConfig {
 
 export interface Config {
   readonly http: HttpConfig;
+  readonly security: SecurityConfig;
   readonly amqp: AmqpConfig;
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
@@ -77,6 +94,15 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_HTTP_PORT', default: '28080', description: 'TCP port of the HTTP management API (0 picks a free port).' },
   { name: 'REGISTRY_BIND_ADDRESS', default: '127.0.0.1', description: 'Address the HTTP listener binds to.' },
   { name: 'REGISTRY_HTTP_MAX_BODY_BYTES', default: '65536', description: 'Largest accepted HTTP request body in bytes; larger bodies get 413.' },
+  { name: 'REGISTRY_HTTP_AUTH', default: 'token', description: 'token: every management request needs a bearer token; none: no authentication (local experiments only; refused unless the bind address is loopback).' },
+  { name: 'REGISTRY_HTTP_TLS_CERT', default: '(unset)', description: 'PEM certificate (chain): the management API is served over HTTPS.' },
+  { name: 'REGISTRY_HTTP_TLS_KEY', default: '(unset)', description: 'PEM private key of the HTTPS listener.' },
+  { name: 'REGISTRY_BOOTSTRAP_TOKEN', default: '(unset)', description: 'A token value (32–512 characters of A-Z a-z 0-9 - . _ ~ + /) that start-up ensures exists with every scope and tenant.' },
+  { name: 'REGISTRY_TOKEN_PEPPER', default: '<data dir>/token-pepper', description: 'Secret (at least 32 characters) keying the stored token hashes; several instances on one store need the same value.' },
+  { name: 'REGISTRY_TOKEN_MAX_LIFETIME', default: '365d', description: 'Longest lifetime of a token (30d, 12h, 3600 …).' },
+  { name: 'REGISTRY_AUTH_FAILURE_LIMIT', default: '5', description: 'Failed authentications from one address within the window that block it (429).' },
+  { name: 'REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', default: '60', description: 'The window in which failed authentications are counted.' },
+  { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address gets 429 with Retry-After.' },
   { name: 'REGISTRY_REDIS_URL', default: '(unset: embedded Redis)', description: 'URL of an external Redis (`redis://host:port/db`, `rediss://…`, `unix:///path.sock`). Unset: the registry spawns its own redis-server.' },
   { name: 'REGISTRY_DATA_DIR', default: './data', description: 'Directory of the embedded Redis (append-only file, socket, pid file).' },
   { name: 'REGISTRY_REDIS_SERVER', default: 'redis-server', description: 'The redis-server binary the embedded mode starts.' },
@@ -186,11 +212,38 @@ export function loadConfig(env: Env): Config {
     r.problems.push('REGISTRY_ASSERTION_SECRET must have at least 32 characters');
   }
   const accountsFile = r.raw('REGISTRY_AMQP_ACCOUNTS_FILE');
+  const bindAddress = r.string('REGISTRY_BIND_ADDRESS', '127.0.0.1');
+  const auth = r.oneOf<'token' | 'none'>('REGISTRY_HTTP_AUTH', 'token', ['token', 'none']);
+  if (auth === 'none' && !isLoopback(bindAddress)) {
+    r.problems.push(`REGISTRY_HTTP_AUTH=none is refused with the non-loopback REGISTRY_BIND_ADDRESS=${bindAddress}: anyone who can reach it could change the registry`);
+  }
+  const httpTlsCert = r.raw('REGISTRY_HTTP_TLS_CERT');
+  const httpTlsKey = r.raw('REGISTRY_HTTP_TLS_KEY');
+  if ((httpTlsCert === undefined) !== (httpTlsKey === undefined)) r.problems.push('REGISTRY_HTTP_TLS_CERT and REGISTRY_HTTP_TLS_KEY must be set together');
+  const bootstrapToken = r.raw('REGISTRY_BOOTSTRAP_TOKEN');
+  if (bootstrapToken !== undefined && !/^[A-Za-z0-9\-._~+/]{32,512}$/.test(bootstrapToken)) {
+    r.problems.push('REGISTRY_BOOTSTRAP_TOKEN must be 32–512 characters of A-Z a-z 0-9 - . _ ~ + /');
+  }
+  const tokenPepper = r.raw('REGISTRY_TOKEN_PEPPER');
+  if (tokenPepper !== undefined && tokenPepper.length < 32) r.problems.push('REGISTRY_TOKEN_PEPPER must have at least 32 characters');
+  const maxLifetime = parseDuration(r.string('REGISTRY_TOKEN_MAX_LIFETIME', '365d'));
+  if (maxLifetime === undefined) r.problems.push('REGISTRY_TOKEN_MAX_LIFETIME must be a duration like 365d, 12h or 3600');
   const config: Config = {
     http: {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
-      bindAddress: r.string('REGISTRY_BIND_ADDRESS', '127.0.0.1'),
+      bindAddress,
       maxBodyBytes: r.int('REGISTRY_HTTP_MAX_BODY_BYTES', 65536, 1024, 16 * 1024 * 1024),
+      auth,
+      tlsCert: httpTlsCert,
+      tlsKey: httpTlsKey,
+    },
+    security: {
+      bootstrapToken,
+      tokenPepper,
+      tokenMaxLifetimeSeconds: maxLifetime ?? 365 * 86400,
+      authFailureLimit: r.int('REGISTRY_AUTH_FAILURE_LIMIT', 5, 1, 1000),
+      authFailureWindowSeconds: r.int('REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
+      authBlockSeconds: r.int('REGISTRY_AUTH_BLOCK_SECONDS', 300, 1, 86400),
     },
     redis: {
       url: redisUrl,
@@ -222,6 +275,11 @@ export function loadConfig(env: Env): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -8,6 +8,9 @@ import type { Logger } from './log.js';
 import { accountsFileExists, createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
 import { startAmqpServer, type AmqpServer } from './amqp/server.js';
 import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
+import { join } from 'node:path';
+import { newTokenValue } from './model/tokens.js';
+import { loadOrCreateSecret, writeSecretFile } from './secrets.js';
 import { createServices, type Services } from './service/index.js';
 import { createBcryptHasher } from './service/password-hasher.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis.js';
@@ -53,6 +56,35 @@ function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
   return loadAccounts(accountsFile);
 }
 
+/** The pepper of the token hashes: configured, or a 0600 file in the data directory. */
+function tokenPepper(config: Config): Buffer {
+  return config.security.tokenPepper !== undefined
+    ? Buffer.from(config.security.tokenPepper, 'utf8')
+    : loadOrCreateSecret(join(config.redis.dataDir, 'token-pepper'));
+}
+
+/**
+ * Makes sure somebody can call the management API: the bootstrap token when configured, and on a
+ * first start of the embedded default with no token at all, an admin token in a 0600 file.
+ */
+async function prepareTokens(config: Config, services: Services, log: Logger): Promise<void> {
+  if (config.http.auth === 'none') {
+    log.warn(`REGISTRY_HTTP_AUTH=none: the management API on ${config.http.bindAddress} accepts every request without authentication`);
+    return;
+  }
+  const everything = { scopes: ['*'] as const, tenants: ['*'], lifetimeSeconds: config.security.tokenMaxLifetimeSeconds };
+  if (config.security.bootstrapToken !== undefined) {
+    await services.tokens.ensure(config.security.bootstrapToken, { ...everything, id: 'tok_bootstrap', description: 'REGISTRY_BOOTSTRAP_TOKEN', createdBy: 'bootstrap' });
+  }
+  if (config.redis.url === undefined && !(await services.tokens.anyExists())) {
+    const value = newTokenValue();
+    const file = join(config.redis.dataDir, 'admin-token');
+    await services.tokens.ensure(value, { ...everything, id: 'tok_first_admin', description: 'created on the first start', createdBy: 'first-start' });
+    writeSecretFile(file, value);
+    log.warn({ file }, `created an admin token for the management API; it is in ${file} (use it as "Authorization: Bearer <token>")`);
+  }
+}
+
 /** Starts the registry. On failure everything already started is stopped again. */
 export async function startRegistry(config: Config, log: Logger): Promise<Registry> {
   const stops: (() => Promise<void>)[] = [];
@@ -73,8 +105,19 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     const services = createServices(store, {
       maxBcryptCost: config.credentials.maxBcryptCost,
       hasher: createBcryptHasher(config.credentials.bcryptCost),
+      tokens: {
+        pepper: tokenPepper(config),
+        maxLifetimeSeconds: config.security.tokenMaxLifetimeSeconds,
+        limiter: {
+          limit: config.security.authFailureLimit,
+          windowMs: config.security.authFailureWindowSeconds * 1000,
+          blockMs: config.security.authBlockSeconds * 1000,
+        },
+      },
+      onAuditError: (err) => log.error({ err }, 'could not write an audit entry'),
     });
     await seedFreshStore(store, services, log);
+    await prepareTokens(config, services, log);
     const app = createHttpApp(services, config.http, log.child({ layer: 'http' }));
     const http: HttpServer = await startHttpServer(app, config.http);
     stops.push(() => http.close());

@@ -10,6 +10,8 @@ import type { Answer } from './message.js';
 export interface EndpointContext {
   readonly services: Services;
   readonly authorities: Authorities;
+  /** Who is connected (user name, certificate CN or `anonymous`): recorded as the one who denies a deregistered device. */
+  readonly principal: string;
   readonly profile: HonoApiProfile;
   /** `max-age` in seconds for cacheable answers; 0 = `no-cache`. */
   readonly cacheMaxAge: number;

@@ -87,35 +87,37 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     log.warn('SASL ANONYMOUS is enabled: any AMQP client gets full access (REGISTRY_AMQP_ANONYMOUS=true)');
   }
 
-  const contextFor = (authorities: Authorities): EndpointContext => ({
+  const contextFor = (authorities: Authorities, principal: string): EndpointContext => ({
     services,
     authorities,
+    principal,
     profile: config.honoApi,
     cacheMaxAge: config.cacheMaxAge,
     assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime },
   });
 
-  /** The authorities of a newly opened connection, by the mechanism that authenticated it. */
-  function authoritiesOf(connection: Connection): Authorities | undefined {
+  /** Who opened a connection and what they may do, by the mechanism that authenticated them. */
+  function identify(connection: Connection): { authorities: Authorities; principal: string } | undefined {
     const sasl = (connection as unknown as SaslState).sasl_transport;
-    if (sasl?.mechanism?.authorities !== undefined) return sasl.mechanism.authorities;
+    if (sasl?.mechanism?.authorities !== undefined) return { authorities: sasl.mechanism.authorities, principal: sasl.username ?? 'unknown' };
     const socket = (connection as unknown as SaslState).socket;
     if (socket?.encrypted === true && socket.authorized) {
       const cn = socket.getPeerCertificate().subject?.CN;
       const name = Array.isArray(cn) ? cn[0] : cn;
-      return name === undefined ? undefined : accounts?.external(name);
+      const authorities = name === undefined ? undefined : accounts?.external(name);
+      return authorities === undefined || name === undefined ? undefined : { authorities, principal: name };
     }
-    return config.anonymous ? ALL_AUTHORITIES : undefined;
+    return config.anonymous ? { authorities: ALL_AUTHORITIES, principal: 'anonymous' } : undefined;
   }
 
   container.on('connection_open', (ctx: EventContext) => {
     const connection = ctx.connection;
-    const authorities = authoritiesOf(connection);
-    if (authorities === undefined) {
+    const identity = identify(connection);
+    if (identity === undefined) {
       connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
       return;
     }
-    connections.set(connection, { context: contextFor(authorities), replyAddresses: new Set(), links: 0 });
+    connections.set(connection, { context: contextFor(identity.authorities, identity.principal), replyAddresses: new Set(), links: 0 });
     log.debug({ container: connection.container_id }, 'amqp connection opened');
   });
 

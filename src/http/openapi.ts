@@ -14,9 +14,13 @@ const PATH_PARAMETERS: Readonly<Record<string, { schema: string; description: st
   deviceId: { schema: 'DeviceId', description: 'The device identifier.' },
   authId: { schema: 'AuthId', description: 'The authentication identifier (URL-encoded; x509-cert subject DNs in any RFC 2253 spelling).' },
   type: { schema: 'CredentialsType', description: 'The credentials type.' },
+  tokenId: { schema: 'TokenId', description: 'The public id of a token (tok_…).' },
 };
 
-const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string }>> = {
+const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
+  401: { name: 'Unauthorized', description: 'No token, a malformed Authorization header, or an unknown, revoked or expired token.', headers: { 'WWW-Authenticate': 'Bearer realm="device-registry"[, error="invalid_token", error_description="…"] (RFC 6750).' } },
+  403: { name: 'Forbidden', description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list.', headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="<missing scopes>" when a scope is missing.' } },
+  429: { name: 'TooManyRequests', description: 'Too many failed authentications from this address; retry after Retry-After seconds.', headers: { 'Retry-After': 'Seconds until the address may authenticate again.' } },
   400: { name: 'BadRequest', description: 'The request is malformed: wrong Content-Type, empty or invalid JSON, or a body that breaks the schema or the rules. `error` says what is wrong.' },
   404: { name: 'NotFound', description: 'The tenant or the resource does not exist.' },
   409: { name: 'Conflict', description: 'The resource exists already, or a unique value (tenant id, CA subject DN, type + auth-id) is taken.' },
@@ -53,11 +57,12 @@ function componentSchemas(): Json {
   return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const schemaTitle: Readonly<Record<string, string>> = {
-  tenant: 'Tenant', registration: 'Registration', credentials: 'Credentials',
-  'registration-response': 'RegistrationResponse', 'credentials-list': 'CredentialsList',
-};
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** The component name of a schema file: its title. */
+function schemaRef(name: string): { $ref: string } {
+  return ref(String(loadSchemas()[`${name}.json`]?.title));
+}
 
 function operation(route: Route): Json {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
@@ -65,14 +70,20 @@ function operation(route: Route): Json {
     if (p === undefined) throw new Error(`route ${route.path}: undocumented path parameter ${name}`);
     return { name, in: 'path', required: true, description: p.description, schema: ref(p.schema) };
   });
+  const query = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema }));
   const success: Json = { description: route.success.description };
-  if (route.success.schema) success.content = { 'application/json': { schema: ref(schemaTitle[route.success.schema] ?? '') } };
-  if (route.success.location) success.headers = { Location: { description: 'Path of the created resource.', schema: { type: 'string' } } };
+  if (route.success.schema) success.content = { 'application/json': { schema: schemaRef(route.success.schema) } };
+  const headers: Json = {};
+  if (route.success.location) headers.Location = { description: 'Path of the created resource.', schema: { type: 'string' } };
+  if (route.success.link) headers.Link = { description: 'rel="next": the next page, while there is one.', schema: { type: 'string' } };
+  if (Object.keys(headers).length > 0) success.headers = headers;
   const responses: Json = { [String(route.success.status)]: success };
-  for (const status of [...route.errors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
-  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], 'x-required-scopes': [...route.scopes] };
-  if (params.length > 0) op.parameters = params;
-  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: ref(schemaTitle[route.body] ?? '') } } };
+  for (const status of [...route.errors, 401, 403, 429, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
+  const scopes = [...route.scopes];
+  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: [{ bearer: scopes }], 'x-required-scopes': scopes };
+  if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
+  if (params.length + query.length > 0) op.parameters = [...params, ...query];
+  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body) } } };
   op.responses = responses;
   return op;
 }
@@ -82,7 +93,14 @@ export function buildOpenApi(version: string): Json {
   const paths: Record<string, Json> = {};
   for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
   const responses = Object.fromEntries(
-    Object.values(ERROR_RESPONSES).map(({ name, description }) => [name, { description, content: { 'application/json': { schema: ref('Error') } } }]),
+    Object.values(ERROR_RESPONSES).map(({ name, description, headers }) => [
+      name,
+      {
+        description,
+        ...(headers === undefined ? {} : { headers: Object.fromEntries(Object.entries(headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }),
+        content: { 'application/json': { schema: ref('Error') } },
+      },
+    ]),
   );
   return {
     openapi: '3.1.0',
@@ -96,9 +114,22 @@ export function buildOpenApi(version: string): Json {
       { name: 'tenants', description: 'Tenant API resources' },
       { name: 'devices', description: 'Device Registration API resources' },
       { name: 'credentials', description: 'Credentials API resources' },
+      { name: 'tokens', description: 'Management API tokens' },
+      { name: 'audit', description: 'The audit trail' },
     ],
     paths,
-    components: { schemas: componentSchemas(), responses },
+    components: {
+      schemas: componentSchemas(),
+      responses,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A management API token (dr_…). Each operation lists the scopes it needs (all of them); the token must also hold the tenant the operation acts on. With REGISTRY_HTTP_AUTH=none no token is needed.',
+        },
+      },
+    },
+    security: [{ bearer: [] }],
     'x-error-codes': Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, m]) => [code, m.status])),
   };
 }

@@ -15,8 +15,14 @@ export interface DeviceService {
   get(tenantId: string, deviceId: string): Promise<string>;
   /** Replaces the registration data. BAD_REQUEST, NOT_FOUND. */
   update(tenantId: string, deviceId: string, body: unknown): Promise<void>;
-  /** NOT_FOUND. */
-  remove(tenantId: string, deviceId: string): Promise<void>;
+  /** Deletes the device onto the denied list (credentials destroyed, identities reserved). NOT_FOUND. */
+  remove(tenantId: string, deviceId: string, deniedBy: string): Promise<void>;
+  /** A page of denied device ids; `next` is the cursor of the following page, undefined at the end. */
+  listDenied(tenantId: string, cursor: string, limit: number): Promise<{ ids: string[]; next: string | undefined }>;
+  /** Restores a denied device's registration (not its credentials). NOT_FOUND when it is not denied. */
+  restoreDenied(tenantId: string, deviceId: string): Promise<void>;
+  /** Forgets a denied device: its id and identities are free again. NOT_FOUND when it is not denied. */
+  purgeDenied(tenantId: string, deviceId: string): Promise<void>;
   /** Hot path: may the device (through the gateway) send? One round trip (§4.2). */
   assert(tenantId: string, deviceId: string, gatewayId: string | undefined): Promise<AssertOutcome>;
 }
@@ -47,7 +53,13 @@ export function createDeviceService(store: DeviceStore): DeviceService {
       requireSameId(input, 'device-id', deviceId);
       await store.updateDevice(tenantId, deviceId, toStoredData(input));
     },
-    remove: (tenantId, deviceId) => store.deleteDevice(tenantId, deviceId),
+    remove: (tenantId, deviceId, deniedBy) => store.denyDevice(tenantId, deviceId, deniedBy, new Date().toISOString()),
+    async listDenied(tenantId, cursor, limit) {
+      const page = await store.listDeniedDevices(tenantId, cursor, limit);
+      return { ids: page.ids, next: page.cursor === '0' ? undefined : page.cursor };
+    },
+    restoreDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'restore'),
+    purgeDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'purge'),
     async assert(tenantId, deviceId, gatewayId) {
       const ids = gatewayId === undefined ? [deviceId] : [deviceId, gatewayId];
       const [device, gateway] = (await store.lookupDevices(tenantId, ids)).map((json) => (json === null || json === undefined ? undefined : (JSON.parse(json) as JsonObject)));

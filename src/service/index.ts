@@ -2,6 +2,9 @@
  * The service layer shared by the HTTP and AMQP faces.
  */
 import type { Store } from '../store/store.js';
+import { createAuditService, type AuditService } from './audit.js';
+import { createAutoProvisioning, type AutoProvisioning } from './auto-provisioning.js';
+import { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
@@ -13,18 +16,28 @@ export interface Services {
   readonly devices: DeviceService;
   readonly credentials: CredentialsService;
   readonly deviceConnections: DeviceConnectionService;
+  readonly autoProvisioning: AutoProvisioning;
+  readonly tokens: TokenService;
+  readonly audit: AuditService;
 }
 
 export interface ServiceOptions {
   readonly maxBcryptCost: number;
   readonly hasher: PasswordHasher;
+  readonly tokens: TokenOptions;
+  /** Called when an audit entry cannot be written (the call itself still succeeds). */
+  readonly onAuditError: (err: unknown) => void;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
+  const tenants = createTenantService(store);
   return {
-    tenants: createTenantService(store),
+    tenants,
     devices: createDeviceService(store),
     credentials: createCredentialsService(store, options),
     deviceConnections: createDeviceConnectionService(store),
+    autoProvisioning: createAutoProvisioning(store, tenants),
+    tokens: createTokenService(store, options.tokens),
+    audit: createAuditService(store, options.onAuditError),
   };
 }

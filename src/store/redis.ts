@@ -8,6 +8,8 @@ import { RegistryError, conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { credentialField, keys, tenantDataKeys } from './keys.js';
 import * as lua from './lua/scripts.js';
+import * as security from './lua/security-scripts.js';
+import { createSecurityStore } from './redis-security.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { Store } from './store.js';
 
@@ -90,7 +92,7 @@ class ScriptRunner {
   }
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT';
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'DENIED' | 'RESERVED';
 
 /** A tenant creation that has not written its marker after this long was abandoned by a crashed process. */
 const CREATION_STALE_MS = 10_000;
@@ -99,6 +101,7 @@ const CREATION_STALE_MS = 10_000;
 interface OutcomeMessages {
   NOT_FOUND?: string;
   EXISTS?: string;
+  DENIED?: string;
 }
 
 function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): void {
@@ -117,6 +120,10 @@ function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): v
       throw conflict(`tenant "${tenantId}" is still being created; retry shortly`);
     case 'CA_CONFLICT':
       throw conflict('a trusted CA with this subject DN is already used by another tenant');
+    case 'DENIED':
+      throw conflict(messages.DENIED ?? 'the device is on the denied list');
+    case 'RESERVED':
+      throw conflict('these credentials (type and auth-id) are reserved by a device on the denied list; purge it to free them');
     default:
       throw new RegistryError('INTERNAL', `unexpected script outcome ${String(outcome)}`);
   }
@@ -137,7 +144,11 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
 
   const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating()];
   const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
-  const device = (t: string, d: string) => ({ NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"` });
+  const deniedKeys = (t: string) => [keys.deniedDevices(t), keys.deniedIdentities(t)];
+  const deniedMessage = (t: string, d: string) => `device "${d}" is on the denied list of tenant "${t}" (see /denied-devices/${t})`;
+  const device = (t: string, d: string) => ({
+    NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"`, DENIED: deniedMessage(t, d),
+  });
   const creds = (type: string, authId: string) => ({
     NOT_FOUND: `no credentials of type "${type}" with auth-id "${authId}"`,
     EXISTS: `credentials of type "${type}" with auth-id "${authId}" already exist`,
@@ -170,7 +181,13 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
     await client.hdel(keys.tenantsDeleting(), tenantId);
   }
 
+  const securityStore = createSecurityStore(client, (script, keyList, args) => scripts.run(script, keyList, args));
+  const guarded = Object.fromEntries(
+    Object.entries(securityStore).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+  ) as unknown as typeof securityStore;
+
   return {
+    ...guarded,
     createTenant: (id, json, caKeys) =>
       guard(async () => {
         check(await scripts.run(lua.createTenant, registryKeys(), [id, json, JSON.stringify(caKeys)]), id, {
@@ -195,17 +212,34 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       }),
 
     createDevice: (t, d, json) =>
-      guard(async () => check(await scripts.run(lua.createDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
+      guard(async () => check(await scripts.run(lua.createDevice, [keys.tenantMarker(t), keys.devices(t), keys.deniedDevices(t)], [d, json]), t, device(t, d))),
     getDevice: (t, d) => guard(() => inTenant(t, keys.devices(t), d, device(t, d).NOT_FOUND)),
     updateDevice: (t, d, json) =>
       guard(async () => check(await scripts.run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
-    deleteDevice: (t, d) =>
-      guard(async () => check(await scripts.run(lua.deleteDevice, [keys.tenantMarker(t), keys.devices(t)], [d]), t, device(t, d))),
+    denyDevice: (t, d, by, at) =>
+      guard(async () => {
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t)];
+        check(await scripts.run(security.denyDevice, keyList, [d, at, by]), t, device(t, d));
+      }),
+    listDeniedDevices: (t, cursor, count) =>
+      guard(async () => {
+        const results = await client.multi().exists(keys.tenantMarker(t)).hscan(keys.deniedDevices(t), cursor, 'COUNT', count).exec();
+        const failed = results?.find(([err]) => err !== null)?.[0];
+        if (results === null || failed) throw failed ?? new Error('transaction aborted');
+        if (results[0]?.[1] === 0) throw notFound(`tenant "${t}" not found`);
+        const [next, entries] = results[1]?.[1] as [string, string[]];
+        return { ids: entries.filter((_, i) => i % 2 === 0), cursor: next };
+      }),
+    releaseDeniedDevice: (t, d, mode) =>
+      guard(async () => {
+        const outcome = await scripts.run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t)], [d, mode]);
+        check(outcome, t, { NOT_FOUND: `device "${d}" is not on the denied list of tenant "${t}"` });
+      }),
     lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),
 
     addCredentials: (t, type, authId, d, json) =>
       guard(async () =>
-        check(await scripts.run(lua.addCredentials, credKeys(t), [credentialField(type, authId), d, json]), t, creds(type, authId)),
+        check(await scripts.run(lua.addCredentials, [...credKeys(t), ...deniedKeys(t)], [credentialField(type, authId), d, json]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) }),
       ),
     getCredentials: (t, type, authId) =>
       guard(() => inTenant(t, keys.credentials(t), credentialField(type, authId), creds(type, authId).NOT_FOUND)),
@@ -217,7 +251,7 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       }),
     updateCredentials: (t, type, authId, d, json) =>
       guard(async () =>
-        check(await scripts.run(lua.updateCredentials, credKeys(t), [credentialField(type, authId), d, json]), t, creds(type, authId)),
+        check(await scripts.run(lua.updateCredentials, [...credKeys(t), ...deniedKeys(t)], [credentialField(type, authId), d, json]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) }),
       ),
     deleteCredentials: (t, type, authId) =>
       guard(async () => check(await scripts.run(lua.deleteCredentials, credKeys(t), [credentialField(type, authId)]), t, creds(type, authId))),
@@ -226,6 +260,11 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
         check(await scripts.run(lua.deleteDeviceCredentials, credKeys(t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` }),
       ),
     lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
+    provisionDevice: (t, d, deviceJson, type, authId, credJson) =>
+      guard(async () => {
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t)];
+        check(await scripts.run(lua.provisionDevice, keyList, [credentialField(type, authId), d, credJson, deviceJson]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
+      }),
 
     setLastGateway: (t, d, json) => guard(async () => void (await client.hset(keys.lastGateways(t), d, json))),
     getLastGateway: (t, d) => guard(() => client.hget(keys.lastGateways(t), d)),

@@ -28,8 +28,15 @@ export interface DeviceStore {
   getDevice(tenantId: string, deviceId: string): Promise<string>;
   /** NOT_FOUND for an unknown tenant or device. */
   updateDevice(tenantId: string, deviceId: string, json: string): Promise<void>;
-  /** NOT_FOUND for an unknown tenant or device. */
-  deleteDevice(tenantId: string, deviceId: string): Promise<void>;
+  /**
+   * Deletes a device onto the tenant's denied list: the registration is kept on the denied entry,
+   * its credentials are destroyed and their identities stay reserved. NOT_FOUND.
+   */
+  denyDevice(tenantId: string, deviceId: string, deniedBy: string, deniedAt: string): Promise<void>;
+  /** A page of denied device ids and the cursor of the next page ('0': none). NOT_FOUND for an unknown tenant. */
+  listDeniedDevices(tenantId: string, cursor: string, count: number): Promise<{ ids: string[]; cursor: string }>;
+  /** Takes a device off the denied list: `restore` brings its registration back, `purge` forgets it. NOT_FOUND. */
+  releaseDeniedDevice(tenantId: string, deviceId: string, mode: 'restore' | 'purge'): Promise<void>;
   /** Hot path: registration data of several devices of one tenant (null where unknown), one round trip. */
   lookupDevices(tenantId: string, deviceIds: readonly string[]): Promise<(string | null)[]>;
 }
@@ -49,6 +56,11 @@ export interface CredentialsStore {
   deleteDeviceCredentials(tenantId: string, deviceId: string): Promise<void>;
   /** Hot path: one record by (type, auth-id), or null. One round trip. */
   lookupCredentials(tenantId: string, type: string, authId: string): Promise<string | null>;
+  /**
+   * Auto-provisioning: creates the device (kept when it exists) and its credentials atomically.
+   * CONFLICT when the credentials exist, the device is denied or the identity is reserved.
+   */
+  provisionDevice(tenantId: string, deviceId: string, deviceJson: string, type: string, authId: string, credentialsJson: string): Promise<void>;
 }
 
 export interface DeviceConnectionStore {
@@ -115,4 +127,4 @@ export interface StoreLifecycle {
   close(): Promise<void>;
 }
 
-export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & StoreLifecycle;
+export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & StoreLifecycle;

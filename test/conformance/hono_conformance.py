@@ -697,7 +697,7 @@ def start_registry(inst, tmp, redis_port, db, main_js=MAIN_JS):
     env.update({
         'REGISTRY_REDIS_URL': f'redis://127.0.0.1:{redis_port}/{db}',
         'REGISTRY_HTTP_PORT': '0', 'REGISTRY_AMQP_PORT': '0',
-        'REGISTRY_DATA_DIR': inst.data_dir, 'REGISTRY_BCRYPT_COST': '4', 'REGISTRY_LOG_LEVEL': 'info',
+        'REGISTRY_DATA_DIR': inst.data_dir, 'REGISTRY_BCRYPT_COST': '4', 'REGISTRY_HTTP_AUTH': 'none', 'REGISTRY_LOG_LEVEL': 'info',
     })
     env.update(inst.env)
     if inst.accounts:

@@ -29,7 +29,8 @@ export async function startTestRegistry(env: Record<string, string>): Promise<Te
   });
   const ownDir = env.REGISTRY_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'registry-test-data-')) : undefined;
   const config = loadConfig({
-    REGISTRY_HTTP_PORT: '0', REGISTRY_AMQP_PORT: '0', REGISTRY_LOG_LEVEL: 'debug', REGISTRY_BCRYPT_COST: '4',
+    // Suites that test tokens set REGISTRY_HTTP_AUTH=token themselves.
+    REGISTRY_HTTP_PORT: '0', REGISTRY_AMQP_PORT: '0', REGISTRY_LOG_LEVEL: 'debug', REGISTRY_BCRYPT_COST: '4', REGISTRY_HTTP_AUTH: 'none',
     ...(ownDir === undefined ? {} : { REGISTRY_DATA_DIR: ownDir }),
     ...env,
   });

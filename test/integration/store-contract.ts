@@ -253,10 +253,10 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
 
       it('deletes a device; get, update and delete then answer NOT_FOUND naming the device', async function () {
         await store().createDevice('t1', 'd1', deviceJson('d1'));
-        await store().deleteDevice('t1', 'd1');
+        await store().denyDevice('t1', 'd1', 'tok_test', new Date().toISOString());
         await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
         await expectRegistryError(store().updateDevice('t1', 'd1', deviceJson('d1')), 'NOT_FOUND', /d1/);
-        await expectRegistryError(store().deleteDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
+        await expectRegistryError(store().denyDevice('t1', 'd1', 'tok_test', new Date().toISOString()), 'NOT_FOUND', /d1/);
         expect(await store().lookupDevices('t1', ['d1'])).to.deep.equal([null]);
       });
 
@@ -282,7 +282,7 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
         await expectRegistryError(store().createDevice(t, 'd1', deviceJson('d1')), 'NOT_FOUND', m);
         await expectRegistryError(store().getDevice(t, 'd1'), 'NOT_FOUND', m);
         await expectRegistryError(store().updateDevice(t, 'd1', deviceJson('d1')), 'NOT_FOUND', m);
-        await expectRegistryError(store().deleteDevice(t, 'd1'), 'NOT_FOUND', m);
+        await expectRegistryError(store().denyDevice(t, 'd1', 'tok_test', new Date().toISOString()), 'NOT_FOUND', m);
         expect(await store().getTenant(t)).to.equal(null);
         expect(await store().lookupDevices(t, ['d1'])).to.deep.equal([null]);
       });

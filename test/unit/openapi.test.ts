@@ -34,14 +34,15 @@ describe('api_swagger.yaml', function () {
     }
   });
 
-  it('documents exactly the routes of the route table, each with its scopes and a 503 response', function () {
+  it('documents exactly the routes of the route table, each with its bearer scopes and its 401, 403, 429 and 503 responses', function () {
     const doc = parse(readFileSync(new URL('api_swagger.yaml', root), 'utf8')) as { paths: Record<string, Record<string, Record<string, unknown>>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(documented.sort()).to.deep.equal(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const route of ROUTES) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op?.['x-required-scopes']).to.deep.equal(route.scopes);
-      expect(Object.keys(op?.responses as object)).to.include.members([String(route.success.status), '503']);
+      expect(Object.keys(op?.responses as object)).to.include.members([String(route.success.status), '401', '403', '429', '503']);
+      expect(op?.security).to.deep.equal([{ bearer: route.scopes }]);
     }
   });
 });

@@ -22,7 +22,7 @@ function forProfile(record: CredentialsRecord, raw: string, context: EndpointCon
 }
 
 async function get(tenantId: string, query: JsonObject, context: EndpointContext): Promise<Answer> {
-  const { type, 'auth-id': authId, 'device-id': deviceId, 'client-certificate': _certificate, ...clientContext } = query;
+  const { type, 'auth-id': authId, 'device-id': deviceId, 'client-certificate': certificate, ...clientContext } = query;
   if (typeof type !== 'string') throw badRequest('the body needs a string "type"');
   if (authId !== undefined && deviceId !== undefined) throw badRequest('give either "auth-id" or "device-id", not both');
   if (authId === undefined) {
@@ -31,13 +31,23 @@ async function get(tenantId: string, query: JsonObject, context: EndpointContext
   }
   if (typeof authId !== 'string') throw badRequest('"auth-id" must be a string');
   const raw = await context.services.credentials.lookup(tenantId, type, authId);
-  if (raw === null) return { status: 404, tenantId };
+  if (raw === null) return provision(tenantId, type, authId, certificate, context);
   const record = JSON.parse(raw) as CredentialsRecord;
   if (!matchesClientContext(record, clientContext)) return { status: 404, tenantId };
   const json = forProfile(record, raw, context);
   if (json === undefined) return { status: 404, tenantId };
   const cacheable = context.profile === '1.x' && CACHEABLE_TYPES.has(type);
   return { status: 200, json, tenantId, deviceId: record['device-id'], cacheControl: cacheable ? cacheDirective(context.cacheMaxAge) : 'no-cache' };
+}
+
+/** Auto-provisioning (§5.6): an x509-cert lookup that carries the device's certificate may create it (201). */
+async function provision(tenantId: string, type: string, authId: string, certificate: unknown, context: EndpointContext): Promise<Answer> {
+  if (type !== 'x509-cert' || certificate === undefined) return { status: 404, tenantId };
+  if (typeof certificate !== 'string') throw badRequest('"client-certificate" must be a Base64 string');
+  const json = await context.services.autoProvisioning.provision(tenantId, authId, certificate);
+  if (json === undefined) return { status: 404, tenantId };
+  const deviceId = (JSON.parse(json) as CredentialsRecord)['device-id'];
+  return { status: 201, json, tenantId, deviceId, cacheControl: 'no-cache' };
 }
 
 async function remove(tenantId: string, query: JsonObject, context: EndpointContext): Promise<Answer> {

@@ -52,7 +52,7 @@ export const registrationEndpoint: Endpoint = {
           await devices.update(tenantId, deviceId, body ?? {});
           return { status: 204, tenantId, deviceId };
         default:
-          await devices.remove(tenantId, deviceId);
+          await devices.remove(tenantId, deviceId, `amqp:${context.principal}`);
           return { status: 204, tenantId, deviceId };
       }
     };

@@ -2,7 +2,7 @@
  * Atomic multi-key operations. Each script touches keys of one hash tag only (see keys.ts), so it
  * runs unchanged on Redis Cluster. Scripts answer 'OK' or an outcome word that
  * store/redis.ts turns into a RegistryError: TENANT_NOT_FOUND, NOT_FOUND, EXISTS, DELETING,
- * CREATING, CA_CONFLICT.
+ * CREATING, CA_CONFLICT, DENIED (device on the denied list), RESERVED (identity kept by one).
  */
 
 export interface LuaScript {
@@ -130,12 +130,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 return {1, redis.call('HGET', KEYS[2], ARGV[1])}`,
 };
 
-/** KEYS: marker, devices. ARGV: device id, json. */
+/** KEYS: marker, devices, denied-devices. ARGV: device id, json. */
 export const createDevice: LuaScript = {
   name: 'create-device',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   source: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'DENIED' end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 'EXISTS' end
 return 'OK'`,
 };
@@ -151,33 +152,35 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 'OK'`,
 };
 
-/** KEYS: marker, devices. ARGV: device id. */
-export const deleteDevice: LuaScript = {
-  name: 'delete-device',
-  numberOfKeys: 2,
-  source: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
-if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 'NOT_FOUND' end
-return 'OK'`,
-};
+/** A device on the denied list, or an identity it keeps reserved, cannot get credentials. KEYS[4..5]: denied-devices, denied-identities. */
+const DENIED_CHECKS = `
+local function denied_check(device, field)
+  if redis.call('HEXISTS', KEYS[4], device) == 1 then return 'DENIED' end
+  if redis.call('HEXISTS', KEYS[5], field) == 1 then return 'RESERVED' end
+  return nil
+end
+`;
 
-/** KEYS: marker, credentials, device-credentials. ARGV: field, device id, json. */
+/** KEYS: marker, credentials, device-credentials, denied-devices, denied-identities. ARGV: field, device id, json. */
 export const addCredentials: LuaScript = {
   name: 'add-credentials',
-  numberOfKeys: 3,
-  source: `${INDEX_HELPERS}
+  numberOfKeys: 5,
+  source: `${INDEX_HELPERS}${DENIED_CHECKS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+local refused = denied_check(ARGV[2], ARGV[1])
+if refused then return refused end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3]) == 0 then return 'EXISTS' end
 index_add(KEYS[3], ARGV[2], ARGV[1])
 return 'OK'`,
 };
 
-/** KEYS: marker, credentials, device-credentials. ARGV: field, device id, json. */
+/** KEYS: marker, credentials, device-credentials, denied-devices, denied-identities. ARGV: field, device id, json. */
 export const updateCredentials: LuaScript = {
   name: 'update-credentials',
-  numberOfKeys: 3,
+  numberOfKeys: 5,
   source: `${INDEX_HELPERS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+if redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1 then return 'DENIED' end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if not old then return 'NOT_FOUND' end
 local old_device = cjson.decode(old)['device-id']
@@ -229,4 +232,22 @@ for _, field in ipairs(cjson.decode(raw)) do
   if json then table.insert(result, json) end
 end
 return result`,
+};
+
+/**
+ * Auto-provisioning (Hono 1.1): creates the device (unless it exists) and its credentials at once.
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities.
+ * ARGV: field, device id, credentials json, device json.
+ */
+export const provisionDevice: LuaScript = {
+  name: 'provision-device',
+  numberOfKeys: 6,
+  source: `${INDEX_HELPERS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then return 'RESERVED' end
+if redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return 'DENIED' end
+if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[3]) == 0 then return 'EXISTS' end
+redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[4])
+index_add(KEYS[4], ARGV[2], ARGV[1])
+return 'OK'`,
 };

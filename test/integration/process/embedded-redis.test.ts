@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { http } from '../../helpers/registry.js';
+import { http as plainHttp } from '../../helpers/registry.js';
 import { freePort } from '../../helpers/redis-server.js';
 import { startRegistryProcess, type RegistryProcess } from '../../helpers/process.js';
 
@@ -38,11 +38,15 @@ describe('registry process with the embedded Redis', function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** Starts the built registry; its requests use the admin token a first start writes to the data dir. */
   async function start(port: number): Promise<string> {
     running = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(port), REGISTRY_AMQP_PORT: '0', REGISTRY_BCRYPT_COST: '4' });
-    await running.waitFor(/HTTP management API listening/);
+    await running.waitFor(/AMQP 1.0 listening/);
     return `http://127.0.0.1:${port}`;
   }
+
+  const http = (base: string, method: string, path: string, body?: unknown) =>
+    plainHttp(base, method, path, body, { Authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}` });
 
   it('keeps data across a restart and stops its redis-server on SIGTERM with exit code 0', async function () {
     const port = await freePort();
@@ -85,6 +89,15 @@ describe('registry process with the embedded Redis', function () {
     const second = startRegistryProcess({ REGISTRY_DATA_DIR: dataDir, REGISTRY_HTTP_PORT: String(await freePort()), REGISTRY_AMQP_PORT: '0' });
     expect(await second.exited).to.equal(1);
     expect(second.output.join('\n')).to.match(/in use by the registry with pid/);
+  });
+
+  it('creates an admin token on the first start and refuses requests without a token (401)', async function () {
+    const base = await start(await freePort());
+    const line = await running?.waitFor(/created an admin token/);
+    expect(line).to.include(join(dataDir, 'admin-token'));
+    expect(line).to.not.include(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim());
+    expect((await plainHttp(base, 'GET', '/tenant/DEFAULT_TENANT')).status).to.equal(401);
+    expect((await http(base, 'GET', '/tenant/DEFAULT_TENANT')).status).to.equal(200);
   });
 
   it('exits with status 2 and one message listing every configuration problem', async function () {

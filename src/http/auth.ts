@@ -1,0 +1,38 @@
+/**
+ * Authentication and authorisation of management requests (management-security.md): a bearer
+ * token with the route's scopes and the tenant it acts on, RFC 6750 errors.
+ */
+import type { Context } from 'koa';
+import { RegistryError } from '../errors.js';
+import { hasScope, hasTenant, type Caller, type Scope } from '../model/tokens.js';
+import type { TokenService } from '../service/tokens.js';
+import type { Route } from './routes.js';
+
+/** The caller when authentication is off (REGISTRY_HTTP_AUTH=none): every scope and tenant. */
+export const UNAUTHENTICATED: Caller = Object.freeze({ tokenId: 'anonymous', scopes: ['*'] as Scope[], tenants: ['*'] });
+
+/** The scopes a request to `route` needs, including those its query adds. */
+export function requiredScopes(route: Route, query: Readonly<Record<string, unknown>>): string[] {
+  const extra = route.queryScopes !== undefined && query[route.queryScopes.param] === route.queryScopes.value ? route.queryScopes.scopes : [];
+  return [...route.scopes, ...extra];
+}
+
+/** The authenticated caller holding every scope the request needs. UNAUTHORIZED, FORBIDDEN, TOO_MANY_REQUESTS. */
+export async function authorize(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
+  if (tokens === undefined) return UNAUTHENTICATED;
+  const caller = await tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
+  const missing = requiredScopes(route, ctx.query as Record<string, unknown>).filter((scope) => !hasScope(caller, scope));
+  if (missing.length > 0) {
+    throw new RegistryError('FORBIDDEN', `the token lacks the scope ${missing.join(' and ')}`, {
+      headers: { 'WWW-Authenticate': `Bearer realm="device-registry", error="insufficient_scope", scope="${missing.join(' ')}"` },
+    });
+  }
+  return caller;
+}
+
+/** FORBIDDEN when the caller's tenant list does not hold the tenant the request acts on. */
+export function requireTenant(caller: Caller, tenantId: unknown): void {
+  if (typeof tenantId === 'string' && !hasTenant(caller, tenantId)) {
+    throw new RegistryError('FORBIDDEN', `the token has no access to tenant "${tenantId}"`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Auto-provisioning (Hono 1.1, hono-amqp-apis.md §5.6, management-security.md): a Credentials `get`
+ * of type x509-cert that carries the device's certificate, issued by a trusted CA of the tenant
+ * with `auto-provisioning-enabled`, creates the device and its credentials. Devices on the denied
+ * list, and identities they keep reserved, are never provisioned.
+ */
+import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { RegistryError, badRequest } from '../errors.js';
+import { lookupAuthId, type JsonObject } from '../model/credentials.js';
+import { dnEquals, toRfc2253 } from '../model/dn.js';
+import { trustedCas } from '../model/tenant.js';
+import { x509SubjectToDn } from '../model/trusted-ca.js';
+import type { CredentialsStore } from '../store/store.js';
+import type { TenantService } from './tenants.js';
+
+export interface AutoProvisioning {
+  /**
+   * The new credentials record as JSON text, or undefined when the certificate does not qualify
+   * (no enabled CA issued it, it is not valid now, the device is denied or its identity reserved).
+   * BAD_REQUEST when the certificate is unreadable or its subject differs from the auth-id.
+   */
+  provision(tenantId: string, authId: string, certificateBase64: string): Promise<string | undefined>;
+}
+
+function caKey(ca: JsonObject): KeyObject | undefined {
+  try {
+    if (typeof ca['public-key'] === 'string') return createPublicKey({ key: Buffer.from(ca['public-key'], 'base64'), format: 'der', type: 'spki' });
+    if (typeof ca.cert === 'string') return new X509Certificate(Buffer.from(ca.cert, 'base64')).publicKey;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function readCertificate(base64: string): X509Certificate {
+  try {
+    return new X509Certificate(Buffer.from(base64, 'base64'));
+  } catch {
+    throw badRequest('client-certificate is not a Base64 DER X.509 certificate');
+  }
+}
+
+function deviceIdFor(ca: JsonObject, subjectDn: string, cert: X509Certificate): string {
+  const template = ca['auto-provisioning-device-id-template'];
+  if (typeof template !== 'string') return randomUUID();
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
+  return template.replaceAll('{{subject-dn}}', subjectDn).replaceAll('{{subject-cn}}', cn);
+}
+
+export function createAutoProvisioning(store: CredentialsStore, tenants: TenantService): AutoProvisioning {
+  return {
+    async provision(tenantId, authId, certificateBase64) {
+      const cert = readCertificate(certificateBase64);
+      const subject = toRfc2253(x509SubjectToDn(cert.subject));
+      if (subject !== lookupAuthId('x509-cert', authId)) throw badRequest('the subject DN of client-certificate differs from auth-id');
+      const tenant = await tenants.lookup(tenantId);
+      if (tenant === undefined) return undefined;
+      const issuer = x509SubjectToDn(cert.issuer);
+      const ca = trustedCas(tenant).find((c) => c['auto-provisioning-enabled'] === true && dnEquals(String(c['subject-dn']), issuer));
+      const key = ca === undefined ? undefined : caKey(ca);
+      const now = Date.now();
+      if (ca === undefined || key === undefined || !cert.verify(key) || now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return undefined;
+      const deviceId = deviceIdFor(ca, subject, cert);
+      const record = {
+        'device-id': deviceId, type: 'x509-cert', 'auth-id': subject, enabled: true,
+        secrets: [{ 'not-before': new Date(cert.validFrom).toISOString(), 'not-after': new Date(cert.validTo).toISOString() }],
+      };
+      const json = JSON.stringify(record);
+      try {
+        await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json);
+        return json;
+      } catch (err) {
+        // Created meanwhile by another request: answer like a plain lookup would. Denied/reserved: refused.
+        if (err instanceof RegistryError && err.code === 'CONFLICT') return undefined;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Bearer tokens of the management API (management-security.md): authentication with RFC 6750
+ * errors and a bad-authentication limiter shared through the store, minting under the subset
+ * rule, listing and revocation of the caller's own tokens.
+ */
+import { RegistryError, badRequest } from '../errors.js';
+import {
+  grantsWithin, newTokenId, newTokenValue, parseDuration, sameHash, tokenHash,
+  type Caller, type Scope, type TokenRecord,
+} from '../model/tokens.js';
+import type { LimiterPolicy, SecurityStore } from '../store/store.js';
+import { validate } from '../validation.js';
+import { asObject } from './body.js';
+
+export interface TokenOptions {
+  readonly pepper: Buffer;
+  readonly maxLifetimeSeconds: number;
+  readonly limiter: LimiterPolicy;
+  readonly now?: () => number;
+}
+
+export interface NewToken {
+  readonly id: string;
+  /** The token value: shown once, never stored. */
+  readonly token: string;
+  readonly record: PublicToken;
+}
+
+/** A token as listed: everything but its hash. */
+export type PublicToken = Omit<TokenRecord, 'hash'> & { readonly 'last-used'?: string };
+
+export interface TokenService {
+  /** The caller of an `Authorization` header. UNAUTHORIZED (401) or TOO_MANY_REQUESTS (429). */
+  authenticate(authorization: string | undefined, clientKey: string): Promise<Caller>;
+  /** Mints a token within the caller's grants. BAD_REQUEST, FORBIDDEN. */
+  create(caller: Caller, body: unknown): Promise<NewToken>;
+  /** Tokens the caller created (an all-powerful token sees all), and the caller itself. */
+  list(caller: Caller): Promise<PublicToken[]>;
+  /** NOT_FOUND when the token does not exist or is not the caller's. */
+  revoke(caller: Caller, id: string): Promise<void>;
+  /** Stores a token with a known value (bootstrap token, CLI), replacing an older one of the same id. */
+  ensure(value: string, grant: { id: string; scopes: readonly Scope[]; tenants: readonly string[]; description: string; createdBy: string; lifetimeSeconds: number }): Promise<PublicToken>;
+  /** True when at least one unexpired token exists. */
+  anyExists(): Promise<boolean>;
+}
+
+const REALM = 'Bearer realm="device-registry"';
+/** RFC 6750 token68 syntax. */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const TOUCH_INTERVAL_MS = 60_000;
+
+function unauthorized(message: string, withError: boolean): RegistryError {
+  const challenge = withError ? `${REALM}, error="invalid_token", error_description="${message}"` : REALM;
+  return new RegistryError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+function publicToken(record: TokenRecord, lastUsed?: string): PublicToken {
+  const { hash: _hash, ...rest } = record;
+  return lastUsed === undefined ? rest : { ...rest, 'last-used': lastUsed };
+}
+
+function sees(caller: Caller, record: TokenRecord): boolean {
+  const all = caller.scopes.includes('*') && caller.tenants.includes('*');
+  return all || record.id === caller.tokenId || record['created-by'] === caller.tokenId;
+}
+
+export function createTokenService(store: SecurityStore, options: TokenOptions): TokenService {
+  const now = options.now ?? Date.now;
+  const touched = new Map<string, number>();
+
+  async function fail(clientKey: string, message: string): Promise<never> {
+    await store.recordAuthFailure(clientKey, options.limiter);
+    throw unauthorized(message, true);
+  }
+
+  function touch(id: string): void {
+    const at = now();
+    if ((touched.get(id) ?? 0) > at - TOUCH_INTERVAL_MS) return;
+    if (touched.size > 10_000) touched.clear();
+    touched.set(id, at);
+    store.touchToken(id, new Date(at).toISOString()).catch(() => touched.delete(id));
+  }
+
+  async function save(value: string, record: Omit<TokenRecord, 'hash'>): Promise<TokenRecord> {
+    const full: TokenRecord = { ...record, hash: tokenHash(options.pepper, value) };
+    await store.saveToken(full.hash, full.id, JSON.stringify(full), Date.parse(full.expires));
+    return full;
+  }
+
+  function lifetime(body: Record<string, unknown>): number {
+    const seconds = body['expires-in'] !== undefined
+      ? parseDuration(body['expires-in'] as string | number)
+      : Math.floor((Date.parse(String(body.expires)) - now()) / 1000);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) throw badRequest('"expires-in" must be a duration like 30d, 12h or 3600, or "expires" a future date-time');
+    if (seconds > options.maxLifetimeSeconds) throw badRequest(`a token may live at most ${options.maxLifetimeSeconds} seconds (REGISTRY_TOKEN_MAX_LIFETIME)`);
+    return seconds;
+  }
+
+  return {
+    async authenticate(authorization, clientKey) {
+      if (authorization === undefined || authorization.trim() === '') throw unauthorized('a bearer token is required', false);
+      const match = /^bearer +(\S+)$/i.exec(authorization.trim());
+      const value = match?.[1];
+      const hash = tokenHash(options.pepper, value ?? authorization);
+      const { blockedMs, json } = await store.authenticate(hash, clientKey);
+      if (blockedMs > 0) {
+        throw new RegistryError('TOO_MANY_REQUESTS', 'too many failed authentications from this address; retry later', { headers: { 'Retry-After': String(Math.ceil(blockedMs / 1000)) } });
+      }
+      if (value === undefined || !TOKEN68.test(value)) return fail(clientKey, 'the Authorization header must be "Bearer <token>"');
+      if (json === null) return fail(clientKey, 'the token is unknown, revoked or expired');
+      const record = JSON.parse(json) as TokenRecord;
+      if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, 'the token is unknown, revoked or expired');
+      touch(record.id);
+      return { tokenId: record.id, scopes: record.scopes, tenants: record.tenants };
+    },
+
+    async create(caller, body) {
+      const input = asObject(body, 'the token request');
+      validate('token-request', input);
+      const scopes = input.scopes as Scope[];
+      const tenants = input.tenants as string[];
+      const excess = grantsWithin(caller, scopes, tenants);
+      if (excess !== undefined) throw new RegistryError('FORBIDDEN', `a token cannot grant more than its creator holds: ${excess}`);
+      const seconds = lifetime(input);
+      const value = newTokenValue();
+      const created = now();
+      const record = await save(value, {
+        id: newTokenId(), description: String(input.description ?? ''), scopes, tenants,
+        created: new Date(created).toISOString(), expires: new Date(created + seconds * 1000).toISOString(), 'created-by': caller.tokenId,
+      });
+      return { id: record.id, token: value, record: publicToken(record) };
+    },
+
+    async list(caller) {
+      const records = await store.listTokens();
+      return records
+        .map(({ json, lastUsed }) => ({ record: JSON.parse(json) as TokenRecord, lastUsed }))
+        .filter(({ record }) => sees(caller, record))
+        .map(({ record, lastUsed }) => publicToken(record, lastUsed))
+        .sort((a, b) => a.created.localeCompare(b.created));
+    },
+
+    async revoke(caller, id) {
+      const visible = (await this.list(caller)).some((t) => t.id === id);
+      if (!visible || !(await store.deleteToken(id))) throw new RegistryError('NOT_FOUND', `token "${id}" not found`);
+    },
+
+    async ensure(value, grant) {
+      // A changed value (say, a new REGISTRY_BOOTSTRAP_TOKEN) must revoke the old one.
+      await store.deleteToken(grant.id);
+      const created = now();
+      const record = await save(value, {
+        id: grant.id, description: grant.description, scopes: grant.scopes, tenants: grant.tenants,
+        created: new Date(created).toISOString(), expires: new Date(created + grant.lifetimeSeconds * 1000).toISOString(), 'created-by': grant.createdBy,
+      });
+      return publicToken(record);
+    },
+
+    anyExists: async () => (await store.listTokens()).length > 0,
+  };
+}
+

@@ -1,0 +1,101 @@
+/**
+ * Atomic operations of the management API's security: token lookup with the bad-authentication
+ * limiter, token storage, and the denied-device list (spec management-security.md).
+ */
+import type { LuaScript } from './scripts.js';
+
+/** KEYS: auth-blocked(client), token(hash). Answers {blocked ms, token JSON | nil}. */
+export const authenticate: LuaScript = {
+  name: 'authenticate',
+  numberOfKeys: 2,
+  source: `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then return {ttl, false} end
+return {0, redis.call('GET', KEYS[2])}`,
+};
+
+/** KEYS: auth-failures(client), auth-blocked(client). ARGV: window ms, limit, block ms. Answers the block in ms (0: not blocked). */
+export const recordAuthFailure: LuaScript = {
+  name: 'record-auth-failure',
+  numberOfKeys: 2,
+  source: `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n < tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+redis.call('DEL', KEYS[1])
+return tonumber(ARGV[3])`,
+};
+
+/** KEYS: token(hash), token-ids. ARGV: id, hash, json, expires-at ms. */
+export const saveToken: LuaScript = {
+  name: 'save-token',
+  numberOfKeys: 2,
+  source: `
+redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 'OK'`,
+};
+
+/** KEYS: token-ids, token-last-used. ARGV: id, token key prefix. */
+export const deleteToken: LuaScript = {
+  name: 'delete-token',
+  numberOfKeys: 2,
+  source: `
+local hash = redis.call('HGET', KEYS[1], ARGV[1])
+if not hash then return 'NOT_FOUND' end
+redis.call('DEL', ARGV[2] .. hash)
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 'OK'`,
+};
+
+/**
+ * Deletes a device onto the denied list: its record moves to the denied entry, its credentials are
+ * destroyed and their identities stay reserved. The entry is a metadata JSON line followed by the
+ * registration data exactly as it was stored (so a restore gives it back byte for byte).
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities.
+ * ARGV: device id, denied-at ISO, denied-by token id.
+ */
+export const denyDevice: LuaScript = {
+  name: 'deny-device',
+  numberOfKeys: 6,
+  source: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+local data = redis.call('HGET', KEYS[2], ARGV[1])
+if not data then return 'NOT_FOUND' end
+local raw = redis.call('HGET', KEYS[4], ARGV[1])
+local identities = raw and cjson.decode(raw) or {}
+for _, field in ipairs(identities) do
+  redis.call('HDEL', KEYS[3], field)
+  redis.call('HSET', KEYS[6], field, ARGV[1])
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+local meta = '{"denied-at":' .. cjson.encode(ARGV[2]) .. ',"denied-by":' .. cjson.encode(ARGV[3]) ..
+  ',"identities":' .. (#identities == 0 and '[]' or cjson.encode(identities)) .. '}'
+redis.call('HSET', KEYS[5], ARGV[1], meta .. '\\n' .. data)
+return 'OK'`,
+};
+
+/**
+ * Takes a device off the denied list, releasing its identities; with ARGV[2] = 'restore' its
+ * registration record comes back (credentials do not).
+ * KEYS: marker, devices, denied-devices, denied-identities. ARGV: device id, 'restore' | 'purge'.
+ */
+export const releaseDenied: LuaScript = {
+  name: 'release-denied',
+  numberOfKeys: 4,
+  source: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+local raw = redis.call('HGET', KEYS[3], ARGV[1])
+if not raw then return 'NOT_FOUND' end
+local newline = string.find(raw, '\\n', 1, true)
+local meta = cjson.decode(string.sub(raw, 1, newline - 1))
+for _, field in ipairs(meta['identities']) do
+  if redis.call('HGET', KEYS[4], field) == ARGV[1] then redis.call('HDEL', KEYS[4], field) end
+end
+redis.call('HDEL', KEYS[3], ARGV[1])
+if ARGV[2] == 'restore' then redis.call('HSET', KEYS[2], ARGV[1], string.sub(raw, newline + 1)) end
+return 'OK'`,
+};

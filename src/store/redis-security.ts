@@ -1,0 +1,90 @@
+/**
+ * Redis storage of the management API's security: tokens (stored by keyed hash, expiring by
+ * themselves), the shared bad-authentication limiter, and the bounded audit stream.
+ * Everything lives under one hash tag, so each operation is single-slot.
+ */
+import type { AuditEntry, AuditQuery, LimiterPolicy, SecurityStore } from './store.js';
+import { keys } from './keys.js';
+import * as lua from './lua/security-scripts.js';
+import type { LuaScript } from './lua/scripts.js';
+
+/** What this module needs from the Redis client (kept narrow: only redis.ts imports ioredis). */
+export interface SecurityClient {
+  hgetall(key: string): Promise<Record<string, string>>;
+  mget(...keys: string[]): Promise<(string | null)[]>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  hset(key: string, field: string, value: string): Promise<number>;
+  hexists(key: string, field: string): Promise<number>;
+  xadd(key: string, ...args: (string | number)[]): Promise<string | null>;
+  xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
+}
+
+export type RunScript = (script: LuaScript, keyList: readonly string[], args: readonly string[]) => Promise<unknown>;
+
+const AUDIT_MAX_LENGTH = 100_000;
+const AUDIT_SCAN_CHUNK = 500;
+const AUDIT_SCAN_LIMIT = 20_000;
+
+function fieldsToEntry(id: string, fields: string[]): AuditEntry {
+  const entry: Record<string, string> = { id };
+  for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i] as string] = fields[i + 1] as string;
+  return entry as unknown as AuditEntry;
+}
+
+export function createSecurityStore(client: SecurityClient, run: RunScript): SecurityStore {
+  return {
+    async authenticate(hashHex, clientKey) {
+      const [blockedMs, json] = (await run(lua.authenticate, [keys.authBlocked(clientKey), keys.token(hashHex)], [])) as [number, string | null];
+      return { blockedMs, json: json ?? null };
+    },
+    async recordAuthFailure(clientKey, policy: LimiterPolicy) {
+      const args = [String(policy.windowMs), String(policy.limit), String(policy.blockMs)];
+      return (await run(lua.recordAuthFailure, [keys.authFailures(clientKey), keys.authBlocked(clientKey)], args)) as number;
+    },
+    async saveToken(hashHex, id, json, expiresAtMs) {
+      await run(lua.saveToken, [keys.token(hashHex), keys.tokenIds()], [id, hashHex, json, String(expiresAtMs)]);
+    },
+    async listTokens() {
+      const ids = await client.hgetall(keys.tokenIds());
+      const entries = Object.entries(ids);
+      if (entries.length === 0) return [];
+      const records = await client.mget(...entries.map(([, hash]) => keys.token(hash)));
+      const expired = entries.filter((_, i) => records[i] === null).map(([id]) => id);
+      if (expired.length > 0) {
+        await client.hdel(keys.tokenIds(), ...expired);
+        await client.hdel(keys.tokenLastUsed(), ...expired);
+      }
+      const lastUsed = await client.hgetall(keys.tokenLastUsed());
+      return records.flatMap((json, i) => (json === null ? [] : [{ json, lastUsed: lastUsed[entries[i]?.[0] ?? ''] }]));
+    },
+    async deleteToken(id) {
+      const outcome = await run(lua.deleteToken, [keys.tokenIds(), keys.tokenLastUsed()], [id, keys.token('')]);
+      return outcome === 'OK';
+    },
+    async touchToken(id, at) {
+      // Only for tokens that still exist: a revoked token must not come back through its last use.
+      if ((await client.hexists(keys.tokenIds(), id)) === 1) await client.hset(keys.tokenLastUsed(), id, at);
+    },
+    async appendAudit(entry) {
+      const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+      await client.xadd(keys.audit(), 'MAXLEN', '~', AUDIT_MAX_LENGTH, '*', ...fields);
+    },
+    async readAudit(query: AuditQuery) {
+      const found: AuditEntry[] = [];
+      let end = query.before ?? '+';
+      for (let scanned = 0; found.length < query.limit && scanned < AUDIT_SCAN_LIMIT; scanned += AUDIT_SCAN_CHUNK) {
+        const chunk = await client.xrevrange(keys.audit(), end, '-', 'COUNT', AUDIT_SCAN_CHUNK + (end === '+' ? 0 : 1));
+        const fresh = end === '+' ? chunk : chunk.filter(([id]) => id !== end);
+        for (const [id, fields] of fresh) {
+          const entry = fieldsToEntry(id, fields);
+          if (query.tenants === undefined || query.tenants.includes(entry.tenant ?? '')) found.push(entry);
+          if (found.length === query.limit) break;
+        }
+        const last = chunk[chunk.length - 1];
+        if (fresh.length === 0 || last === undefined) break;
+        end = last[0];
+      }
+      return found;
+    },
+  };
+}
