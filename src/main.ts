@@ -1,12 +1,14 @@
 /**
- * The process entry point and the only module that touches `process`: environment, signals,
- * exit code.
+ * The server's entry point: with src/cli.ts the only modules that touch `process` (environment,
+ * signals, exit code).
  */
+import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startRegistry } from './registry.js';
 
-async function main(): Promise<void> {
+/** `node dist/main.js` and `device-registry serve`: starts the registry until SIGINT/SIGTERM. */
+export async function serve(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
@@ -44,4 +46,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-void main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void serve();

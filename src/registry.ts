@@ -8,10 +8,11 @@ import type { Logger } from './log.js';
 import { accountsFileExists, createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
 import { startAmqpServer, type AmqpServer } from './amqp/server.js';
 import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { newTokenValue } from './model/tokens.js';
 import { loadOrCreateSecret, writeSecretFile } from './secrets.js';
-import { createServices, type Services } from './service/index.js';
+import { createServices, type ServiceOptions, type Services } from './service/index.js';
 import { createBcryptHasher } from './service/password-hasher.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis.js';
 import { connectRedis, createRedisStore } from './store/redis.js';
@@ -85,6 +86,54 @@ async function prepareTokens(config: Config, services: Services, log: Logger): P
   }
 }
 
+/** The options of the service layer, from the configuration. */
+export function serviceOptions(config: Config, log: Logger): ServiceOptions {
+  return {
+    maxBcryptCost: config.credentials.maxBcryptCost,
+    hasher: createBcryptHasher(config.credentials.bcryptCost),
+    tokens: {
+      pepper: tokenPepper(config),
+      maxLifetimeSeconds: config.security.tokenMaxLifetimeSeconds,
+      limiter: {
+        limit: config.security.authFailureLimit,
+        windowMs: config.security.authFailureWindowSeconds * 1000,
+        blockMs: config.security.authBlockSeconds * 1000,
+      },
+    },
+    onAuditError: (err) => log.error({ err }, 'could not write an audit entry'),
+  };
+}
+
+/**
+ * Opens the store for a command-line tool: the external Redis, the socket of a running embedded
+ * Redis, or an embedded Redis started for the duration of the command.
+ */
+export async function openStore(config: Config, log: Logger): Promise<{ store: Store; close(): Promise<void> }> {
+  let url = config.redis.url;
+  let embedded: EmbeddedRedis | undefined;
+  if (url === undefined) {
+    const socket = join(config.redis.dataDir, 'redis.sock');
+    if (existsSync(socket)) url = `unix://${socket}`;
+    else {
+      embedded = await startEmbeddedRedis(config.redis.dataDir, config.redis.serverBinary, log);
+      url = embedded.url;
+    }
+  }
+  try {
+    const store = createRedisStore(await connectRedis(url, config.redis.commandTimeoutMs, log));
+    return {
+      store,
+      async close() {
+        await store.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}
+
 /** Starts the registry. On failure everything already started is stopped again. */
 export async function startRegistry(config: Config, log: Logger): Promise<Registry> {
   const stops: (() => Promise<void>)[] = [];
@@ -102,20 +151,7 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     const store = createRedisStore(client);
     stops.push(() => store.close());
     await store.recover();
-    const services = createServices(store, {
-      maxBcryptCost: config.credentials.maxBcryptCost,
-      hasher: createBcryptHasher(config.credentials.bcryptCost),
-      tokens: {
-        pepper: tokenPepper(config),
-        maxLifetimeSeconds: config.security.tokenMaxLifetimeSeconds,
-        limiter: {
-          limit: config.security.authFailureLimit,
-          windowMs: config.security.authFailureWindowSeconds * 1000,
-          blockMs: config.security.authBlockSeconds * 1000,
-        },
-      },
-      onAuditError: (err) => log.error({ err }, 'could not write an audit entry'),
-    });
+    const services = createServices(store, serviceOptions(config, log));
     await seedFreshStore(store, services, log);
     await prepareTokens(config, services, log);
     const app = createHttpApp(services, config.http, log.child({ layer: 'http' }));

@@ -11,7 +11,7 @@ import { badRequest } from './errors.js';
 /** `schemas/` sits next to `src/` and to `dist/`, so the same relative path works for both. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list';
+export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health';
 
 /** Every schema file, by its `$id` (file name). */
 export function loadSchemas(): Record<string, Record<string, unknown>> {
@@ -28,7 +28,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
-  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list'];
+  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 

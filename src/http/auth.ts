@@ -19,7 +19,7 @@ export function requiredScopes(route: Route, query: Readonly<Record<string, unkn
 
 /** The authenticated caller holding every scope the request needs. UNAUTHORIZED, FORBIDDEN, TOO_MANY_REQUESTS. */
 export async function authorize(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
-  if (tokens === undefined) return UNAUTHENTICATED;
+  if (tokens === undefined || route.scopes.length === 0) return UNAUTHENTICATED;
   const caller = await tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
   const missing = requiredScopes(route, ctx.query as Record<string, unknown>).filter((scope) => !hasScope(caller, scope));
   if (missing.length > 0) {

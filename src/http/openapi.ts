@@ -78,9 +78,10 @@ function operation(route: Route): Json {
   if (route.success.link) headers.Link = { description: 'rel="next": the next page, while there is one.', schema: { type: 'string' } };
   if (Object.keys(headers).length > 0) success.headers = headers;
   const responses: Json = { [String(route.success.status)]: success };
-  for (const status of [...route.errors, 401, 403, 429, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
   const scopes = [...route.scopes];
-  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: [{ bearer: scopes }], 'x-required-scopes': scopes };
+  const authErrors = scopes.length === 0 ? [] : [401, 403, 429];
+  for (const status of [...route.errors, ...authErrors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
+  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: scopes.length === 0 ? [] : [{ bearer: scopes }], 'x-required-scopes': scopes };
   if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
   if (params.length + query.length > 0) op.parameters = [...params, ...query];
   if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body) } } };
@@ -116,6 +117,7 @@ export function buildOpenApi(version: string): Json {
       { name: 'credentials', description: 'Credentials API resources' },
       { name: 'tokens', description: 'Management API tokens' },
       { name: 'audit', description: 'The audit trail' },
+      { name: 'health', description: 'Container probes (no token needed)' },
     ],
     paths,
     components: {

@@ -38,8 +38,8 @@ export interface Route {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit';
-  /** Scopes a bearer token needs, all of them. */
+  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'health';
+  /** Scopes a bearer token needs, all of them. No scopes: a public route (health probes), no token needed. */
   readonly scopes: readonly Scope[];
   /** More scopes needed when a query parameter has a value (`?purge=true` needs devices:purge). */
   readonly queryScopes?: { readonly param: string; readonly value: string; readonly scopes: readonly Scope[] };
@@ -82,6 +82,18 @@ function p(input: RouteInput, name: string): string {
 }
 
 export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET', path: '/health', operationId: 'health', tenant: 'none', audit: false, tag: 'health', scopes: [],
+    summary: 'Liveness: the process runs (container liveness probe; no token needed)',
+    success: { status: 200, description: 'The process lives', schema: 'health' }, errors: [],
+    handle: async () => ok('{"status":"ok"}'),
+  },
+  {
+    method: 'GET', path: '/ready', operationId: 'ready', tenant: 'none', audit: false, tag: 'health', scopes: [],
+    summary: 'Readiness: Redis answers and the listeners are up (container readiness probe; no token needed)',
+    success: { status: 200, description: 'Ready to serve', schema: 'health' }, errors: [],
+    handle: async (s) => (await s.health.ready(), ok('{"status":"ready"}')),
+  },
   {
     method: 'POST', path: '/tenant', operationId: 'createTenant', tenant: 'body', audit: true, tag: 'tenants', scopes: ['tenants:create'],
     summary: 'Add a tenant (the body carries its tenant-id)', body: 'tenant',

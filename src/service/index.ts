@@ -19,6 +19,7 @@ export interface Services {
   readonly autoProvisioning: AutoProvisioning;
   readonly tokens: TokenService;
   readonly audit: AuditService;
+  readonly health: { ready(): Promise<void> };
 }
 
 export interface ServiceOptions {
@@ -39,5 +40,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     autoProvisioning: createAutoProvisioning(store, tenants),
     tokens: createTokenService(store, options.tokens),
     audit: createAuditService(store, options.onAuditError),
+    /** UNAVAILABLE (503) while Redis does not answer; the listeners are up once requests arrive. */
+    health: { ready: () => store.ping() },
   };
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * `device-registry` (also `npx device-registry`): serve, and the token commands that talk to the
+ * store directly (for the first token, and for operators without an admin token at hand).
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { RegistryError } from './errors.js';
+import { createLogger } from './log.js';
+import type { Caller } from './model/tokens.js';
+import { serve } from './main.js';
+import { openStore, serviceOptions } from './registry.js';
+import { createServices, type Services } from './service/index.js';
+
+const USAGE: Readonly<Record<string, string>> = {
+  main: `usage: device-registry <command> [options]
+
+commands:
+  serve                 start the registry (HTTP management API, AMQP 1.0) until SIGINT/SIGTERM
+  token create          create a management API token and print it once
+  token list            list the tokens (never their values)
+  token revoke <id>     revoke a token
+
+Configuration comes from REGISTRY_* environment variables (see the README); without
+REGISTRY_REDIS_URL the commands use the embedded Redis in REGISTRY_DATA_DIR (default ./data).
+Run "device-registry <command> --help" for the options of a command.`,
+  serve: `usage: device-registry serve
+
+Starts the registry in the foreground, configured by REGISTRY_* environment variables.`,
+  'token create': `usage: device-registry token create --scopes <s1,s2|*> --tenants <t1,t2|*> --expires <30d|12h|3600> [--description <text>]
+
+Creates a token with the given scopes and tenants and prints its value once (only its keyed hash
+is stored). Scopes: tenants:read|create|update|delete, devices:read|create|update|delete|purge,
+credentials:read|write, tokens:read|create|delete, audit:read, or * for all.`,
+  'token list': `usage: device-registry token list
+
+Lists every token: id, scopes, tenants, expiry, last use. Values are never shown.`,
+  'token revoke': `usage: device-registry token revoke <token id>
+
+Revokes the token with this id (as shown by "token list").`,
+};
+
+/** The command line acts with every grant: it has direct access to the store anyway. */
+const OPERATOR: Caller = { tokenId: 'cli', scopes: ['*'], tenants: ['*'] };
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function withServices(config: Config, work: (services: Services) => Promise<void>): Promise<void> {
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const { store, close } = await openStore(config, log);
+  try {
+    await work(createServices(store, serviceOptions(config, log)));
+  } finally {
+    await close();
+  }
+}
+
+async function token(sub: string | undefined, args: string[], config: Config): Promise<void> {
+  if (sub === 'create') {
+    const { values } = parseArgs({ args, options: { scopes: { type: 'string' }, tenants: { type: 'string' }, expires: { type: 'string' }, description: { type: 'string' } } });
+    if (values.scopes === undefined || values.tenants === undefined || values.expires === undefined) fail(USAGE['token create'] as string);
+    const request = { scopes: values.scopes.split(','), tenants: values.tenants.split(','), 'expires-in': values.expires, description: values.description ?? 'created with the command line' };
+    await withServices(config, async (services) => {
+      const created = await services.tokens.create(OPERATOR, request);
+      process.stdout.write(`${created.token}\n`);
+      process.stderr.write(`token ${created.id}: scopes ${request.scopes.join(',')}, tenants ${request.tenants.join(',')}, expires ${created.record.expires}\n`);
+    });
+  } else if (sub === 'list') {
+    await withServices(config, async (services) => {
+      for (const t of await services.tokens.list(OPERATOR)) {
+        process.stdout.write(`${t.id}\t${t.scopes.join(',')}\t${t.tenants.join(',')}\texpires ${t.expires}\tlast used ${t['last-used'] ?? 'never'}\t${t.description}\n`);
+      }
+    });
+  } else if (sub === 'revoke' && args[0] !== undefined) {
+    const id = args[0];
+    await withServices(config, (services) => services.tokens.revoke(OPERATOR, id));
+    process.stderr.write(`token ${id} revoked\n`);
+  } else {
+    fail(USAGE[`token ${sub ?? 'create'}`] ?? (USAGE.main as string));
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const sub = command === 'token' ? rest[0] : undefined;
+  const key = command === 'token' ? `token ${sub}` : command;
+  if (command === undefined || command === '--help' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
+  if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
+  if (command === 'serve') return serve();
+  if (command !== 'token') fail(`unknown command "${command}"\n\n${USAGE.main}`);
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  try {
+    await token(sub, rest.slice(1), config);
+  } catch (err) {
+    if (err instanceof RegistryError) fail(`error: ${err.publicMessage}`, 1);
+    throw err;
+  }
+}
+
+void run(process.argv.slice(2));

@@ -1,0 +1,37 @@
+import { expect } from 'chai';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { http, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+
+describe('health probes', function () {
+  this.timeout(20_000);
+  let redis: TestRedis;
+  let registry: TestRegistry;
+
+  before(async function () {
+    redis = await startTestRedis(['--appendonly', 'yes']);
+    registry = await startTestRegistry({ REGISTRY_REDIS_URL: redis.url, REGISTRY_HTTP_AUTH: 'token', REGISTRY_BOOTSTRAP_TOKEN: 'health-probe-test-token-0123456789abcdef' });
+  });
+
+  after(async function () {
+    await registry.stop();
+    await redis.destroy();
+  });
+
+  it('answers /health and /ready with 200 and no token', async function () {
+    expect(await http(registry.base, 'GET', '/health')).to.include({ status: 200 }).and.deep.include({ json: { status: 'ok' } });
+    expect(await http(registry.base, 'GET', '/ready')).to.include({ status: 200 }).and.deep.include({ json: { status: 'ready' } });
+  });
+
+  it('answers /ready with 503 while Redis is down, /health with 200, and is ready again after Redis returns', async function () {
+    await redis.stop();
+    expect((await http(registry.base, 'GET', '/ready')).status).to.equal(503);
+    expect((await http(registry.base, 'GET', '/health')).status).to.equal(200);
+    await redis.restart();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await http(registry.base, 'GET', '/ready')).status;
+    }
+    expect(status).to.equal(200);
+  });
+});
