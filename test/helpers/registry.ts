@@ -61,7 +61,11 @@ export async function http(base: string, method: string, path: string, body?: un
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['Content-Type'] ??= 'application/json';
   }
-  const res = await fetch(`${base}${path}`, init);
+  return toResult(await fetch(`${base}${path}`, init));
+}
+
+/** Status, headers, text and parsed JSON (undefined when the body is not JSON) of a response. */
+export async function toResult(res: Response): Promise<HttpResult> {
   const text = await res.text();
   let json: unknown;
   try {

@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import { openClient, type AmqpClient, type ClientOptions, type Response } from '../../helpers/amqp-client.js';
 import { http, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { sharedRedis } from '../../helpers/root-hooks.js';
+import { PROTOCOL_ADAPTER_ROLE as ROLE } from '../../../src/amqp/accounts.js';
 
 export type Json = Record<string, unknown>;
 
@@ -30,16 +31,7 @@ export interface TestAccount {
 }
 
 /** Hono's protocol-adapter role, as the registry's first accounts file defines it. */
-export const PROTOCOL_ADAPTER_ROLE: Json[] = [
-  { resource: 'tenant', activities: ['READ', 'WRITE'] },
-  { resource: 'registration/*', activities: ['READ', 'WRITE'] },
-  { resource: 'credentials/*', activities: ['READ', 'WRITE'] },
-  { resource: 'device_con/*', activities: ['READ', 'WRITE'] },
-  { operation: 'tenant/*:*', activities: ['EXECUTE'] },
-  { operation: 'registration/*:assert', activities: ['EXECUTE'] },
-  { operation: 'credentials/*:get', activities: ['EXECUTE'] },
-  { operation: 'device_con/*:*', activities: ['EXECUTE'] },
-];
+export const PROTOCOL_ADAPTER_ROLE: Json[] = ROLE.map((authority) => ({ ...authority }));
 
 /** Every permission (management operations over AMQP). */
 export const ADMIN_AUTHORITIES: Json[] = [

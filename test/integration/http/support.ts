@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { sharedRedis } from '../../helpers/root-hooks.js';
-import { http, startTestRegistry, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
+import { http, startTestRegistry, toResult, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
 
 const exec = promisify(execFile);
 
@@ -87,15 +87,7 @@ export function expectOk(res: HttpResult): Json {
  */
 export async function rawRequest(base: string, method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string> = {}): Promise<HttpResult> {
   // a copy backed by a plain ArrayBuffer, which is what BodyInit accepts
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: new Uint8Array(body) }) });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return toResult(await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: new Uint8Array(body) }) }));
 }
 
 /** Creates a tenant and checks the 201. */
