@@ -23,14 +23,20 @@ export interface RedisStoreOptions {
 
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY)\b/;
 
-/** Maps any error from ioredis onto the registry's error type. */
+/**
+ * Maps any error from ioredis onto the registry's error type. The cause keeps only the driver's
+ * message: ioredis errors carry the command's arguments (credential records, token hashes), which
+ * must never reach a log line.
+ */
 export function mapDriverError(err: unknown): RegistryError {
   if (err instanceof RegistryError) return err;
-  if (err instanceof ReplyError && !TRANSIENT_REPLY.test(String((err as Error).message))) {
-    return new RegistryError('INTERNAL', 'unexpected reply from Redis', { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = new Error(message.split('\n')[0]);
+  if (err instanceof ReplyError && !TRANSIENT_REPLY.test(message)) {
+    return new RegistryError('INTERNAL', 'unexpected reply from Redis', { cause });
   }
   // Connection refused/closed, offline queue disabled, command timeout, transient replies.
-  return new RegistryError('UNAVAILABLE', 'Redis is unavailable', { cause: err });
+  return new RegistryError('UNAVAILABLE', 'Redis is unavailable', { cause });
 }
 
 function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
