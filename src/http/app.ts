@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
 import type { Caller } from '../model/tokens.js';
-import { authorize, requireTenant } from './auth.js';
+import { authenticate, requireScopes, requireTenant } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 import { ROUTES, toRouterPath, type Reply, type Route } from './routes.js';
@@ -55,14 +55,18 @@ function mount(router: Router, route: Route, services: Services, options: Pick<H
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
   const tokens = options.auth === 'token' ? services.tokens : undefined;
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
-    const caller: Caller = await authorize(ctx, route, tokens);
+    const caller: Caller = await authenticate(ctx, route, tokens);
     const params = ctx.params as Record<string, string>;
-    if (route.tenant === 'path') requireTenant(caller, params.tenantId);
-    const body = route.body === undefined ? undefined : await readJsonBody(ctx, options.maxBodyBytes);
-    const tenant = tenantOf(route, params, body);
+    let tenant: unknown = route.tenant === 'path' ? params.tenantId : undefined;
+    // Every mutating call of an authenticated caller is audited, refused ones too; the target keeps
+    // the query (a purge is not a restore).
     const audit = (status: number) =>
-      route.audit && services.audit.record(caller, { action: route.operationId, target: ctx.path, status, ...(typeof tenant === 'string' ? { tenant } : {}) });
+      route.audit && services.audit.record(caller, { action: route.operationId, target: ctx.url, status, ...(typeof tenant === 'string' ? { tenant } : {}) });
     try {
+      requireScopes(ctx, route, caller);
+      requireTenant(caller, tenant);
+      const body = route.body === undefined ? undefined : await readJsonBody(ctx, options.maxBodyBytes);
+      tenant = tenantOf(route, params, body);
       requireTenant(caller, tenant);
       const reply = await route.handle(services, { params, query: ctx.query as Record<string, string | undefined>, body, caller });
       audit(reply.status);

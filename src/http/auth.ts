@@ -17,17 +17,20 @@ export function requiredScopes(route: Route, query: Readonly<Record<string, unkn
   return [...route.scopes, ...extra];
 }
 
-/** The authenticated caller holding every scope the request needs. UNAUTHORIZED, FORBIDDEN, TOO_MANY_REQUESTS. */
-export async function authorize(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
+/** The authenticated caller. UNAUTHORIZED, TOO_MANY_REQUESTS. */
+export async function authenticate(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
   if (tokens === undefined || route.scopes.length === 0) return UNAUTHENTICATED;
-  const caller = await tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
+  return tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
+}
+
+/** FORBIDDEN (RFC 6750 insufficient_scope) unless the caller holds every scope the request needs. */
+export function requireScopes(ctx: Context, route: Route, caller: Caller): void {
   const missing = requiredScopes(route, ctx.query as Record<string, unknown>).filter((scope) => !hasScope(caller, scope));
   if (missing.length > 0) {
     throw new RegistryError('FORBIDDEN', `the token lacks the scope ${missing.join(' and ')}`, {
       headers: { 'WWW-Authenticate': `Bearer realm="device-registry", error="insufficient_scope", scope="${missing.join(' ')}"` },
     });
   }
-  return caller;
 }
 
 /** FORBIDDEN when the caller's tenant list does not hold the tenant the request acts on. */

@@ -34,6 +34,8 @@ export interface Caller {
   readonly tokenId: string;
   readonly scopes: readonly Scope[];
   readonly tenants: readonly string[];
+  /** When the caller's own token expires (ms since the epoch); undefined: never. */
+  readonly expiresAt?: number;
 }
 
 export const TOKEN_PREFIX = 'dr_';

@@ -111,7 +111,7 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
       const record = JSON.parse(json) as TokenRecord;
       if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, 'the token is unknown, revoked or expired');
       touch(record.id);
-      return { tokenId: record.id, scopes: record.scopes, tenants: record.tenants };
+      return { tokenId: record.id, scopes: record.scopes, tenants: record.tenants, expiresAt: Date.parse(record.expires) };
     },
 
     async create(caller, body) {
@@ -121,12 +121,13 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
       const tenants = input.tenants as string[];
       const excess = grantsWithin(caller, scopes, tenants);
       if (excess !== undefined) throw new RegistryError('FORBIDDEN', `a token cannot grant more than its creator holds: ${excess}`);
-      const seconds = lifetime(input);
-      const value = newTokenValue();
       const created = now();
+      // A token never outlives the token that minted it: a longer lifetime is cut to the creator's.
+      const expires = Math.min(created + lifetime(input) * 1000, caller.expiresAt ?? Infinity);
+      const value = newTokenValue();
       const record = await save(value, {
         id: newTokenId(), description: String(input.description ?? ''), scopes, tenants,
-        created: new Date(created).toISOString(), expires: new Date(created + seconds * 1000).toISOString(), 'created-by': caller.tokenId,
+        created: new Date(created).toISOString(), expires: new Date(expires).toISOString(), 'created-by': caller.tokenId,
       });
       return { id: record.id, token: value, record: publicToken(record) };
     },
@@ -146,8 +147,7 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
     },
 
     async ensure(value, grant) {
-      // A changed value (say, a new REGISTRY_BOOTSTRAP_TOKEN) must revoke the old one.
-      await store.deleteToken(grant.id);
+      // Saving under the same id revokes an older value (say, a changed REGISTRY_BOOTSTRAP_TOKEN) atomically.
       const created = now();
       const record = await save(value, {
         id: grant.id, description: grant.description, scopes: grant.scopes, tenants: grant.tenants,

@@ -42,7 +42,7 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
       return (await run(lua.recordAuthFailure, [keys.authFailures(clientKey), keys.authBlocked(clientKey)], args)) as number;
     },
     async saveToken(hashHex, id, json, expiresAtMs) {
-      await run(lua.saveToken, [keys.token(hashHex), keys.tokenIds()], [id, hashHex, json, String(expiresAtMs)]);
+      await run(lua.saveToken, [keys.token(hashHex), keys.tokenIds()], [id, hashHex, json, String(expiresAtMs), keys.token('')]);
     },
     async listTokens() {
       const ids = await client.hgetall(keys.tokenIds());

@@ -27,11 +27,16 @@ redis.call('DEL', KEYS[1])
 return tonumber(ARGV[3])`,
 };
 
-/** KEYS: token(hash), token-ids. ARGV: id, hash, json, expires-at ms. */
+/**
+ * Stores a token; an older token with the same id (another value) is revoked in the same step.
+ * KEYS: token(hash), token-ids. ARGV: id, hash, json, expires-at ms, token key prefix.
+ */
 export const saveToken: LuaScript = {
   name: 'save-token',
   numberOfKeys: 2,
   source: `
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old and old ~= ARGV[2] then redis.call('DEL', ARGV[5] .. old) end
 redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 'OK'`,
