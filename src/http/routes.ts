@@ -67,9 +67,17 @@ function pageSize(value: string | undefined): number {
   return Number(value);
 }
 
+/** A single query parameter; BAD_REQUEST when it is repeated. */
+function single(input: RouteInput, name: string): string | undefined {
+  const value = input.query[name] as unknown;
+  if (value !== undefined && typeof value !== 'string') throw badRequest(`query parameter ${name} may be given once`);
+  return value;
+}
+
+/** The page cursor: the last id of the previous page, as the Link header gives it. */
 function cursorOf(value: string | undefined): string {
-  if (value === undefined) return '0';
-  if (!/^\d{1,20}$/.test(value)) throw badRequest('cursor must be the number given in a Link header');
+  if (value === undefined) return '';
+  if (value === '' || value.length > 256) throw badRequest('cursor must be the value given in a Link header');
   return value;
 }
 const created = (location: string): Reply => ({ status: 201, location });
@@ -189,14 +197,14 @@ export const ROUTES: readonly Route[] = [
     summary: 'List the ids of denied devices (paged; a Link header names the next page)',
     query: [
       { name: 'limit', description: `Page size, 1–${MAX_PAGE} (default ${DEFAULT_PAGE}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE } },
-      { name: 'cursor', description: 'Where the page starts: the cursor of the previous page\'s Link header.', schema: { type: 'string', pattern: '^\\d+$' } },
+      { name: 'cursor', description: 'Where the page starts (exclusive): the cursor of the previous page\'s Link header, the last id of that page.', schema: { type: 'string', maxLength: 256 } },
     ],
     success: { status: 200, description: 'Denied device ids', schema: 'id-list', link: true }, errors: [400, 404],
     handle: async (s, i) => {
       const tenantId = p(i, 'tenantId');
-      const limit = pageSize(i.query.limit);
-      const { ids, next } = await s.devices.listDenied(tenantId, cursorOf(i.query.cursor), limit);
-      const link = next === undefined ? undefined : `</denied-devices/${enc(tenantId)}?cursor=${next}&limit=${limit}>; rel="next"`;
+      const limit = pageSize(single(i, 'limit'));
+      const { ids, next } = await s.devices.listDenied(tenantId, cursorOf(single(i, 'cursor')), limit);
+      const link = next === undefined ? undefined : `</denied-devices/${enc(tenantId)}?cursor=${enc(next)}&limit=${limit}>; rel="next"`;
       return { status: 200, json: JSON.stringify(ids), ...(link === undefined ? {} : { headers: { Link: link } }) };
     },
   },
@@ -208,7 +216,9 @@ export const ROUTES: readonly Route[] = [
     success: { status: 204, description: 'Restored, or purged' }, errors: [404],
     handle: async (s, i) => {
       const [tenantId, deviceId] = [p(i, 'tenantId'), p(i, 'deviceId')];
-      await (i.query.purge === 'true' ? s.devices.purgeDenied(tenantId, deviceId) : s.devices.restoreDenied(tenantId, deviceId));
+      const purge = single(i, 'purge');
+      if (purge !== undefined && purge !== 'true' && purge !== 'false') throw badRequest('purge must be true or false');
+      await (purge === 'true' ? s.devices.purgeDenied(tenantId, deviceId) : s.devices.restoreDenied(tenantId, deviceId));
       return noContent;
     },
   },
@@ -243,9 +253,10 @@ export const ROUTES: readonly Route[] = [
     ],
     success: { status: 200, description: 'Audit entries', schema: 'audit-list' }, errors: [400],
     handle: async (s, i) => {
-      const before = i.query.before;
+      const before = single(i, 'before');
       if (before !== undefined && !/^\d+-\d+$/.test(before)) throw badRequest('before must be an audit entry id like 1700000000000-0');
-      const entries = await s.audit.read(i.caller, { limit: pageSize(i.query.limit), ...(i.query.tenant === undefined ? {} : { tenant: i.query.tenant }), ...(before === undefined ? {} : { before }) });
+      const tenant = single(i, 'tenant');
+      const entries = await s.audit.read(i.caller, { limit: pageSize(single(i, 'limit')), ...(tenant === undefined ? {} : { tenant }), ...(before === undefined ? {} : { before }) });
       return ok(JSON.stringify(entries));
     },
   },

@@ -7,7 +7,7 @@
 import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { RegistryError, badRequest } from '../errors.js';
 import { lookupAuthId, type JsonObject } from '../model/credentials.js';
-import { dnEquals, toRfc2253 } from '../model/dn.js';
+import { dnEquals, parseDn, toRfc2253 } from '../model/dn.js';
 import { trustedCas } from '../model/tenant.js';
 import { x509SubjectToDn } from '../model/trusted-ca.js';
 import type { CredentialsStore } from '../store/store.js';
@@ -15,11 +15,12 @@ import type { TenantService } from './tenants.js';
 
 export interface AutoProvisioning {
   /**
-   * The new credentials record as JSON text, or undefined when the certificate does not qualify
-   * (no enabled CA issued it, it is not valid now, the device is denied or its identity reserved).
+   * The credentials record as JSON text (`created`: false when a parallel request created it
+   * first), or undefined when the certificate does not qualify (no enabled CA issued it, it is not
+   * valid now, the device is denied or its identity reserved).
    * BAD_REQUEST when the certificate is unreadable or its subject differs from the auth-id.
    */
-  provision(tenantId: string, authId: string, certificateBase64: string): Promise<string | undefined>;
+  provision(tenantId: string, authId: string, certificateBase64: string): Promise<{ json: string; created: boolean } | undefined>;
 }
 
 function caKey(ca: JsonObject): KeyObject | undefined {
@@ -40,10 +41,11 @@ function readCertificate(base64: string): X509Certificate {
   }
 }
 
-function deviceIdFor(ca: JsonObject, subjectDn: string, cert: X509Certificate): string {
+function deviceIdFor(ca: JsonObject, subjectDn: string): string {
   const template = ca['auto-provisioning-device-id-template'];
   if (typeof template !== 'string') return randomUUID();
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? '';
+  // The CN's value unescaped (`dev, one`, not the RFC 2253 text `dev\, one`), as Hono fills it in.
+  const cn = parseDn(subjectDn).rdns.flat().find((a) => a.type === 'CN')?.value ?? '';
   return template.replaceAll('{{subject-dn}}', subjectDn).replaceAll('{{subject-cn}}', cn);
 }
 
@@ -60,7 +62,7 @@ export function createAutoProvisioning(store: CredentialsStore, tenants: TenantS
       const key = ca === undefined ? undefined : caKey(ca);
       const now = Date.now();
       if (ca === undefined || key === undefined || !cert.verify(key) || now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return undefined;
-      const deviceId = deviceIdFor(ca, subject, cert);
+      const deviceId = deviceIdFor(ca, subject);
       const record = {
         'device-id': deviceId, type: 'x509-cert', 'auth-id': subject, enabled: true,
         secrets: [{ 'not-before': new Date(cert.validFrom).toISOString(), 'not-after': new Date(cert.validTo).toISOString() }],
@@ -68,11 +70,12 @@ export function createAutoProvisioning(store: CredentialsStore, tenants: TenantS
       const json = JSON.stringify(record);
       try {
         await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json);
-        return json;
+        return { json, created: true };
       } catch (err) {
-        // Created meanwhile by another request: answer like a plain lookup would. Denied/reserved: refused.
-        if (err instanceof RegistryError && err.code === 'CONFLICT') return undefined;
-        throw err;
+        if (!(err instanceof RegistryError && err.code === 'CONFLICT')) throw err;
+        // Created meanwhile by a parallel request: answer with that record. Denied or reserved: refused.
+        const existing = await store.lookupCredentials(tenantId, 'x509-cert', subject);
+        return existing === null ? undefined : { json: existing, created: false };
       }
     },
   };

@@ -56,7 +56,7 @@ export function createDeviceService(store: DeviceStore): DeviceService {
     remove: (tenantId, deviceId, deniedBy) => store.denyDevice(tenantId, deviceId, deniedBy, new Date().toISOString()),
     async listDenied(tenantId, cursor, limit) {
       const page = await store.listDeniedDevices(tenantId, cursor, limit);
-      return { ids: page.ids, next: page.cursor === '0' ? undefined : page.cursor };
+      return { ids: page.ids, next: page.cursor === '' ? undefined : page.cursor };
     },
     restoreDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'restore'),
     purgeDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'purge'),

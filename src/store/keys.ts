@@ -71,6 +71,8 @@ export const keys = Object.freeze({
   deviceCredentials: (tenantId: string): string => `device-credentials:${tenantTag(tenantId)}`,
   /** Hash: denied device id → `{"data", "denied-at", "denied-by", "identities"}` JSON. */
   deniedDevices: (tenantId: string): string => `denied-devices:${tenantTag(tenantId)}`,
+  /** Sorted set (all scores 0): the denied device ids, for paging in id order. */
+  deniedIndex: (tenantId: string): string => `denied-index:${tenantTag(tenantId)}`,
   /** Hash: credential field (type + auth-id) → denied device id that keeps it reserved. */
   deniedIdentities: (tenantId: string): string => `denied-identities:${tenantTag(tenantId)}`,
   /** Hash: device id → `{"gateway-id", "last-updated"}` JSON (Device Connection API). */

@@ -184,6 +184,8 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
   async function purgeTenant(tenantId: string): Promise<void> {
     await client.del(keys.tenantMarker(tenantId));
     for (const key of tenantDataKeys(tenantId)) await purgeHash(key);
+    // A sorted set of ids only; UNLINK frees it off the main thread.
+    await client.unlink(keys.deniedIndex(tenantId));
     await client.hdel(keys.tenantsDeleting(), tenantId);
   }
 
@@ -224,21 +226,24 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
       guard(async () => check(await scripts.run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
     denyDevice: (t, d, by, at) =>
       guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t)];
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t)];
         check(await scripts.run(security.denyDevice, keyList, [d, at, by]), t, device(t, d));
       }),
     listDeniedDevices: (t, cursor, count) =>
       guard(async () => {
-        const results = await client.multi().exists(keys.tenantMarker(t)).hscan(keys.deniedDevices(t), cursor, 'COUNT', count).exec();
+        // Ids after the cursor (exclusive) in id order; one more than asked tells whether a next page exists.
+        const from = cursor === '' ? '-' : `(${cursor}`;
+        const results = await client.multi().exists(keys.tenantMarker(t)).zrange(keys.deniedIndex(t), from, '+', 'BYLEX', 'LIMIT', 0, count + 1).exec();
         const failed = results?.find(([err]) => err !== null)?.[0];
         if (results === null || failed) throw failed ?? new Error('transaction aborted');
         if (results[0]?.[1] === 0) throw notFound(`tenant "${t}" not found`);
-        const [next, entries] = results[1]?.[1] as [string, string[]];
-        return { ids: entries.filter((_, i) => i % 2 === 0), cursor: next };
+        const ids = results[1]?.[1] as string[];
+        const page = ids.slice(0, count);
+        return { ids: page, cursor: ids.length > count ? (page[page.length - 1] as string) : '' };
       }),
     releaseDeniedDevice: (t, d, mode) =>
       guard(async () => {
-        const outcome = await scripts.run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t)], [d, mode]);
+        const outcome = await scripts.run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t), keys.deniedIndex(t)], [d, mode]);
         check(outcome, t, { NOT_FOUND: `device "${d}" is not on the denied list of tenant "${t}"` });
       }),
     lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),

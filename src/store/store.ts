@@ -33,7 +33,10 @@ export interface DeviceStore {
    * its credentials are destroyed and their identities stay reserved. NOT_FOUND.
    */
   denyDevice(tenantId: string, deviceId: string, deniedBy: string, deniedAt: string): Promise<void>;
-  /** A page of denied device ids and the cursor of the next page ('0': none). NOT_FOUND for an unknown tenant. */
+  /**
+   * Up to `count` denied device ids after `cursor` (exclusive; '' = from the start) in id order,
+   * and the cursor of the next page ('' = none). NOT_FOUND for an unknown tenant.
+   */
   listDeniedDevices(tenantId: string, cursor: string, count: number): Promise<{ ids: string[]; cursor: string }>;
   /** Takes a device off the denied list: `restore` brings its registration back, `purge` forgets it. NOT_FOUND. */
   releaseDeniedDevice(tenantId: string, deviceId: string, mode: 'restore' | 'purge'): Promise<void>;

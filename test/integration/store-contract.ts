@@ -453,5 +453,278 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
         expect(lists.map((l) => l.length)).to.deep.equal(Array.from({ length: 20 }, (_, i) => (i === winner ? 1 : 0)));
       });
     });
+
+    describe('denied devices', function () {
+      const AT = '2024-05-01T12:00:00.000Z';
+      const deny = (d: string, t = 't1') => store().denyDevice(t, d, 'tok_test', AT);
+      const add = (d: string, type: string, authId: string, extra: Record<string, unknown> = {}) =>
+        store().addCredentials('t1', type, authId, d, credJson(d, type, authId, extra));
+      /** Every id of the denied list, page by page (count per page), with the number of pages. */
+      async function allDenied(t: string, count: number): Promise<{ ids: string[]; pages: number }> {
+        const ids: string[] = [];
+        let cursor = '';
+        let pages = 0;
+        do {
+          const page = await store().listDeniedDevices(t, cursor, count);
+          ids.push(...page.ids);
+          cursor = page.cursor;
+          pages += 1;
+          expect(pages, 'listDeniedDevices does not come to an end').to.be.below(1000);
+        } while (cursor !== '');
+        return { ids, pages };
+      }
+
+      beforeEach(async function () {
+        await tenant('t1');
+      });
+
+      it('denyDevice moves the record off the device list: getDevice NOT_FOUND, lookupDevices null, listed as denied', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().createDevice('t1', 'd2', deviceJson('d2'));
+        await deny('d1');
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND', /d1/);
+        expect(await store().lookupDevices('t1', ['d1', 'd2'])).to.deep.equal([null, deviceJson('d2')]);
+        expect((await allDenied('t1', 100)).ids).to.deep.equal(['d1']);
+        // A second denial of the same id finds no device.
+        await expectRegistryError(deny('d1'), 'NOT_FOUND', /d1/);
+        await expectRegistryError(deny('never'), 'NOT_FOUND', /never/);
+        expect((await allDenied('t1', 100)).ids).to.deep.equal(['d1']);
+      });
+
+      it('denyDevice destroys the credentials of the device, and only those', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await store().createDevice('t1', 'd2', deviceJson('d2'));
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'hashed-password', 'u1');
+        await add('d1', 'x509-cert', 'CN=d1,O=ACME');
+        await add('d2', 'psk', 'b1');
+        await deny('d1');
+        expect(await store().lookupCredentials('t1', 'psk', 'a1')).to.equal(null);
+        expect(await store().lookupCredentials('t1', 'hashed-password', 'u1')).to.equal(null);
+        expect(await store().lookupCredentials('t1', 'x509-cert', 'CN=d1,O=ACME')).to.equal(null);
+        await expectRegistryError(store().getCredentials('t1', 'psk', 'a1'), 'NOT_FOUND', /a1/);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+        await expectRegistryError(store().deleteDeviceCredentials('t1', 'd1'), 'NOT_FOUND');
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([credJson('d2', 'psk', 'b1')]);
+      });
+
+      it('denyDevice of a device without credentials works, and its restore gives it back', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await deny('d1');
+        expect((await allDenied('t1', 100)).ids).to.deep.equal(['d1']);
+        await store().releaseDeniedDevice('t1', 'd1', 'restore');
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+      });
+
+      it('the identities of a denied device stay reserved: addCredentials of the same type and auth-id for another device is a CONFLICT naming the denied list', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await add('d1', 'psk', 'a1');
+        await add('d1', 'x509-cert', 'CN=d1,O=ACME');
+        await deny('d1');
+        await expectRegistryError(add('d2', 'psk', 'a1'), 'CONFLICT', /denied list/);
+        await expectRegistryError(add('d2', 'x509-cert', 'CN=d1,O=ACME'), 'CONFLICT', /denied list/);
+        expect(await store().lookupCredentials('t1', 'psk', 'a1')).to.equal(null);
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([]);
+        // Only the exact (type, auth-id) pairs are reserved.
+        await add('d2', 'hashed-password', 'a1');
+        await add('d2', 'psk', 'a2');
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([credJson('d2', 'hashed-password', 'a1'), credJson('d2', 'psk', 'a2')]);
+      });
+
+      it('createDevice of a denied id is a CONFLICT naming the denied list, and changes nothing', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1', { v: 1 }));
+        await deny('d1');
+        const err = await expectRegistryError(store().createDevice('t1', 'd1', deviceJson('d1', { v: 2 })), 'CONFLICT', /denied list/);
+        expect(err.message).to.match(/d1/);
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND');
+        await expectRegistryError(store().updateDevice('t1', 'd1', deviceJson('d1', { v: 3 })), 'NOT_FOUND');
+        // The denied entry still holds the original record.
+        await store().releaseDeniedDevice('t1', 'd1', 'restore');
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1', { v: 1 }));
+      });
+
+      it('addCredentials or updateCredentials naming a denied device is a CONFLICT naming the denied list', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await add('d2', 'psk', 'b1');
+        await deny('d1');
+        await expectRegistryError(add('d1', 'psk', 'fresh'), 'CONFLICT', /denied list/);
+        expect(await store().lookupCredentials('t1', 'psk', 'fresh')).to.equal(null);
+        await expectRegistryError(store().updateCredentials('t1', 'psk', 'b1', 'd1', credJson('d1', 'psk', 'b1')), 'CONFLICT', /denied list/);
+        expect(await store().getCredentials('t1', 'psk', 'b1')).to.equal(credJson('d2', 'psk', 'b1'));
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([]);
+      });
+
+      it('listDeniedDevices pages through 250 denied devices with count 100: every id exactly once, active devices never', async function () {
+        const ids = Array.from({ length: 250 }, (_, i) => `denied-${i}`);
+        for (let i = 0; i < ids.length; i += 50) {
+          await Promise.all(ids.slice(i, i + 50).map(async (d) => {
+            await store().createDevice('t1', d, deviceJson(d));
+            await store().addCredentials('t1', 'psk', `${d}-psk`, d, credJson(d, 'psk', `${d}-psk`));
+          }));
+        }
+        await store().createDevice('t1', 'active', deviceJson('active'));
+        for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((d) => deny(d)));
+
+        const { ids: listed, pages } = await allDenied('t1', 100);
+        expect(pages, 'pages of 100 for 250 ids').to.be.at.least(2);
+        expect(listed).to.have.length(250);
+        expect(new Set(listed).size).to.equal(250);
+        expect([...listed].sort()).to.deep.equal([...ids].sort());
+        expect(await store().getDevice('t1', 'active')).to.equal(deviceJson('active'));
+      });
+
+      it('listDeniedDevices of a tenant without denied devices is one empty page; NOT_FOUND naming an unknown tenant', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        expect(await store().listDeniedDevices('t1', '', 100)).to.deep.equal({ ids: [], cursor: '' });
+        await expectRegistryError(store().listDeniedDevices('no-such-tenant', '0', 100), 'NOT_FOUND', /no-such-tenant/);
+      });
+
+      it('releaseDeniedDevice restore gives the registration back byte for byte, not the credentials, and frees the identities', async function () {
+        // Written by hand: JSON.stringify would never produce 1e21, \/ or \u escapes.
+        const json = '{"enabled":true,"ext":{"name":"Ünïcödé ✓ 日本 😀","path":"a/b\\/c","esc":"\\u00fc\\n\\"q\\""},' +
+          '"f":0.1,"big":1e21,"neg":-0.0,"exp":1.5E-7,"int":12345678901234567890,"e":[],"o":{},"via":["gw/1"]}';
+        await store().createDevice('t1', 'd/1', json);
+        await store().addCredentials('t1', 'psk', 'a1', 'd/1', credJson('d/1', 'psk', 'a1'));
+        await store().addCredentials('t1', 'x509-cert', 'CN=d,O=ACME', 'd/1', credJson('d/1', 'x509-cert', 'CN=d,O=ACME'));
+        await deny('d/1');
+        await store().releaseDeniedDevice('t1', 'd/1', 'restore');
+
+        expect(await store().getDevice('t1', 'd/1')).to.equal(json);
+        expect(await store().lookupDevices('t1', ['d/1'])).to.deep.equal([json]);
+        expect(await store().getDeviceCredentials('t1', 'd/1')).to.deep.equal([]);
+        expect(await store().lookupCredentials('t1', 'psk', 'a1')).to.equal(null);
+        expect((await allDenied('t1', 100)).ids).to.deep.equal([]);
+        // The identities are free again: for another device, and for the restored device itself.
+        await store().addCredentials('t1', 'psk', 'a1', 'other', credJson('other', 'psk', 'a1'));
+        await store().addCredentials('t1', 'x509-cert', 'CN=d,O=ACME', 'd/1', credJson('d/1', 'x509-cert', 'CN=d,O=ACME'));
+        expect(await store().getDeviceCredentials('t1', 'd/1')).to.deep.equal([credJson('d/1', 'x509-cert', 'CN=d,O=ACME')]);
+        // It is an ordinary device again: a second restore finds nothing, creating it again conflicts.
+        await expectRegistryError(store().releaseDeniedDevice('t1', 'd/1', 'restore'), 'NOT_FOUND');
+        await expectRegistryError(store().createDevice('t1', 'd/1', deviceJson('d/1')), 'CONFLICT');
+      });
+
+      it('a restored device can be denied again, and its new credentials are destroyed and reserved', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await add('d1', 'psk', 'old');
+        await deny('d1');
+        await store().releaseDeniedDevice('t1', 'd1', 'restore');
+        await add('d1', 'psk', 'new');
+        await deny('d1');
+        expect(await store().lookupCredentials('t1', 'psk', 'new')).to.equal(null);
+        await expectRegistryError(add('d2', 'psk', 'new'), 'CONFLICT', /denied list/);
+        await add('d2', 'psk', 'old');
+        await store().releaseDeniedDevice('t1', 'd1', 'purge');
+        await add('d3', 'psk', 'new');
+      });
+
+      it('releaseDeniedDevice purge frees the id (createDevice works) and the identities', async function () {
+        await store().createDevice('t1', 'd1', deviceJson('d1', { v: 1 }));
+        await add('d1', 'psk', 'a1');
+        await deny('d1');
+        await store().releaseDeniedDevice('t1', 'd1', 'purge');
+        await expectRegistryError(store().getDevice('t1', 'd1'), 'NOT_FOUND');
+        expect(await store().lookupDevices('t1', ['d1'])).to.deep.equal([null]);
+        expect((await allDenied('t1', 100)).ids).to.deep.equal([]);
+        await expectRegistryError(store().releaseDeniedDevice('t1', 'd1', 'restore'), 'NOT_FOUND');
+        await store().createDevice('t1', 'd1', deviceJson('d1', { v: 2 }));
+        expect(await store().getDevice('t1', 'd1')).to.equal(deviceJson('d1', { v: 2 }));
+        await add('d2', 'psk', 'a1');
+        expect(await store().getCredentials('t1', 'psk', 'a1')).to.equal(credJson('d2', 'psk', 'a1'));
+      });
+
+      it('releaseDeniedDevice answers NOT_FOUND for an unknown device, an active device and an unknown tenant, changing nothing', async function () {
+        await store().createDevice('t1', 'active', deviceJson('active'));
+        await add('active', 'psk', 'a1');
+        for (const mode of ['restore', 'purge'] as const) {
+          await expectRegistryError(store().releaseDeniedDevice('t1', 'ghost', mode), 'NOT_FOUND', /ghost/);
+          await expectRegistryError(store().releaseDeniedDevice('t1', 'active', mode), 'NOT_FOUND', /active/);
+          await expectRegistryError(store().releaseDeniedDevice('no-such-tenant', 'active', mode), 'NOT_FOUND', /no-such-tenant/);
+        }
+        expect(await store().getDevice('t1', 'active')).to.equal(deviceJson('active'));
+        expect(await store().getDeviceCredentials('t1', 'active')).to.deep.equal([credJson('active', 'psk', 'a1')]);
+        expect(await store().lookupDevices('t1', ['ghost'])).to.deep.equal([null]);
+      });
+
+      it('provisionDevice creates the device and its credentials at once', async function () {
+        const cred = credJson('p1', 'x509-cert', 'CN=p1,O=ACME');
+        await store().provisionDevice('t1', 'p1', JSON.stringify({ enabled: true }), 'x509-cert', 'CN=p1,O=ACME', cred);
+        expect(await store().getDevice('t1', 'p1')).to.equal('{"enabled":true}');
+        expect(await store().lookupCredentials('t1', 'x509-cert', 'CN=p1,O=ACME')).to.equal(cred);
+        expect(await store().getDeviceCredentials('t1', 'p1')).to.deep.equal([cred]);
+      });
+
+      it('provisionDevice keeps an existing device (for example a restored one) and adds the credentials', async function () {
+        await store().createDevice('t1', 'p1', deviceJson('p1', { v: 1 }));
+        await store().provisionDevice('t1', 'p1', JSON.stringify({ enabled: true }), 'x509-cert', 'CN=p1', credJson('p1', 'x509-cert', 'CN=p1'));
+        expect(await store().getDevice('t1', 'p1')).to.equal(deviceJson('p1', { v: 1 }));
+        // A restored device: its registration is kept, provisioning gives it credentials again.
+        await deny('p1');
+        await store().releaseDeniedDevice('t1', 'p1', 'restore');
+        await store().provisionDevice('t1', 'p1', JSON.stringify({ enabled: true }), 'x509-cert', 'CN=p1', credJson('p1', 'x509-cert', 'CN=p1', { v: 2 }));
+        expect(await store().getDevice('t1', 'p1')).to.equal(deviceJson('p1', { v: 1 }));
+        expect(await store().getDeviceCredentials('t1', 'p1')).to.deep.equal([credJson('p1', 'x509-cert', 'CN=p1', { v: 2 })]);
+      });
+
+      it('provisionDevice of existing credentials is a CONFLICT and creates no device', async function () {
+        await add('owner', 'x509-cert', 'CN=taken');
+        await expectRegistryError(
+          store().provisionDevice('t1', 'p2', '{"enabled":true}', 'x509-cert', 'CN=taken', credJson('p2', 'x509-cert', 'CN=taken')), 'CONFLICT',
+        );
+        expect(await store().lookupDevices('t1', ['p2'])).to.deep.equal([null]);
+        expect(await store().getCredentials('t1', 'x509-cert', 'CN=taken')).to.equal(credJson('owner', 'x509-cert', 'CN=taken'));
+      });
+
+      it('provisionDevice refuses identities reserved by a denied device and denied devices with CONFLICT, creating nothing', async function () {
+        await store().provisionDevice('t1', 'p1', '{"enabled":true}', 'x509-cert', 'CN=p1', credJson('p1', 'x509-cert', 'CN=p1'));
+        await deny('p1');
+        // The reserved identity, for a new device id.
+        await expectRegistryError(store().provisionDevice('t1', 'p9', '{"enabled":true}', 'x509-cert', 'CN=p1', credJson('p9', 'x509-cert', 'CN=p1')), 'CONFLICT', /denied list/);
+        // The denied device, with a new identity (it changed its key).
+        await expectRegistryError(store().provisionDevice('t1', 'p1', '{"enabled":true}', 'x509-cert', 'CN=p1-new', credJson('p1', 'x509-cert', 'CN=p1-new')), 'CONFLICT', /denied list/);
+        expect(await store().lookupDevices('t1', ['p1', 'p9'])).to.deep.equal([null, null]);
+        expect(await store().lookupCredentials('t1', 'x509-cert', 'CN=p1')).to.equal(null);
+        expect(await store().lookupCredentials('t1', 'x509-cert', 'CN=p1-new')).to.equal(null);
+        expect(await store().getDeviceCredentials('t1', 'p9')).to.deep.equal([]);
+        expect((await allDenied('t1', 100)).ids).to.deep.equal(['p1']);
+        // Once purged, it can be provisioned afresh.
+        await store().releaseDeniedDevice('t1', 'p1', 'purge');
+        await store().provisionDevice('t1', 'p1', '{"enabled":true}', 'x509-cert', 'CN=p1', credJson('p1', 'x509-cert', 'CN=p1'));
+        expect(await store().getDevice('t1', 'p1')).to.equal('{"enabled":true}');
+      });
+
+      it('20 parallel provisions of one identity under different device ids: one succeeds and only its device exists', async function () {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store().provisionDevice('t1', `p${i}`, '{"enabled":true}', 'x509-cert', 'CN=race', credJson(`p${i}`, 'x509-cert', 'CN=race'))),
+        );
+        const winner = results.findIndex((r) => r.status === 'fulfilled');
+        expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+        for (const r of results) if (r.status === 'rejected') expect((r.reason as RegistryError).code).to.equal('CONFLICT');
+        const devices = await store().lookupDevices('t1', Array.from({ length: 20 }, (_, i) => `p${i}`));
+        expect(devices.map((d) => d !== null)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i === winner));
+      });
+
+      it('provisionDevice answers NOT_FOUND naming an unknown tenant', async function () {
+        await expectRegistryError(store().provisionDevice('no-such-tenant', 'p1', '{"enabled":true}', 'x509-cert', 'CN=p1', credJson('p1', 'x509-cert', 'CN=p1')), 'NOT_FOUND', /no-such-tenant/);
+      });
+
+      it('deleting a tenant purges its denied devices and their reserved identities too', async function () {
+        await tenant('keep');
+        await store().createDevice('t1', 'd1', deviceJson('d1'));
+        await add('d1', 'psk', 'a1');
+        await deny('d1');
+        await store().createDevice('keep', 'd1', deviceJson('d1'));
+        await store().denyDevice('keep', 'd1', 'tok_test', AT);
+
+        await store().deleteTenant('t1');
+        await tenant('t1');
+        expect(await store().listDeniedDevices('t1', '', 100)).to.deep.equal({ ids: [], cursor: '' });
+        await expectRegistryError(store().releaseDeniedDevice('t1', 'd1', 'restore'), 'NOT_FOUND');
+        await store().createDevice('t1', 'd1', deviceJson('d1', { v: 2 }));
+        await add('d2', 'psk', 'a1');
+        expect(await store().getCredentials('t1', 'psk', 'a1')).to.equal(credJson('d2', 'psk', 'a1'));
+        // The other tenant's denied list is untouched.
+        expect((await allDenied('keep', 100)).ids).to.deep.equal(['d1']);
+      });
+    });
   });
 }

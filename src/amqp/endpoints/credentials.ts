@@ -44,10 +44,10 @@ async function get(tenantId: string, query: JsonObject, context: EndpointContext
 async function provision(tenantId: string, type: string, authId: string, certificate: unknown, context: EndpointContext): Promise<Answer> {
   if (type !== 'x509-cert' || certificate === undefined) return { status: 404, tenantId };
   if (typeof certificate !== 'string') throw badRequest('"client-certificate" must be a Base64 string');
-  const json = await context.services.autoProvisioning.provision(tenantId, authId, certificate);
-  if (json === undefined) return { status: 404, tenantId };
-  const deviceId = (JSON.parse(json) as CredentialsRecord)['device-id'];
-  return { status: 201, json, tenantId, deviceId, cacheControl: 'no-cache' };
+  const outcome = await context.services.autoProvisioning.provision(tenantId, authId, certificate);
+  if (outcome === undefined) return { status: 404, tenantId };
+  const deviceId = (JSON.parse(outcome.json) as CredentialsRecord)['device-id'];
+  return { status: outcome.created ? 201 : 200, json: outcome.json, tenantId, deviceId, cacheControl: 'no-cache' };
 }
 
 async function remove(tenantId: string, query: JsonObject, context: EndpointContext): Promise<Answer> {

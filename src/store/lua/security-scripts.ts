@@ -59,12 +59,12 @@ return 'OK'`,
  * Deletes a device onto the denied list: its record moves to the denied entry, its credentials are
  * destroyed and their identities stay reserved. The entry is a metadata JSON line followed by the
  * registration data exactly as it was stored (so a restore gives it back byte for byte).
- * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities.
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, denied-index.
  * ARGV: device id, denied-at ISO, denied-by token id.
  */
 export const denyDevice: LuaScript = {
   name: 'deny-device',
-  numberOfKeys: 6,
+  numberOfKeys: 7,
   source: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local data = redis.call('HGET', KEYS[2], ARGV[1])
@@ -80,17 +80,18 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 local meta = '{"denied-at":' .. cjson.encode(ARGV[2]) .. ',"denied-by":' .. cjson.encode(ARGV[3]) ..
   ',"identities":' .. (#identities == 0 and '[]' or cjson.encode(identities)) .. '}'
 redis.call('HSET', KEYS[5], ARGV[1], meta .. '\\n' .. data)
+redis.call('ZADD', KEYS[7], 0, ARGV[1])
 return 'OK'`,
 };
 
 /**
  * Takes a device off the denied list, releasing its identities; with ARGV[2] = 'restore' its
  * registration record comes back (credentials do not).
- * KEYS: marker, devices, denied-devices, denied-identities. ARGV: device id, 'restore' | 'purge'.
+ * KEYS: marker, devices, denied-devices, denied-identities, denied-index. ARGV: device id, 'restore' | 'purge'.
  */
 export const releaseDenied: LuaScript = {
   name: 'release-denied',
-  numberOfKeys: 4,
+  numberOfKeys: 5,
   source: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
@@ -101,6 +102,7 @@ for _, field in ipairs(meta['identities']) do
   if redis.call('HGET', KEYS[4], field) == ARGV[1] then redis.call('HDEL', KEYS[4], field) end
 end
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
 if ARGV[2] == 'restore' then redis.call('HSET', KEYS[2], ARGV[1], string.sub(raw, newline + 1)) end
 return 'OK'`,
 };
