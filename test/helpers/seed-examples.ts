@@ -3,6 +3,7 @@
  * Fenced blocks (user guide) and 4-space indented blocks with `$ ` prompts (legacy page) are both read.
  */
 import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
 
 export interface SeedExample {
   /** The shell lines, verbatim (prompts removed). */
@@ -78,4 +79,15 @@ export function containsShown(actual: unknown, expected: unknown): boolean {
     return Object.entries(expected).every(([k, v]) => containsShown((actual as Record<string, unknown>)[k], v));
   }
   return actual === expected;
+}
+
+/** Asserts that a curl run answered with the status, Location and JSON body the document shows. */
+export function expectAsShown(actual: { status: number; location?: string; body?: unknown }, expected: SeedExample['expected']): void {
+  expect(actual.status, JSON.stringify(actual.body)).to.equal(expected.status);
+  expect(actual.location).to.equal(expected.location);
+  if (expected.body !== undefined) {
+    expect(containsShown(actual.body, expected.body), `got ${JSON.stringify(actual.body)}`).to.equal(true);
+  } else {
+    expect(actual.body).to.equal(undefined);
+  }
 }
