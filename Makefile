@@ -42,3 +42,17 @@ swagger: node_modules/.installed
 
 clean:
 	rm -rf dist
+
+# Benchmarks (bench/README.md). `make bench` (at most 5 minutes) prints a markdown table and writes
+# bench/results.json; `make bench-smoke` is the run of a few seconds CI uses to keep the suite
+# working (its figures mean nothing; no time is ever asserted). HTTP load is generated with wrk.
+.PHONY: install-bench bench bench-smoke
+
+install-bench: install-run
+	@scripts/ensure-packages.sh wrk:wrk
+
+bench: install-bench build
+	npx tsx bench/run.ts
+
+bench-smoke: install-bench build
+	BENCH_SMOKE=1 npx tsx bench/run.ts

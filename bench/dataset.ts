@@ -1,0 +1,131 @@
+/**
+ * The benchmark's data set and how it is loaded.
+ *
+ * Layout (deterministic, so the load clients can draw keys without asking Redis):
+ * - `BENCH_TENANTS` tenants `bench-t<k>` (default 1000); tenant `get` draws from all of them.
+ * - the devices live in the first `DEVICE_TENANTS` (10) of them: device `i` is `dev-<i>` in tenant
+ *   `bench-t<i % 10>`, with one hashed-password credential (auth-id `auth-<i>`, sha-512 hash + salt).
+ *   Every tenth device of a tenant is connected through a gateway (`via: ["gw-<g>"]`); each device
+ *   tenant has `GATEWAYS` gateway devices `gw-0 … gw-9`.
+ * - HTTP writes go to their own tenant `bench-http`, so they never change the AMQP data set.
+ *
+ * Everything is written through the registry's own store API (src/store/redis.ts: its Lua scripts),
+ * with many calls in flight on the one ioredis connection.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../src/store/store.js';
+
+export const DEVICE_TENANTS = 10;
+export const GATEWAYS = 10;
+export const HTTP_TENANT = 'bench-http';
+
+export const tenantName = (k: number): string => `bench-t${k}`;
+export const deviceTenant = (i: number): string => tenantName(i % DEVICE_TENANTS);
+export const deviceId = (i: number): string => `dev-${i}`;
+export const authId = (i: number): string => `auth-${i}`;
+/** Devices `i` with ⌊i / DEVICE_TENANTS⌋ % 10 = 0 are connected through a gateway. */
+export const hasGateway = (i: number): boolean => Math.floor(i / DEVICE_TENANTS) % 10 === 0;
+export const gatewayOf = (i: number): string => `gw-${Math.floor(i / (DEVICE_TENANTS * 10)) % GATEWAYS}`;
+
+/** The string key the HTTP floor (bench/koa-floor.ts) reads for a device. */
+export const floorKey = (tenantId: string, device: string): string => `bench-floor:${tenantId}:${device}`;
+
+/** A random device index below `devices`. */
+export function randomDevice(devices: number): number {
+  return Math.floor(Math.random() * devices);
+}
+
+/** A random index below `devices` of a device that is connected through a gateway. */
+export function randomGatewayDevice(devices: number): number {
+  const i = randomDevice(devices);
+  const block = Math.floor(i / DEVICE_TENANTS);
+  return (block - (block % 10)) * DEVICE_TENANTS + (i % DEVICE_TENANTS);
+}
+
+/** Stored tenant JSON, as the tenant service stores `{"tenant-id": id}`. */
+export const tenantJson = (id: string): string => JSON.stringify({ 'tenant-id': id, enabled: true });
+
+/** Stored registration data, as the device service stores it (`enabled` first). */
+export function deviceJson(i: number): string {
+  return hasGateway(i) ? `{"enabled":true,"via":[${JSON.stringify(gatewayOf(i))}]}` : '{"enabled":true}';
+}
+
+/**
+ * A credentials record as the credentials service stores it after validation
+ * (`device-id`, `type`, `auth-id`, `enabled`, `secrets`) with a pre-hashed sha-512 password.
+ */
+export function credentialsJson(device: string, auth: string, hash: Buffer, salt: Buffer): string {
+  return JSON.stringify({
+    'device-id': device,
+    type: 'hashed-password',
+    'auth-id': auth,
+    enabled: true,
+    secrets: [{ 'hash-function': 'sha-512', 'pwd-hash': hash.toString('base64'), salt: salt.toString('base64') }],
+  });
+}
+
+/** Runs `work(i)` for i in [from, to) with `concurrency` calls in flight. */
+async function inParallel(from: number, to: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = from;
+  const worker = async () => {
+    while (next < to) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(0, to - from)) }, worker));
+}
+
+/** Creates the tenants (the device tenants, the others, the HTTP tenant) and the gateways. */
+export async function loadTenants(store: Store, tenants: number): Promise<void> {
+  const ids = [...Array.from({ length: Math.max(tenants, DEVICE_TENANTS) }, (_, k) => tenantName(k)), HTTP_TENANT];
+  await Promise.all(ids.map((id) => store.createTenant(id, tenantJson(id), [])));
+  const gateways: Promise<void>[] = [];
+  for (let k = 0; k < DEVICE_TENANTS; k++) {
+    for (let g = 0; g < GATEWAYS; g++) gateways.push(store.createDevice(tenantName(k), `gw-${g}`, '{"enabled":true}'));
+  }
+  await Promise.all(gateways);
+}
+
+/**
+ * How devices get their credentials:
+ * - `separate`: `createDevice` + `addCredentials`, two store calls (two Lua scripts) per device, as the
+ *   management API does it;
+ * - `provision`: `provisionDevice`, one store call (one script) that creates both atomically.
+ */
+export type LoadMethod = 'separate' | 'provision';
+
+/** Where device `i` goes and what it is called (default: the data set's layout above). */
+export interface Naming {
+  tenant(i: number): string;
+  device(i: number): string;
+  auth(i: number): string;
+}
+
+const DATA_SET: Naming = { tenant: deviceTenant, device: deviceId, auth: authId };
+
+/** Registers devices [from, to), each with one hashed-password credential, `concurrency` devices in flight. */
+export async function loadDevices(store: Store, from: number, to: number, concurrency: number, method: LoadMethod = 'separate', naming: Naming = DATA_SET): Promise<void> {
+  // Random hashes and salts, drawn in blocks (one randomBytes call per 1024 devices; indices are taken in order).
+  const BLOCK = 1024;
+  let pool = Buffer.alloc(0);
+  let poolStart = -1;
+  const secretOf = (i: number): [Buffer, Buffer] => {
+    const start = i - (i % BLOCK);
+    if (start !== poolStart) {
+      pool = randomBytes(80 * BLOCK);
+      poolStart = start;
+    }
+    const at = (i % BLOCK) * 80;
+    return [pool.subarray(at, at + 64), pool.subarray(at + 64, at + 80)];
+  };
+  await inParallel(from, to, concurrency, async (i) => {
+    const tenant = naming.tenant(i);
+    const device = naming.device(i);
+    const auth = naming.auth(i);
+    const [hash, salt] = secretOf(i);
+    const credentials = credentialsJson(device, auth, hash, salt);
+    if (method === 'provision') {
+      await store.provisionDevice(tenant, device, deviceJson(i), 'hashed-password', auth, credentials);
+      return;
+    }
+    await Promise.all([store.createDevice(tenant, device, deviceJson(i)), store.addCredentials(tenant, 'hashed-password', auth, device, credentials)]);
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Benchmark options, from the environment:
+ *
+ * | variable                 | full run                 | BENCH_SMOKE=1 | meaning                                              |
+ * |--------------------------|--------------------------|---------------|------------------------------------------------------|
+ * | BENCH_SCALES             | 10000,100000,1000000     | 1000,3000     | device counts of the scale steps (first = base set)  |
+ * | BENCH_DURATION_MS        | 1000                     | 250           | measuring window of one AMQP run                     |
+ * | BENCH_WARMUP_MS          | 250                      | 100           | unrecorded lead-in of every AMQP run                 |
+ * | BENCH_HTTP_DURATION_MS   | 2000                     | 1000          | one wrk run (whole seconds)                          |
+ * | BENCH_ROUNDS             | 3                        | 1             | alternating registry/floor rounds (medians)          |
+ * | BENCH_SCALE_ROUNDS       | 2                        | 1             | rounds per scale step                                |
+ * | BENCH_CONNECTIONS        | 4                        | 2             | the "several connections" of the AMQP runs           |
+ * | BENCH_IN_FLIGHT          | 100                      | 100           | requests in flight of the loaded AMQP runs           |
+ * | BENCH_HTTP_CONNECTIONS   | 32                       | 8             | wrk connections                                      |
+ * | BENCH_TENANTS            | 1000                     | 50            | tenants (tenant `get` draws from all)                |
+ * | BENCH_LOAD_CONCURRENCY   | 512                      | 128           | devices in flight while loading                      |
+ * | BENCH_LOAD_METHOD        | auto                     | auto          | separate, provision, or auto (see run.ts)            |
+ * | BENCH_BUDGET_S           | 270                      | 45            | scale steps that would end later are skipped         |
+ * | BENCH_PROFILE            | (unset)                  | (unset)       | directory: run the registry with --cpu-prof there    |
+ * | BENCH_REGISTRY_MAIN      | dist/main.js             | dist/main.js  | the registry build to measure (A/B of a change)      |
+ * | BENCH_OUT                | bench/results.json       | bench/results-smoke.json | where the JSON goes                       |
+ */
+import { fileURLToPath } from 'node:url';
+
+export type MethodChoice = 'auto' | 'separate' | 'provision';
+
+export interface BenchOptions {
+  readonly smoke: boolean;
+  readonly scales: readonly number[];
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly httpDurationMs: number;
+  readonly rounds: number;
+  readonly scaleRounds: number;
+  readonly connections: number;
+  readonly inFlight: number;
+  readonly httpConnections: number;
+  readonly tenants: number;
+  readonly loadConcurrency: number;
+  readonly loadMethod: MethodChoice;
+  readonly budgetS: number;
+  readonly profileDir: string | undefined;
+  readonly registryMain: string | undefined;
+  readonly out: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw} must be a whole number ≥ ${min}`);
+  return value;
+}
+
+export function readOptions(env: Env): BenchOptions {
+  const smoke = env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
+  const scalesRaw = env.BENCH_SCALES ?? (smoke ? '1000,3000' : '10000,100000,1000000');
+  const scales = scalesRaw.split(',').map((s) => Number(s.trim().replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000')));
+  if (scales.length === 0 || scales.some((n, i) => !Number.isInteger(n) || n < 100 || (i > 0 && n <= (scales[i - 1] as number)))) {
+    throw new Error(`BENCH_SCALES=${scalesRaw} must be increasing whole numbers ≥ 100, e.g. 10000,100000,1000000`);
+  }
+  const method = env.BENCH_LOAD_METHOD ?? 'auto';
+  if (method !== 'auto' && method !== 'separate' && method !== 'provision') throw new Error(`BENCH_LOAD_METHOD=${method} must be auto, separate or provision`);
+  const defaultOut = fileURLToPath(new URL(smoke ? './results-smoke.json' : './results.json', import.meta.url));
+  return {
+    smoke,
+    scales,
+    durationMs: int(env, 'BENCH_DURATION_MS', smoke ? 250 : 1000, 50),
+    warmupMs: int(env, 'BENCH_WARMUP_MS', smoke ? 100 : 250, 0),
+    httpDurationMs: int(env, 'BENCH_HTTP_DURATION_MS', smoke ? 1000 : 2000, 1000),
+    rounds: int(env, 'BENCH_ROUNDS', smoke ? 1 : 3),
+    scaleRounds: int(env, 'BENCH_SCALE_ROUNDS', smoke ? 1 : 2),
+    connections: int(env, 'BENCH_CONNECTIONS', smoke ? 2 : 4, 2),
+    inFlight: int(env, 'BENCH_IN_FLIGHT', 100),
+    httpConnections: int(env, 'BENCH_HTTP_CONNECTIONS', smoke ? 8 : 32),
+    tenants: int(env, 'BENCH_TENANTS', smoke ? 50 : 1000, 10),
+    loadConcurrency: int(env, 'BENCH_LOAD_CONCURRENCY', smoke ? 128 : 512),
+    loadMethod: method,
+    budgetS: int(env, 'BENCH_BUDGET_S', smoke ? 45 : 270),
+    profileDir: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? undefined : env.BENCH_PROFILE,
+    registryMain: env.BENCH_REGISTRY_MAIN === undefined || env.BENCH_REGISTRY_MAIN === '' ? undefined : env.BENCH_REGISTRY_MAIN,
+    out: env.BENCH_OUT ?? defaultOut,
+  };
+}
