@@ -5,7 +5,7 @@
 import type { Config } from './config.js';
 import { RegistryError } from './errors.js';
 import type { Logger } from './log.js';
-import { accountsFileExists, createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
+import { createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
 import { startAmqpServer, type AmqpServer } from './amqp/server.js';
 import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
 import { existsSync } from 'node:fs';
@@ -48,7 +48,7 @@ async function seedFreshStore(store: Store, services: Services, log: Logger): Pr
 /** The AMQP accounts: the configured file, or the default one, created with a first account when missing. */
 function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
   const { accountsFile, accountsFileConfigured, anonymous } = config.amqp;
-  if (!accountsFileExists(accountsFile)) {
+  if (!existsSync(accountsFile)) {
     if (accountsFileConfigured) throw new RegistryError('BAD_REQUEST', `REGISTRY_AMQP_ACCOUNTS_FILE ${accountsFile} does not exist`);
     if (anonymous) return undefined;
     const passwordFile = createFirstAccountsFile(accountsFile, FIRST_ADAPTER_ACCOUNT);

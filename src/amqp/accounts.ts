@@ -4,13 +4,12 @@
  * down. EXTERNAL users are looked up by the common name of their client certificate.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { RegistryError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { createAuthorities, type Authorities, type Authority } from '../model/authorities.js';
-import { describeErrors, validate } from '../validation.js';
+import { validate } from '../validation.js';
 
 interface UserEntry {
   mechanism: 'PLAIN' | 'EXTERNAL';
@@ -149,5 +148,3 @@ export function createFirstAccountsFile(path: string, username: string): string 
   return passwordFile;
 }
 
-export { existsSync as accountsFileExists, describeErrors };
-export type { Logger };

@@ -7,6 +7,8 @@ import { message as rheaMessage, typedCorrelation, types } from './rhea.js';
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A formally invalid request: rejected with `hono:bad-request`, never answered (§2.5). */
 export class FormalError extends Error {}
 
@@ -37,7 +39,7 @@ export function dataBody(message: Message): Buffer | undefined {
 export function jsonObjectBody(bytes: Buffer): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    value = JSON.parse(utf8.decode(bytes));
   } catch {
     throw new FormalError('the body is not UTF-8 JSON');
   }

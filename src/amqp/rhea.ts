@@ -11,7 +11,8 @@ import type { Message } from 'rhea';
 
 export const { create_container: createContainer, types, message } = rhea;
 
-const ENCODED = Symbol('encoded message');
+/** Each received message's encoded bytes (a reference, collected with the message). */
+const encoded = new WeakMap<object, Buffer>();
 const PROPERTIES = new Set<unknown>([0x73, 'amqp:properties:list']);
 
 type Decode = (buffer: Buffer) => object;
@@ -19,7 +20,7 @@ const codec = message as unknown as { decode: Decode };
 const decode = codec.decode.bind(codec);
 codec.decode = (buffer: Buffer) => {
   const decoded = decode(buffer);
-  Object.defineProperty(decoded, ENCODED, { value: buffer });
+  encoded.set(decoded, buffer);
   return decoded;
 };
 
@@ -37,7 +38,7 @@ interface TypedValue {
 
 /** The request's correlation-id (else message-id) as rhea's typed value, read from the encoded message. */
 export function typedCorrelation(received: Message): unknown {
-  const buffer = (received as unknown as Record<symbol, Buffer | undefined>)[ENCODED];
+  const buffer = encoded.get(received);
   if (buffer === undefined) return undefined;
   const reader = new ReaderClass(buffer);
   while (reader.remaining() > 0) {
