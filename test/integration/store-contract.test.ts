@@ -9,7 +9,9 @@ import { Redis } from 'ioredis';
 import { RegistryError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { escapeId, keys, tenantDataKeys } from '../../src/store/keys.js';
-import { connectRedis, createRedisStore } from '../../src/store/redis.js';
+import * as lua from '../../src/store/lua/scripts.js';
+import * as security from '../../src/store/lua/security-scripts.js';
+import { connectRedis, createRedisStore, scriptSha } from '../../src/store/redis.js';
 import type { Store } from '../../src/store/store.js';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -121,6 +123,24 @@ describe('Redis store, standalone only', function () {
   after(async function () {
     await store?.close();
     await raw?.quit();
+  });
+
+  describe('Lua scripts', function () {
+    const someScripts = () => [lua.getInTenant, lua.createDevice, lua.provisionDevice, security.denyDevice, security.authenticate].map(scriptSha);
+
+    it('are loaded when the store connects, and still run after SCRIPT FLUSH', async function () {
+      await raw.script('FLUSH');
+      const fresh = await openStore(redis.url);
+      try {
+        expect(await raw.script('EXISTS', ...someScripts())).to.deep.equal([1, 1, 1, 1, 1]);
+        await raw.script('FLUSH');
+        await fresh.createTenant('t1', tenantJson('t1'), []);
+        await fresh.createDevice('t1', 'd1', deviceJson('d1'));
+        expect(await fresh.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 
   describe('tenant purge', function () {
@@ -356,7 +376,13 @@ describe('Redis store, standalone only', function () {
           await new Promise((r) => setTimeout(r, 100));
         }
       }
-      // The restarted server is empty (no persistence); scripts are loaded again on first use.
+      // The restarted server is empty (no persistence): the reconnection loaded the scripts again.
+      const shas = [lua.getInTenant, lua.createTenant].map(scriptSha);
+      const loaded = Date.now() + 5000;
+      while ((await own.command(`SCRIPT EXISTS ${shas.join(' ')}`)).replace(/\s+/g, ' ') !== '*2 :1 :1') {
+        if (Date.now() > loaded) throw new Error('the scripts were not loaded again within 5 s after the reconnection');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await downStore.createTenant('t1', tenantJson('t1'), []);
       await downStore.createDevice('t1', 'd1', deviceJson('d1'));
       expect(await downStore.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
