@@ -48,11 +48,32 @@ export function createAuthorities(list: readonly Authority[]): Authorities {
       if (authority.operation !== undefined) granted.add(`o:${authority.operation}|${activity}`);
     }
   }
+  // Every request checks EXECUTE: its answer is remembered (the granted set never changes), by
+  // `<endpoint>[/<tenant>]` then operation; past EXECUTE_MEMO_LIMIT answers the memo starts over.
+  const executeMemo = new Map<string, Map<string, boolean>>();
+  let remembered = 0;
   return {
     mayAccess: (address, activity) => resourceCandidates(address).some((c) => granted.has(`r:${c}|${activity}`)),
-    mayExecute: (endpointAddress, operation) => operationCandidates(endpointAddress, operation).some((c) => granted.has(`o:${c}|EXECUTE`)),
+    mayExecute: (endpointAddress, operation) => {
+      let byOperation = executeMemo.get(endpointAddress);
+      const known = byOperation?.get(operation);
+      if (known !== undefined) return known;
+      const allowed = operationCandidates(endpointAddress, operation).some((c) => granted.has(`o:${c}|EXECUTE`));
+      if (remembered >= EXECUTE_MEMO_LIMIT) {
+        executeMemo.clear();
+        remembered = 0;
+        byOperation = undefined;
+      }
+      if (byOperation === undefined) executeMemo.set(endpointAddress, (byOperation = new Map()));
+      byOperation.set(operation, allowed);
+      remembered++;
+      return allowed;
+    },
   };
 }
+
+/** Remembered EXECUTE answers per set of authorities (bounds the memory a client can make it use). */
+export const EXECUTE_MEMO_LIMIT = 10_000;
 
 /** Every permission: development mode (ANONYMOUS) and tests. */
 export const ALL_AUTHORITIES: Authorities = { mayAccess: () => true, mayExecute: () => true };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createAuthorities, operationCandidates, resourceCandidates } from '../../../src/model/authorities.js';
+import { EXECUTE_MEMO_LIMIT, createAuthorities, operationCandidates, resourceCandidates } from '../../../src/model/authorities.js';
 
 describe('model/authorities (spec §10)', function () {
   it('falls back from the full address to endpoint/tenant, endpoint/*, endpoint and *', function () {
@@ -39,5 +39,24 @@ describe('model/authorities (spec §10)', function () {
     expect(a.mayAccess('registration/T2', 'WRITE')).to.equal(false);
     expect(a.mayExecute('tenant/T1', 'get')).to.equal(true);
     expect(a.mayExecute('tenant/T2', 'get')).to.equal(false);
+  });
+
+  it('answers a remembered EXECUTE check as the first time, also past the memo limit and for look-alike keys', function () {
+    const a = createAuthorities([
+      { operation: 'tenant/T1:*', activities: ['EXECUTE'] },
+      { operation: 'registration/*:assert', activities: ['EXECUTE'] },
+    ]);
+    for (let round = 0; round < 2; round++) {
+      expect(a.mayExecute('tenant/T1', 'get')).to.equal(true);
+      expect(a.mayExecute('tenant/T2', 'get')).to.equal(false);
+      // Same characters split differently between address and operation: no shared memo entry.
+      expect(a.mayExecute('tenant/T1', 'b\0get')).to.equal(true);
+      expect(a.mayExecute('tenant/T1\0b', 'get')).to.equal(false);
+      expect(a.mayExecute('registration/T9', 'assert')).to.equal(true);
+      expect(a.mayExecute('registration/T9', 'register')).to.equal(false);
+    }
+    for (let i = 0; i <= EXECUTE_MEMO_LIMIT; i++) expect(a.mayExecute(`tenant/X${i}`, 'get')).to.equal(false);
+    expect(a.mayExecute('tenant/T1', 'get')).to.equal(true);
+    expect(a.mayExecute('tenant/X0', 'get')).to.equal(false);
   });
 });
