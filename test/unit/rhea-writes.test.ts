@@ -1,0 +1,70 @@
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { expect } from 'chai';
+import type { Connection, EventContext, Message, Sender } from 'rhea';
+import { createContainer } from '../../src/amqp/rhea.js';
+
+/** Counts the writes that reach a socket's handle (one per syscall: a corked batch is one writev). */
+function countWrites(socket: Socket): { readonly count: number; reset(): void } {
+  const counter = { count: 0, reset: () => (counter.count = 0) };
+  const internals = socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+  const write = internals._write.bind(socket);
+  const writev = internals._writev.bind(socket);
+  internals._write = (...args) => {
+    counter.count++;
+    write(...args);
+  };
+  internals._writev = (...args) => {
+    counter.count++;
+    writev(...args);
+  };
+  return counter;
+}
+
+describe('rhea writes (src/amqp/rhea.ts batchWrites)', function () {
+  this.timeout(20_000);
+  let server: Server;
+  let client: Connection;
+
+  afterEach(async function () {
+    client?.close();
+    await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  });
+
+  it('sends the frames one event-loop turn produces in one socket write, unchanged and in order', async function () {
+    const serverSide = createContainer({ id: 'writes-server' });
+    const opened = new Promise<{ sender: Sender; socket: Socket }>((resolve) => {
+      serverSide.on('sender_open', (ctx: EventContext) => {
+        const sender = ctx.sender as Sender;
+        sender.set_source({ address: 'batch' });
+        const ready = () => {
+          if (sender.credit >= 20) resolve({ sender, socket: ctx.connection.socket as unknown as Socket });
+          else sender.once('sendable', ready);
+        };
+        ready();
+      });
+    });
+    server = serverSide.listen({ host: '127.0.0.1', port: 0 } as Parameters<typeof serverSide.listen>[0]) as unknown as Server;
+    await new Promise((resolve) => server.once('listening', resolve));
+
+    const clientSide = createContainer({ id: 'writes-client' });
+    client = clientSide.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, reconnect: false } as Parameters<typeof clientSide.connect>[0]);
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      client.on('message', (ctx: EventContext) => {
+        received.push(String((ctx.message as Message).body));
+        if (received.length === 20) resolve();
+      });
+    });
+    client.open_receiver({ source: { address: 'batch' }, credit_window: 50 });
+
+    const { sender, socket } = await opened;
+    const writes = countWrites(socket);
+    await new Promise((resolve) => setImmediate(resolve));
+    writes.reset();
+    for (let i = 0; i < 20; i++) sender.send({ body: `message ${i}` } as Message);
+    await all;
+
+    expect(received).to.deep.equal(Array.from({ length: 20 }, (_, i) => `message ${i}`));
+    expect(writes.count, 'socket writes for 20 transfers sent in one turn').to.equal(1);
+  });
+});
