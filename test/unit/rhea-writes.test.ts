@@ -37,7 +37,7 @@ describe('rhea writes (src/amqp/rhea.ts batchWrites)', function () {
         const sender = ctx.sender as Sender;
         sender.set_source({ address: 'batch' });
         const ready = () => {
-          if (sender.credit >= 20) resolve({ sender, socket: ctx.connection.socket as unknown as Socket });
+          if ((sender as unknown as { credit: number }).credit >= 20) resolve({ sender, socket: ctx.connection.socket as unknown as Socket });
           else sender.once('sendable', ready);
         };
         ready();
