@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import rhea from 'rhea';
 import type { Connection, Container, EventContext, Message, Receiver, Sender } from 'rhea';
-import { Samples } from './stats.js';
+import { Samples, type LoadFigures } from './stats.js';
 
 const { create_container: createContainer, message: rheaMessage } = rhea;
 
@@ -72,18 +72,7 @@ export interface LoadSpec {
   readonly onWindow?: (edge: 'start' | 'end') => void;
 }
 
-export interface LoadResult {
-  /** Answers received within the measuring window. */
-  readonly requests: number;
-  readonly durationMs: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Answers with another status, rejected or unanswered deliveries, within the window. */
-  readonly errors: number;
+export interface LoadResult extends LoadFigures {
   readonly statuses: Readonly<Record<string, number>>;
 }
 

@@ -8,19 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEVICE_TENANTS, HTTP_TENANT } from './dataset.js';
-
-export interface HttpResult {
-  readonly requests: number;
-  readonly durationMs: number;
-  readonly rps: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Non-2xx/3xx answers, socket errors and timeouts. */
-  readonly errors: number;
-}
+import type { LoadFigures } from './stats.js';
 
 const DONE = `
 done = function(summary, latency, requests)
@@ -53,39 +41,40 @@ ${DONE}`;
 /** A prefix that keeps ids unique across runs and threads. */
 const runPrefix = () => randomBytes(4).toString('hex');
 
-/** POST /registration/{t} of a new device. */
-export function registerDeviceScript(): string {
+/**
+ * POSTs to `path` whose Lua `body(id)` builds the JSON of a new record from an id unique across
+ * runs and threads (`<prefix><thread>-<counter>`).
+ */
+function uniqueWriteScript(path: string, body: string): string {
   return `${THREAD_IDS}
 local counter = 0
 local prefix
+local body = function(id) return ${body} end
 init = function(args) prefix = "http-${runPrefix()}-" .. (tid or 0) .. "-" end
 request = function()
   counter = counter + 1
-  return wrk.format("POST", "/registration/${HTTP_TENANT}", { ["Content-Type"] = "application/json" },
-    '{"device-id":"' .. prefix .. counter .. '","enabled":true}')
+  return wrk.format("POST", "${path}", { ["Content-Type"] = "application/json" }, body(prefix .. counter))
 end
 ${DONE}`;
+}
+
+/** POST /registration/{t} of a new device. */
+export function registerDeviceScript(): string {
+  return uniqueWriteScript(`/registration/${HTTP_TENANT}`, `'{"device-id":"' .. id .. '","enabled":true}'`);
 }
 
 /** POST /credentials/{t}: a hashed-password record with a pre-hashed sha-512 secret (no bcrypt). */
 export function addCredentialsScript(): string {
   const hash = randomBytes(64).toString('base64');
   const salt = randomBytes(16).toString('base64');
-  return `${THREAD_IDS}
-local counter = 0
-local prefix
-init = function(args) prefix = "http-${runPrefix()}-" .. (tid or 0) .. "-" end
-request = function()
-  counter = counter + 1
-  local id = prefix .. counter
-  return wrk.format("POST", "/credentials/${HTTP_TENANT}", { ["Content-Type"] = "application/json" },
-    '{"device-id":"' .. id .. '","type":"hashed-password","auth-id":"' .. id .. '","secrets":[{"hash-function":"sha-512","pwd-hash":"${hash}","salt":"${salt}"}]}')
-end
-${DONE}`;
+  return uniqueWriteScript(
+    `/credentials/${HTTP_TENANT}`,
+    `'{"device-id":"' .. id .. '","type":"hashed-password","auth-id":"' .. id .. '","secrets":[{"hash-function":"sha-512","pwd-hash":"${hash}","salt":"${salt}"}]}'`,
+  );
 }
 
 /** Runs wrk for `durationMs` (rounded up to whole seconds) against `baseUrl`. */
-export async function runWrk(baseUrl: string, script: string, connections: number, durationMs: number): Promise<HttpResult> {
+export async function runWrk(baseUrl: string, script: string, connections: number, durationMs: number): Promise<LoadFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-bench-wrk-'));
   const file = join(dir, 'script.lua');
   writeFileSync(file, script);

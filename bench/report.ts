@@ -118,6 +118,11 @@ const us = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
 const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅' : '❌');
 const errs = (s: Summary) => (s.errors > 0 ? ` ⚠${s.errors} err` : '');
 
+/** req/s, p50, p99 of the registry and of the floor, and the req/s ratio. */
+const againstFloor = (registry: Summary, floor: Summary, rpsRatio: number) => [
+  int(registry.rps), ms(registry.p50), ms(registry.p99), int(floor.rps) + errs(floor), ms(floor.p50), ms(floor.p99), x(rpsRatio),
+];
+
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -128,7 +133,15 @@ export function renderMarkdown(r: Results): string {
   const out: string[] = [];
   out.push(`## Registry benchmark — ${String(m.date)}`);
   out.push('');
-  out.push(`${String(m.cpuModel)} × ${String(m.cpus)} · Node ${String(m.node)} · Redis ${String(m.redis)} · ${String(m.os)} · ${r.elapsedSeconds.toFixed(0)} s${r.options.smoke === true ? ' · SMOKE RUN (figures meaningless)' : ''}`);
+  const load = m.loadAverage as { start: number; end: number } | undefined;
+  out.push(
+    table(
+      ['CPU', 'cores', 'RAM', 'OS', 'Node', 'Redis', 'load avg (1 min) start / end', 'run time'],
+      [[String(m.cpuModel), String(m.cpus), `${String(m.memoryGiB)} GiB`, String(m.os), String(m.node), String(m.redis), load === undefined ? '–' : `${load.start.toFixed(1)} / ${load.end.toFixed(1)}`, `${r.elapsedSeconds.toFixed(0)} s`]],
+    ),
+  );
+  out.push('');
+  if (r.options.smoke === true) out.push('**SMOKE RUN: the figures mean nothing.**\n');
   out.push(`Medians of ${String(r.options.rounds)} rounds (scale steps: ${String(r.options.scaleRounds)}) alternating registry and floor; latencies in ms as seen by the load client; CPU in µs per request (registry or floor process / Redis / load client).`);
   out.push('');
   out.push(`### AMQP 1.0 (base set: ${int(r.options.baseDevices as number)} devices, ${String(r.options.tenants)} tenants; floor = bare rhea echo server, same client)`);
@@ -139,13 +152,7 @@ export function renderMarkdown(r: Results): string {
       r.amqp.map((row) => [
         row.op + errs(row.registry),
         `${row.connections} × ${row.inFlight}`,
-        int(row.registry.rps),
-        ms(row.registry.p50),
-        ms(row.registry.p99),
-        int(row.floor.rps) + errs(row.floor),
-        ms(row.floor.p50),
-        ms(row.floor.p99),
-        x(row.rpsRatio),
+        ...againstFloor(row.registry, row.floor, row.rpsRatio),
         x(row.p99Ratio),
         `${us(row.registry.cpuUs.server)} / ${us(row.registry.cpuUs.redis)} / ${us(row.registry.cpuUs.client)}`,
         `${us(row.floor.cpuUs.server)} / ${us(row.floor.cpuUs.client)}`,
@@ -162,13 +169,7 @@ export function renderMarkdown(r: Results): string {
       ['route', 'req/s', 'p50', 'p99', 'floor req/s', 'floor p50', 'floor p99', 'req/s ratio', 'CPU µs reg/redis', 'floor CPU µs koa/redis', 'target', ''],
       r.http.map((row) => [
         row.route + errs(row.registry),
-        int(row.registry.rps),
-        ms(row.registry.p50),
-        ms(row.registry.p99),
-        int(row.floor.rps) + errs(row.floor),
-        ms(row.floor.p50),
-        ms(row.floor.p99),
-        x(row.rpsRatio),
+        ...againstFloor(row.registry, row.floor, row.rpsRatio),
         `${us(row.registry.cpuUs.server)} / ${us(row.registry.cpuUs.redis)}`,
         `${us(row.floor.cpuUs.server)} / ${us(row.floor.cpuUs.redis)}`,
         row.target,

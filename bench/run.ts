@@ -10,8 +10,8 @@
  * and the four lookups, the floor alternately first and last) → HTTP (same alternation) → scale
  * steps (load up to the next device count, Redis memory, lookups) → bulk comparison → report.
  */
-import { cpus, platform, release } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../src/log.js';
 import { connectRedis, createRedisStore } from '../src/store/redis.js';
@@ -23,9 +23,10 @@ import { addCredentialsScript, getRegistrationScript, registerDeviceScript, runW
 import { readOptions, type BenchOptions } from './options.js';
 import { startBenchServer, startRegistryProcess, profileDir, type Child, type RegistryChild } from './processes.js';
 import { renderMarkdown, summarise, type AmqpRow, type BulkRow, type HttpRow, type MemoryRow, type Results, type Run, type ScaleRow, type Summary, type TargetRow } from './report.js';
-import { ownCpuMs, processCpuMs } from './stats.js';
+import { ownCpuMs, processCpuMs, type LoadFigures } from './stats.js';
 
 const o: BenchOptions = readOptions(process.env);
+const loadAtStart = loadavg()[0] as number;
 const t0 = performance.now();
 const elapsed = () => (performance.now() - t0) / 1000;
 const progress = (message: string) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(3)} s] ${message}\n`);
@@ -119,31 +120,21 @@ async function amqpRun(env: Env, op: AmqpOp, floor: boolean, connections: number
       cpu.client += sign * ownCpuMs();
     },
   });
-  const per = (msCpu: number) => (result.requests > 0 ? (msCpu * 1000) / result.requests : NaN);
-  return {
-    rps: result.rps,
-    p50: result.p50,
-    p99: result.p99,
-    requests: result.requests,
-    errors: result.errors,
-    statuses: result.statuses,
-    cpuUs: { server: per(cpu.server), redis: floor ? NaN : per(cpu.redis), client: per(cpu.client) },
-  };
+  return toRun(result, { ...cpu, redis: floor ? NaN : cpu.redis });
 }
 
 async function httpRun(env: Env, floor: boolean, script: string, durationMs = o.httpDurationMs): Promise<Run> {
   const pid = floor ? env.koa.pid : env.registry.pid;
   const before = { server: processCpuMs(pid), redis: processCpuMs(env.redisPid) };
   const result = await runWrk(`http://127.0.0.1:${floor ? env.koa.port : env.registry.httpPort}`, script, o.httpConnections, durationMs);
+  return toRun(result, { server: processCpuMs(pid) - before.server, redis: processCpuMs(env.redisPid) - before.redis, client: NaN });
+}
+
+/** A measured run: the load figures, and the CPU (ms) each process used in the window per request (µs). */
+function toRun(result: LoadFigures & { statuses?: Readonly<Record<string, number>> }, cpuMs: { server: number; redis: number; client: number }): Run {
   const per = (msCpu: number) => (result.requests > 0 ? (msCpu * 1000) / result.requests : NaN);
-  return {
-    rps: result.rps,
-    p50: result.p50,
-    p99: result.p99,
-    requests: result.requests,
-    errors: result.errors,
-    cpuUs: { server: per(processCpuMs(pid) - before.server), redis: per(processCpuMs(env.redisPid) - before.redis), client: NaN },
-  };
+  const { rps, p50, p99, requests, errors, statuses } = result;
+  return { rps, p50, p99, requests, errors, ...(statuses === undefined ? {} : { statuses }), cpuUs: { server: per(cpuMs.server), redis: per(cpuMs.redis), client: per(cpuMs.client) } };
 }
 
 /** Runs `rounds` rounds of [floor, ...subjects], the floor first in even rounds and last in odd ones. */
@@ -397,9 +388,11 @@ function buildResults(parts: { amqp: AmqpRow[]; http: HttpRow[]; scale: ScaleRow
     machine: {
       cpuModel: cpuList[0]?.model ?? 'unknown',
       cpus: cpuList.length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
       node: process.version,
       redis: parts.redisVersion,
-      os: `${platform()} ${release()}`,
+      os: `${osName()}, ${platform()} ${release()}`,
+      loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
       date: new Date().toISOString(),
     },
     options: { ...o, baseDevices: parts.base },
@@ -412,6 +405,15 @@ function buildResults(parts: { amqp: AmqpRow[]; http: HttpRow[]; scale: ScaleRow
     targets,
     elapsedSeconds: elapsed(),
   };
+}
+
+/** The distribution's name (PRETTY_NAME of /etc/os-release), else the platform. */
+function osName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? platform();
+  } catch {
+    return platform();
+  }
 }
 
 main().then(

@@ -3,6 +3,20 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** What one load run (AMQP client or wrk) measured; latencies in ms. */
+export interface LoadFigures {
+  readonly requests: number;
+  readonly durationMs: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Answers other than the expected ones, rejections, socket errors and timeouts. */
+  readonly errors: number;
+}
+
 /** A growable array of latency samples in milliseconds. */
 export class Samples {
   private data = new Float64Array(1 << 14);
