@@ -8,6 +8,9 @@ import { parseDuration } from './model/tokens.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** `auto`: human-readable lines when stdout is a terminal, JSON lines otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 export interface HttpConfig {
   readonly port: number;
   readonly bindAddress: string;
@@ -17,6 +20,8 @@ export interface HttpConfig {
   readonly auth: 'token' | 'none';
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  /** Serve Prometheus metrics on `/metrics` (no token needed, like the health probes). */
+  readonly metrics: boolean;
 }
 
 export interface SecurityConfig {
@@ -87,6 +92,7 @@ export interface Config {
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 /** One row per variable: the README's configuration table is checked against this list. */
@@ -110,6 +116,8 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_MAX_BCRYPT_COST', default: '10', description: 'Highest bcrypt cost accepted in a `hashed-password` secret (4–31); higher costs are rejected with 400.' },
   { name: 'REGISTRY_BCRYPT_COST', default: '10', description: 'bcrypt cost used to hash `pwd-plain` secrets (4 to REGISTRY_MAX_BCRYPT_COST).' },
   { name: 'REGISTRY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'REGISTRY_LOG_FORMAT', default: 'auto', description: 'json: one JSON object per line; pretty: coloured, human-readable lines (pino-pretty); auto: pretty when stdout is a terminal, else json.' },
+  { name: 'REGISTRY_METRICS', default: 'on', description: 'on: Prometheus metrics on GET /metrics (no token needed; counts and latencies only, no ids or secrets); off: /metrics answers 404.' },
   { name: 'REGISTRY_AMQP_PORT', default: '5672', description: 'Port of the plain AMQP 1.0 listener (0 picks a free port).' },
   { name: 'REGISTRY_AMQPS_PORT', default: '5671', description: 'Port of the AMQPS listener, opened when REGISTRY_AMQP_TLS_CERT and REGISTRY_AMQP_TLS_KEY are set.' },
   { name: 'REGISTRY_AMQP_TLS_CERT', default: '(unset)', description: 'PEM certificate (chain) of the AMQPS listener.' },
@@ -236,6 +244,7 @@ export function loadConfig(env: Env): Config {
       auth,
       tlsCert: httpTlsCert,
       tlsKey: httpTlsKey,
+      metrics: r.oneOf<'on' | 'off'>('REGISTRY_METRICS', 'on', ['on', 'off']) === 'on',
     },
     security: {
       bootstrapToken,
@@ -272,6 +281,7 @@ export function loadConfig(env: Env): Config {
     },
     credentials: { maxBcryptCost, bcryptCost },
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),
+    logFormat: r.oneOf<LogFormat>('REGISTRY_LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

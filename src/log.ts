@@ -1,8 +1,10 @@
 /**
- * Logger factory: JSON lines (pino), one child logger per layer, secrets redacted by path.
+ * Logger factory: JSON lines (pino), or human-readable lines (pino-pretty) for a terminal; one
+ * child logger per layer, secrets redacted by path before either format sees them.
  * Nothing else in the registry creates a logger from scratch.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
@@ -23,13 +25,21 @@ export const REDACTED_PATHS: readonly string[] = [
   'secrets',
 ];
 
-/** Creates the root logger. `destination` lets tests capture every line. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/**
+ * Creates the root logger: JSON lines, or with `pretty` coloured one-line summaries (the caller
+ * decides, e.g. by whether stdout is a terminal). `destination` lets tests capture every line.
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream, format: 'json' | 'pretty' = 'json'): Logger {
   const options = {
     level,
     base: { service: 'device-registry' },
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  if (format === 'pretty') {
+    // Synchronous, in-process formatting of the already redacted JSON line (no worker thread).
+    const stream = pretty({ colorize: destination === undefined, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l', sync: true, ...(destination === undefined ? {} : { destination }) });
+    return pino(options, stream);
+  }
   return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -19,7 +19,8 @@ export async function serve(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  const log = createLogger(config.logLevel, undefined, pretty ? 'pretty' : 'json');
   let registry;
   try {
     registry = await startRegistry(config, log);

@@ -5,6 +5,7 @@
 import type { Config } from './config.js';
 import { RegistryError } from './errors.js';
 import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
 import { startAmqpServer, type AmqpServer } from './amqp/server.js';
 import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
@@ -30,6 +31,7 @@ export interface Registry {
   readonly amqpsPort: number | undefined;
   readonly redisUrl: string;
   readonly services: Services;
+  readonly metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ async function seedFreshStore(store: Store, services: Services, log: Logger): Pr
 }
 
 /** The AMQP accounts: the configured file, or the default one, created with a first account when missing. */
-function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
+function prepareAccounts(config: Config, log: Logger, metrics: Metrics): AccountBook | undefined {
   const { accountsFile, accountsFileConfigured, anonymous } = config.amqp;
   if (!existsSync(accountsFile)) {
     if (accountsFileConfigured) throw new RegistryError('BAD_REQUEST', `REGISTRY_AMQP_ACCOUNTS_FILE ${accountsFile} does not exist`);
@@ -54,7 +56,7 @@ function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
     const passwordFile = createFirstAccountsFile(accountsFile, FIRST_ADAPTER_ACCOUNT);
     log.warn({ accountsFile, passwordFile, username: FIRST_ADAPTER_ACCOUNT }, `created the AMQP accounts file with the account ${FIRST_ADAPTER_ACCOUNT}; its password is in ${passwordFile}`);
   }
-  return loadAccounts(accountsFile);
+  return loadAccounts(accountsFile, metrics);
 }
 
 /** The pepper of the token hashes: configured, or a 0600 file in the data directory. */
@@ -87,10 +89,10 @@ async function prepareTokens(config: Config, services: Services, log: Logger): P
 }
 
 /** The options of the service layer, from the configuration. */
-export function serviceOptions(config: Config, log: Logger): ServiceOptions {
+export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): ServiceOptions {
   return {
     maxBcryptCost: config.credentials.maxBcryptCost,
-    hasher: createBcryptHasher(config.credentials.bcryptCost),
+    hasher: createBcryptHasher(config.credentials.bcryptCost, metrics === undefined ? undefined : (seconds) => metrics.bcrypt('hash', seconds)),
     tokens: {
       pepper: tokenPepper(config),
       maxLifetimeSeconds: config.security.tokenMaxLifetimeSeconds,
@@ -137,7 +139,11 @@ export async function openStore(config: Config, log: Logger): Promise<{ store: S
 /** Starts the registry. On failure everything already started is stopped again. */
 export async function startRegistry(config: Config, log: Logger): Promise<Registry> {
   const stops: (() => Promise<void>)[] = [];
+  const metrics = createMetrics();
+  // /ready answers 503 until every listener is up, and again from the moment stopping begins.
+  let listening = false;
   const stopAll = async () => {
+    listening = false;
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
   };
   try {
@@ -147,25 +153,30 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
       stops.push(() => embedded.stop());
       redisUrl = embedded.url;
     }
-    const client = await connectRedis(redisUrl, config.redis.commandTimeoutMs, log.child({ layer: 'store' }));
+    const client = await connectRedis(redisUrl, config.redis.commandTimeoutMs, log.child({ layer: 'store' }), metrics.redisCommand);
     const store = createRedisStore(client);
     stops.push(() => store.close());
     await store.recover();
-    const services = createServices(store, serviceOptions(config, log));
+    const services = createServices(store, serviceOptions(config, log, metrics));
     await seedFreshStore(store, services, log);
     await prepareTokens(config, services, log);
-    const app = createHttpApp(services, config.http, log.child({ layer: 'http' }));
+    const ready = async () => {
+      if (!listening) throw new RegistryError('UNAVAILABLE', 'the listeners are not up');
+      await services.health.ready();
+    };
+    const app = createHttpApp(services, config.http, log.child({ layer: 'http' }), { metrics, serveMetrics: config.http.metrics, ready });
     const http: HttpServer = await startHttpServer(app, config.http);
     stops.push(() => http.close());
     log.info({ address: `http://${config.http.bindAddress}:${http.port}` }, 'HTTP management API listening');
-    const accounts = prepareAccounts(config, log);
-    const amqp: AmqpServer = await startAmqpServer(services, config.amqp, config.http.bindAddress, accounts, log.child({ layer: 'amqp' }));
+    const accounts = prepareAccounts(config, log, metrics);
+    const amqp: AmqpServer = await startAmqpServer(services, config.amqp, config.http.bindAddress, accounts, log.child({ layer: 'amqp' }), metrics);
     stops.push(() => amqp.close());
+    listening = true;
     log.info(
       { address: `amqp://${config.http.bindAddress}:${amqp.port}`, ...(amqp.tlsPort === undefined ? {} : { tls: `amqps://${config.http.bindAddress}:${amqp.tlsPort}` }), profile: config.amqp.honoApi },
       `AMQP 1.0 listening; authenticate with SASL PLAIN as a user of ${config.amqp.accountsFile}${config.amqp.anonymous ? ' or ANONYMOUS' : ''}`,
     );
-    return { httpPort: http.port, amqpPort: amqp.port, amqpsPort: amqp.tlsPort, redisUrl, services, stop: stopAll };
+    return { httpPort: http.port, amqpPort: amqp.port, amqpsPort: amqp.tlsPort, redisUrl, services, metrics, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -11,7 +11,8 @@ import { badRequest } from './errors.js';
 /** `schemas/` sits next to `src/` and to `dist/`, so the same relative path works for both. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health';
+export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
+  | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway';
 
 /** Every schema file, by its `$id` (file name). */
 export function loadSchemas(): Record<string, Record<string, unknown>> {

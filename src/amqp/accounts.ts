@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { RegistryError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import { createAuthorities, type Authorities, type Authority } from '../model/authorities.js';
 import { validate } from '../validation.js';
 
@@ -56,7 +57,10 @@ function resolveAuthorities(file: AccountsFile, username: string, entry: UserEnt
 }
 
 /** Parses and checks an accounts file. BAD_REQUEST naming the problem. */
-export function parseAccounts(text: string, source: string): AccountBook {
+/** Login metrics: bcrypt time and the login cache's hits and misses. */
+export type LoginObserver = Pick<Metrics, 'bcrypt' | 'loginCache'>;
+
+export function parseAccounts(text: string, source: string, observer?: LoginObserver): AccountBook {
   let file: AccountsFile;
   try {
     file = JSON.parse(text) as AccountsFile;
@@ -72,10 +76,10 @@ export function parseAccounts(text: string, source: string): AccountBook {
     }
     users.set(name, { entry, authorities: resolveAuthorities(file, name, entry) });
   }
-  return createAccountBook(users);
+  return createAccountBook(users, observer);
 }
 
-function createAccountBook(users: Map<string, { entry: UserEntry; authorities: Authorities }>): AccountBook {
+function createAccountBook(users: Map<string, { entry: UserEntry; authorities: Authorities }>, observer: LoginObserver | undefined): AccountBook {
   const cacheKey = randomBytes(32);
   const verified = new Map<string, { digest: Buffer; expires: number }>();
   const failures = new Map<string, number>();
@@ -106,8 +110,14 @@ function createAccountBook(users: Map<string, { entry: UserEntry; authorities: A
     async verifyPlain(username, password) {
       const user = users.get(username);
       const hash = user?.entry.mechanism === 'PLAIN' ? user.entry['password-hash'] : undefined;
-      if (user !== undefined && hash !== undefined && cached(username, password)) return user.authorities;
+      if (user !== undefined && hash !== undefined && cached(username, password)) {
+        observer?.loginCache(true);
+        return user.authorities;
+      }
+      observer?.loginCache(false);
+      const started = performance.now();
       const ok = await bcrypt.compare(password, hash ?? decoy);
+      observer?.bcrypt('compare', (performance.now() - started) / 1000);
       if (!ok || user === undefined || hash === undefined) return fail(username);
       failures.delete(username);
       remember(username, password);
@@ -121,14 +131,14 @@ function createAccountBook(users: Map<string, { entry: UserEntry; authorities: A
 }
 
 /** Loads the accounts file. BAD_REQUEST when it cannot be read or is invalid. */
-export function loadAccounts(path: string): AccountBook {
+export function loadAccounts(path: string, observer?: LoginObserver): AccountBook {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new RegistryError('BAD_REQUEST', `cannot read the AMQP accounts file ${path}: ${(err as Error).message}`);
   }
-  return parseAccounts(text, path);
+  return parseAccounts(text, path, observer);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Message } from 'rhea';
 import type { HonoApiProfile } from '../config.js';
 import type { Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
+import type { SchemaName } from '../validation.js';
 import type { Answer } from './message.js';
 
 export interface EndpointContext {
@@ -30,9 +31,37 @@ export interface EndpointRequest {
   readonly body: Buffer | undefined;
 }
 
+/** An application property of a request: whether it must be present, and what it carries. */
+export interface PropertySpec {
+  readonly required: boolean;
+  readonly description: string;
+}
+
+/**
+ * One operation (`subject`) of an endpoint, as amqp_asyncapi.yaml documents it. The endpoint
+ * dispatches exactly the operations it declares (a test sends each, and one it does not declare).
+ */
+export interface OperationSpec {
+  readonly summary: string;
+  /** Application properties of the request. */
+  readonly properties?: Readonly<Record<string, PropertySpec>>;
+  /** The request's Data body (a JSON object) and whether it must be there. */
+  readonly body?: { readonly schema: SchemaName; readonly required: boolean };
+  /** Statuses of the answer (503 while Redis is unreachable is added to every operation). */
+  readonly statuses: readonly number[];
+  /** Schema of the body of a success answer (200, 201), when it carries one. */
+  readonly reply?: SchemaName;
+  /** Deprecated in Hono (the optional management operations). */
+  readonly deprecated?: boolean;
+}
+
 export interface Endpoint {
   /** First address segment: `tenant`, `registration`, `credentials`, `device_con`. */
   readonly name: string;
+  /** What the API is for, with its spec section. */
+  readonly summary: string;
+  /** The operations, by subject. */
+  readonly operations: Readonly<Record<string, OperationSpec>>;
   /** Segments of the request link target: 1 (`tenant`) or 2 (`registration/<tenant>`). */
   readonly targetSegments: 1 | 2;
   /**

@@ -6,6 +6,7 @@
 import type { Connection, Delivery, Message, Receiver, Sender } from 'rhea';
 import { RegistryError, toRegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { FormalError, dataBody, responseMessage, type Answer } from './message.js';
 
@@ -24,10 +25,36 @@ export type ReplyLinks = Map<string, Sender>;
 export interface RequestOptions {
   readonly maxMessageSize: number;
   readonly log: Logger;
+  readonly metrics?: Metrics | undefined;
 }
 
-function reject(delivery: Delivery, condition: string, description: string): void {
+/** Rejects a formally invalid request (§2.5), counted and, at debug level, logged. */
+function reject(delivery: Delivery, condition: string, description: string, link: RequestLink, message: Message, options: RequestOptions, started: number): void {
   delivery.reject({ condition, description });
+  options.metrics?.amqpRejected(link.endpoint.name, condition);
+  logRequest(options, link, message, condition, started);
+}
+
+/** The metric label of an operation: the subject when the endpoint knows it, else `unknown` (bounded label values). */
+function operationLabel(endpoint: Endpoint, subject: string): string {
+  return Object.hasOwn(endpoint.operations, subject) ? subject : 'unknown';
+}
+
+/** The request's id for a debug line: strings and numbers as they are, binary ids in hex. */
+function idText(message: Message): string | number | undefined {
+  const id = (message.correlation_id ?? message.message_id) as unknown;
+  if (typeof id === 'string' || typeof id === 'number') return id;
+  return Buffer.isBuffer(id) ? id.toString('hex') : id === undefined ? undefined : String(id);
+}
+
+/**
+ * One debug line per request (never info: at thousands of requests per second a line each would
+ * cost more than the request; the metrics count them). Only built when debug is on.
+ */
+function logRequest(options: RequestOptions, link: RequestLink, message: Message, outcome: number | string, started: number): void {
+  if (!options.log.isLevelEnabled('debug')) return;
+  const ms = Math.round((performance.now() - started) * 1000) / 1000;
+  options.log.debug({ address: link.address, subject: message.subject, id: idText(message), outcome, ms }, 'amqp request');
 }
 
 /** Generic formal checks (§2.3): an id, a subject, a reply-to, at most one Data section within limits. */
@@ -49,23 +76,26 @@ function errorAnswer(err: RegistryError, link: RequestLink): Answer {
 
 /** Handles one request message. Never throws; every request ends in a rejection or a reply. */
 export function handleRequest(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions): void {
+  const started = performance.now();
   const giveCredit = () => {
     if (link.receiver.is_open()) link.receiver.add_credit(1);
   };
   let run: () => Promise<Answer>;
   let replyLink: Sender | undefined;
+  let subject: string;
   try {
-    const { subject, replyTo, body } = checkFormally(message, options.maxMessageSize);
-    run = link.endpoint.prepare({ message, subject, tenantId: link.tenantId, address: link.address, body }, link.context);
-    replyLink = replies.get(replyTo);
+    const checked = checkFormally(message, options.maxMessageSize);
+    subject = checked.subject;
+    run = link.endpoint.prepare({ message, subject, tenantId: link.tenantId, address: link.address, body: checked.body }, link.context);
+    replyLink = replies.get(checked.replyTo);
     if (replyLink === undefined || replyLink.connection !== connection) {
-      reject(delivery, 'amqp:illegal-state', 'unsubscribed reply-to address');
+      reject(delivery, 'amqp:illegal-state', 'unsubscribed reply-to address', link, message, options, started);
       giveCredit();
       return;
     }
   } catch (err) {
-    if (err instanceof FormalError) reject(delivery, 'hono:bad-request', err.message);
-    else reject(delivery, 'amqp:internal-error', 'the request could not be processed');
+    if (err instanceof FormalError) reject(delivery, 'hono:bad-request', err.message, link, message, options, started);
+    else reject(delivery, 'amqp:internal-error', 'the request could not be processed', link, message, options, started);
     if (!(err instanceof FormalError)) options.log.error({ err }, 'request check failed');
     giveCredit();
     return;
@@ -80,6 +110,8 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
     })
     .then((answer) => {
       if (reply.is_open()) reply.send(responseMessage(message, answer));
+      options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - started) / 1000);
+      logRequest(options, link, message, answer.status, started);
     })
     .catch((err: unknown) => options.log.error({ err }, 'could not send a response'))
     .finally(giveCredit);

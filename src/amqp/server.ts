@@ -8,20 +8,16 @@ import type { TLSSocket } from 'node:tls';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import type { AmqpConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { ALL_AUTHORITIES, type Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
 import type { AccountBook } from './accounts.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
-import { credentialsEndpoint } from './endpoints/credentials.js';
-import { deviceConnectionEndpoint } from './endpoints/device-connection.js';
-import { registrationEndpoint } from './endpoints/registration.js';
-import { tenantEndpoint } from './endpoints/tenant.js';
+import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
 import { handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
 import { createContainer } from './rhea.js';
 
-const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
-  [tenantEndpoint, registrationEndpoint, credentialsEndpoint, deviceConnectionEndpoint].map((e) => [e.name, e]),
-);
+const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(ENDPOINT_LIST.map((e) => [e.name, e]));
 
 export interface AmqpServer {
   readonly port: number;
@@ -32,6 +28,8 @@ export interface AmqpServer {
 interface ConnectionState {
   readonly context: EndpointContext;
   readonly replyAddresses: Set<string>;
+  /** Attached request links (the registry's receivers), for the links gauge. */
+  readonly requestLinks: Set<Receiver>;
   links: number;
 }
 
@@ -74,7 +72,7 @@ function parseAddress(address: unknown): { endpoint: Endpoint; segments: string[
 }
 
 /** Starts the listeners. Resolves once they are bound. */
-export async function startAmqpServer(services: Services, config: AmqpConfig, bindAddress: string, accounts: AccountBook | undefined, log: Logger): Promise<AmqpServer> {
+export async function startAmqpServer(services: Services, config: AmqpConfig, bindAddress: string, accounts: AccountBook | undefined, log: Logger, metrics?: Metrics): Promise<AmqpServer> {
   const container = createContainer({ id: 'device-registry' });
   const replies: ReplyLinks = new Map();
   const connections = new Map<Connection, ConnectionState>();
@@ -117,7 +115,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
       return;
     }
-    connections.set(connection, { context: contextFor(identity.authorities, identity.principal), replyAddresses: new Set(), links: 0 });
+    connections.set(connection, { context: contextFor(identity.authorities, identity.principal), replyAddresses: new Set(), requestLinks: new Set(), links: 0 });
     log.debug({ container: connection.container_id }, 'amqp connection opened');
   });
 
@@ -155,6 +153,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       receiver.set_target({ address });
       if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
       requestLinks.set(receiver, { endpoint, tenantId, address, receiver, context: state.context });
+      state.requestLinks.add(receiver);
       receiver.add_credit(config.credit);
     } catch (err) {
       refuse(receiver, err);
@@ -191,6 +190,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   const dropLink = (ctx: EventContext) => {
     const state = connections.get(ctx.connection);
     if (state !== undefined) state.links = Math.max(0, state.links - 1);
+    if (ctx.receiver !== undefined) state?.requestLinks.delete(ctx.receiver as Receiver);
     if (ctx.sender === undefined) return;
     const address = replyAddressOf.get(ctx.sender as Sender);
     forgetReply(ctx.sender as Sender);
@@ -214,10 +214,21 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   container.on('connection_error', () => undefined);
   container.on('error', (err: unknown) => log.debug({ err }, 'amqp protocol error'));
 
+  metrics?.amqpGauges(() => {
+    let requestLinkCount = 0;
+    let replyLinkCount = 0;
+    for (const state of connections.values()) {
+      requestLinkCount += state.requestLinks.size;
+      replyLinkCount += state.replyAddresses.size;
+    }
+    return { connections: connections.size, requestLinks: requestLinkCount, replyLinks: replyLinkCount };
+  });
+
+  const requestOptions = { maxMessageSize: config.maxMessageSize, log, metrics };
   container.on('message', (ctx: EventContext) => {
     const link = requestLinks.get(ctx.receiver as Receiver);
     if (link === undefined || ctx.message === undefined || ctx.delivery === undefined) return;
-    handleRequest(ctx.message, ctx.delivery, ctx.connection, link, replies, { maxMessageSize: config.maxMessageSize, log });
+    handleRequest(ctx.message, ctx.delivery, ctx.connection, link, replies, requestOptions);
   });
 
   const common = {

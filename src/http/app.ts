@@ -1,20 +1,23 @@
 /**
  * The HTTP management façade: a Koa app whose router is built from the route table.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import Koa, { type Context } from 'koa';
+import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
 import type { Caller } from '../model/tokens.js';
 import { authenticate, requireScopes, requireTenant } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
-import { ROUTES, toRouterPath, type Reply, type Route } from './routes.js';
+import { createApiDocs } from './api-docs.js';
+import { ROUTES, toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './routes.js';
 
 export interface HttpOptions {
   readonly port: number;
@@ -31,10 +34,19 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** The documentation page loads only its own files (no CDN, no inline script). */
+const DOCS_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
 function send(ctx: Context, reply: Reply): void {
   if (reply.json !== undefined) {
     ctx.type = 'application/json; charset=utf-8';
     ctx.body = reply.json;
+  } else if (reply.raw !== undefined) {
+    ctx.type = reply.raw.type;
+    ctx.body = reply.raw.data;
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (reply.raw.cache !== undefined) ctx.set('Cache-Control', reply.raw.cache);
+    if (reply.raw.type.startsWith('text/html')) ctx.set('Content-Security-Policy', DOCS_POLICY);
   } else {
     // Koa turns a null body into 204; set the body first, then the real status (201 keeps Content-Length: 0).
     ctx.body = null;
@@ -51,7 +63,7 @@ function tenantOf(route: Route, params: Record<string, string>, body: unknown): 
   return undefined;
 }
 
-function mount(router: Router, route: Route, services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>): void {
+function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>): void {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
   const tokens = options.auth === 'token' ? services.tokens : undefined;
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
@@ -78,11 +90,62 @@ function mount(router: Router, route: Route, services: Services, options: Pick<H
   });
 }
 
+/** A client's X-Request-Id is kept when it is short and plain; anything else gets a fresh UUID. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
+/** Probes and scrapes come every few seconds: their lines are logged at debug. */
+const QUIET_OPERATIONS = new Set(['health', 'ready', 'metrics']);
+const MAX_LOGGED_PATH = 512;
+
+/**
+ * The outermost middleware: the request id (echoed or made, returned in X-Request-Id), one log
+ * line per request (method, path without the query, operation, status, duration) and the HTTP
+ * request metrics.
+ */
+function observeRequests(log: Logger, metrics: Metrics | undefined) {
+  return async function observe(ctx: Context, next: Next): Promise<void> {
+    const started = performance.now();
+    const given = ctx.get('X-Request-Id');
+    const reqId = SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = reqId;
+    ctx.set('X-Request-Id', reqId);
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const operation = typeof ctx.routerName === 'string' ? ctx.routerName : 'unmatched';
+      metrics?.httpRequest(operation, ctx.method, ctx.status, seconds);
+      const path = ctx.path.length > MAX_LOGGED_PATH ? `${ctx.path.slice(0, MAX_LOGGED_PATH)}…` : ctx.path;
+      const line = { reqId, method: ctx.method, path, operation, status: ctx.status, ms: Math.round(seconds * 1e6) / 1e3 };
+      if (QUIET_OPERATIONS.has(operation)) log.debug(line, 'request');
+      else log.info(line, 'request');
+    }
+  };
+}
+
+/** What the HTTP face needs besides the services: metrics, and readiness beyond Redis (the listeners). */
+export interface HttpExtras {
+  readonly metrics?: Metrics | undefined;
+  /** Serve /metrics (REGISTRY_METRICS). */
+  readonly serveMetrics?: boolean;
+  /** UNAVAILABLE until the registry is up; defaults to the store's ping. */
+  readonly ready?: () => Promise<void>;
+}
+
 /** Builds the Koa application (no listener). */
-export function createHttpApp(services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>, log: Logger): Koa {
+export function createHttpApp(services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>, log: Logger, extras: HttpExtras = {}): Koa {
   const app = new Koa();
   const router = new Router();
-  for (const route of ROUTES) mount(router, route, services, options);
+  const docs = createApiDocs();
+  const { metrics } = extras;
+  const operator: Operator = {
+    ready: extras.ready ?? services.health.ready,
+    metrics: async () => (metrics === undefined || extras.serveMetrics === false ? undefined : metrics.exposition()),
+    openApi: docs.openApi,
+    docsAsset: docs.asset,
+  };
+  const deps: RouteDeps = { ...services, operator };
+  for (const route of ROUTES) mount(router, route, deps, options);
+  app.use(observeRequests(log, metrics));
   app.use(errorHandler(log));
   app.use(router.routes());
   // Sets 405 + Allow (or 501); the error handler turns the status into a JSON error.

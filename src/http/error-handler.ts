@@ -38,7 +38,7 @@ export function errorHandler(log: Logger) {
     } catch (thrown) {
       const err = fromFramework(thrown);
       if (err.status >= 500) {
-        log.error({ err: err.cause ?? err, code: err.code, method: ctx.method, path: ctx.path }, 'request failed');
+        log.error({ err: err.cause ?? err, code: err.code, reqId: ctx.state.requestId as unknown, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = err.status;
       ctx.set(err.headers);

@@ -4,17 +4,19 @@
  */
 import { stringify } from 'yaml';
 import { ERROR_TABLE } from '../errors.js';
+import { componentSchemas } from '../schema-components.js';
 import { loadSchemas } from '../validation.js';
 import { ROUTES, type Route } from './routes.js';
 
 type Json = Record<string, unknown>;
 
-const PATH_PARAMETERS: Readonly<Record<string, { schema: string; description: string }>> = {
+const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; description: string }>> = {
   tenantId: { schema: 'TenantId', description: 'The tenant identifier.' },
   deviceId: { schema: 'DeviceId', description: 'The device identifier.' },
   authId: { schema: 'AuthId', description: 'The authentication identifier (URL-encoded; x509-cert subject DNs in any RFC 2253 spelling).' },
   type: { schema: 'CredentialsType', description: 'The credentials type.' },
   tokenId: { schema: 'TokenId', description: 'The public id of a token (tok_…).' },
+  asset: { schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)+$' }, description: 'A file name of the Swagger UI page (swagger-ui.css, swagger-ui-bundle.js …).' },
 };
 
 const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
@@ -28,35 +30,6 @@ const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: stri
   503: { name: 'Unavailable', description: 'The store cannot be reached; retry later.' },
 };
 
-/** `common.json#/$defs/X`, `#/$defs/X` and `x.json` references → `#/components/schemas/…`. */
-function rewriteRefs(node: unknown, titles: Readonly<Record<string, string>>): unknown {
-  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, titles));
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(node as Json)) {
-    if (key === '$schema' || key === '$id' || key === '$defs') continue;
-    if (key === '$ref' && typeof value === 'string') {
-      const [file, pointer] = value.split('#');
-      out.$ref = `#/components/schemas/${pointer ? pointer.split('/').pop() : titles[file ?? '']}`;
-    } else {
-      out[key] = rewriteRefs(value, titles);
-    }
-  }
-  return out;
-}
-
-function componentSchemas(): Json {
-  // amqp-*.json describe the AMQP side (accounts file), not the management API.
-  const files = Object.fromEntries(Object.entries(loadSchemas()).filter(([file]) => !file.startsWith('amqp-')));
-  const titles = Object.fromEntries(Object.entries(files).map(([file, s]) => [file, String(s.title)]));
-  const schemas: Json = {};
-  for (const [file, schema] of Object.entries(files)) {
-    for (const [name, def] of Object.entries((schema.$defs ?? {}) as Json)) schemas[name] = rewriteRefs(def, titles);
-    if (file !== 'common.json') schemas[String(schema.title)] = rewriteRefs(schema, titles);
-  }
-  return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** The component name of a schema file: its title. */
@@ -68,11 +41,12 @@ function operation(route: Route): Json {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const p = PATH_PARAMETERS[name ?? ''];
     if (p === undefined) throw new Error(`route ${route.path}: undocumented path parameter ${name}`);
-    return { name, in: 'path', required: true, description: p.description, schema: ref(p.schema) };
+    return { name, in: 'path', required: true, description: p.description, schema: typeof p.schema === 'string' ? ref(p.schema) : p.schema };
   });
   const query = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema }));
   const success: Json = { description: route.success.description };
   if (route.success.schema) success.content = { 'application/json': { schema: schemaRef(route.success.schema) } };
+  else if (route.success.mediaType) success.content = { [route.success.mediaType]: { schema: { type: 'string' } } };
   const headers: Json = {};
   if (route.success.location) headers.Location = { description: 'Path of the created resource.', schema: { type: 'string' } };
   if (route.success.link) headers.Link = { description: 'rel="next": the next page, while there is one.', schema: { type: 'string' } };
@@ -110,7 +84,8 @@ export function buildOpenApi(version: string): Json {
       version,
       description: 'HTTP resources for managing tenants, device registrations and credentials (Eclipse Hono legacy registry resources). Protocol adapters use the AMQP 1.0 APIs instead.',
     },
-    servers: [{ url: 'http://localhost:28080' }],
+    // Relative: the registry that serves this document at /openapi.yaml (`make run`: http://localhost:28080).
+    servers: [{ url: '/', description: 'The registry serving this document' }],
     tags: [
       { name: 'tenants', description: 'Tenant API resources' },
       { name: 'devices', description: 'Device Registration API resources' },
@@ -118,10 +93,12 @@ export function buildOpenApi(version: string): Json {
       { name: 'tokens', description: 'Management API tokens' },
       { name: 'audit', description: 'The audit trail' },
       { name: 'health', description: 'Container probes (no token needed)' },
+      { name: 'operations', description: 'Metrics and API documentation (no token needed): /metrics, /openapi.yaml, the Swagger UI at /docs' },
     ],
     paths,
     components: {
-      schemas: componentSchemas(),
+      // amqp-*.json describe the AMQP side (amqp_asyncapi.yaml), not the management API.
+      schemas: componentSchemas((file) => !file.startsWith('amqp-')),
       responses,
       securitySchemes: {
         bearer: {

@@ -3,7 +3,7 @@
  * (scripts/swagger.ts) and the tests all read it; a route's path, scopes, schemas and responses
  * are declared here and nowhere else.
  */
-import { badRequest } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Caller, Scope } from '../model/tokens.js';
 import type { SchemaName } from '../validation.js';
 import type { Services } from '../service/index.js';
@@ -18,10 +18,34 @@ export interface RouteInput {
   readonly caller: Caller;
 }
 
+/** What the operator routes need besides the services: readiness, metrics and the API documents. */
+export interface Operator {
+  /** UNAVAILABLE (503) until the listeners are up, and while Redis does not answer. */
+  ready(): Promise<void>;
+  /** The Prometheus exposition; undefined when metrics are off. */
+  metrics(): Promise<{ contentType: string; text: string } | undefined>;
+  /** The OpenAPI document as YAML (the text of api_swagger.yaml). */
+  openApi(): string;
+  /** A file of the Swagger UI page under /docs/, or undefined. */
+  docsAsset(name: string): RawBody | undefined;
+}
+
+/** What a route handler can use. */
+export type RouteDeps = Services & { readonly operator: Operator };
+
+/** A non-JSON answer body (documents, the Swagger UI, metrics). */
+export interface RawBody {
+  readonly type: string;
+  readonly data: string | Buffer;
+  /** Cache-Control of the answer. */
+  readonly cache?: string;
+}
+
 /** What a handler answers. `json` is already serialised (stored records are forwarded as they are). */
 export interface Reply {
   readonly status: 200 | 201 | 204;
   readonly json?: string;
+  readonly raw?: RawBody;
   readonly location?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -29,6 +53,8 @@ export interface Reply {
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: SchemaName;
+  /** Media type of a non-JSON success body (the JSON answers name a schema instead). */
+  readonly mediaType?: string;
   readonly location?: boolean;
 }
 
@@ -38,7 +64,7 @@ export interface Route {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'health';
+  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'health' | 'operations';
   /** Scopes a bearer token needs, all of them. No scopes: a public route (health probes), no token needed. */
   readonly scopes: readonly Scope[];
   /** More scopes needed when a query parameter has a value (`?purge=true` needs devices:purge). */
@@ -54,7 +80,7 @@ export interface Route {
   /** Success response; error responses (400, 404, 409, 413, 503) are derived from `errors`. */
   readonly success: ResponseSpec & { readonly status: 200 | 201 | 204; readonly link?: boolean };
   readonly errors: readonly (400 | 404 | 409 | 413)[];
-  readonly handle: (services: Services, input: RouteInput) => Promise<Reply>;
+  readonly handle: (services: RouteDeps, input: RouteInput) => Promise<Reply>;
 }
 
 const enc = encodeURIComponent;
@@ -100,7 +126,39 @@ export const ROUTES: readonly Route[] = [
     method: 'GET', path: '/ready', operationId: 'ready', tenant: 'none', audit: false, tag: 'health', scopes: [],
     summary: 'Readiness: Redis answers and the listeners are up (container readiness probe; no token needed)',
     success: { status: 200, description: 'Ready to serve', schema: 'health' }, errors: [],
-    handle: async (s) => (await s.health.ready(), ok('{"status":"ready"}')),
+    handle: async (s) => (await s.operator.ready(), ok('{"status":"ready"}')),
+  },
+  {
+    method: 'GET', path: '/metrics', operationId: 'metrics', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'Prometheus metrics: requests, latencies, AMQP connections and links, Redis commands, bcrypt work (no token needed; REGISTRY_METRICS=off turns it off; docs/metrics.md)',
+    success: { status: 200, description: 'The Prometheus text exposition format', mediaType: 'text/plain' }, errors: [404],
+    handle: async (s) => {
+      const metrics = await s.operator.metrics();
+      if (metrics === undefined) throw notFound('metrics are turned off (REGISTRY_METRICS=off)');
+      return { status: 200, raw: { type: metrics.contentType, data: metrics.text, cache: 'no-store' } };
+    },
+  },
+  {
+    method: 'GET', path: '/openapi.yaml', operationId: 'openApiDocument', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'This OpenAPI document (api_swagger.yaml; no token needed)',
+    success: { status: 200, description: 'The OpenAPI 3.1 document', mediaType: 'application/yaml' }, errors: [],
+    handle: async (s) => ({ status: 200, raw: { type: 'application/yaml; charset=utf-8', data: s.operator.openApi(), cache: 'no-cache' } }),
+  },
+  {
+    method: 'GET', path: '/docs', operationId: 'apiDocsPage', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'Interactive API documentation (Swagger UI, served by the registry itself; no token needed to read it)',
+    success: { status: 200, description: 'The Swagger UI page, showing /openapi.yaml', mediaType: 'text/html' }, errors: [],
+    handle: async (s) => ({ status: 200, raw: s.operator.docsAsset('index.html') as RawBody }),
+  },
+  {
+    method: 'GET', path: '/docs/{asset}', operationId: 'apiDocsAsset', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'A script, style sheet or icon of the Swagger UI page',
+    success: { status: 200, description: 'The file', mediaType: 'application/octet-stream' }, errors: [404],
+    handle: async (s, i) => {
+      const asset = s.operator.docsAsset(p(i, 'asset'));
+      if (asset === undefined) throw notFound('no such file of the documentation page');
+      return { status: 200, raw: asset };
+    },
   },
   {
     method: 'POST', path: '/tenant', operationId: 'createTenant', tenant: 'body', audit: true, tag: 'tenants', scopes: ['tenants:create'],

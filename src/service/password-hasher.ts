@@ -9,11 +9,15 @@ export interface PasswordHasher {
   hash(plain: string): Promise<string>;
 }
 
-export function createBcryptHasher(cost: number): PasswordHasher {
+/** `observe` receives the seconds each hash took (metrics). */
+export function createBcryptHasher(cost: number, observe?: (seconds: number) => void): PasswordHasher {
   return {
     async hash(plain) {
+      const started = performance.now();
       const salt = await bcrypt.genSalt(cost, 'a');
-      return bcrypt.hash(plain, salt);
+      const hash = await bcrypt.hash(plain, salt);
+      observe?.((performance.now() - started) / 1000);
+      return hash;
     },
   };
 }

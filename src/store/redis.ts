@@ -56,10 +56,27 @@ function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
   return common;
 }
 
+/** Receives the latency of every Redis command (metrics). */
+export type CommandObserver = (command: string, seconds: number, failed: boolean) => void;
+
+/** Times every command the client sends: one timestamp, and one callback on the command's own promise. */
+function observeCommands(client: Redis, observe: CommandObserver): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: unknown) => {
+    const started = performance.now();
+    command.promise.then(
+      () => observe(command.name, (performance.now() - started) / 1000, false),
+      () => observe(command.name, (performance.now() - started) / 1000, true),
+    );
+    return send(command, stream as Parameters<Redis['sendCommand']>[1]);
+  }) as Redis['sendCommand'];
+}
+
 /** Opens a connection and resolves once it is ready. UNAVAILABLE when Redis cannot be reached. */
-export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger): Promise<Redis> {
+export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Redis> {
   const options = clientOptions(url, commandTimeoutMs);
   const client = url.startsWith('unix://') ? new Redis(options) : new Redis(url, options);
+  if (observe !== undefined) observeCommands(client, observe);
   let lastError = '';
   client.on('error', (err: Error) => {
     if (err.message !== lastError) log.warn({ err: err.message }, 'redis connection problem');

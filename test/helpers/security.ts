@@ -142,11 +142,15 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   readAudit: {},
   health: {},
   ready: {},
+  metrics: {},
+  openApiDocument: {},
+  apiDocsPage: {},
+  apiDocsAsset: {},
 };
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */
 export function concretePath(route: Route, tenant: string, tokenId = 'tok_0000000000000000'): string {
-  const values: Record<string, string> = { tenantId: tenant, deviceId: DEVICE, authId: AUTH_ID, type: CRED_TYPE, tokenId };
+  const values: Record<string, string> = { tenantId: tenant, deviceId: DEVICE, authId: AUTH_ID, type: CRED_TYPE, tokenId, asset: 'swagger-ui.css' };
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`no fixture value for the path parameter ${name} of ${route.path}`);

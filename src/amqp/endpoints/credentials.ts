@@ -5,10 +5,18 @@
  */
 import { badRequest } from '../../errors.js';
 import { matchesClientContext, type CredentialsRecord, type JsonObject } from '../../model/credentials.js';
-import { cacheDirective, type Endpoint, type EndpointContext } from '../endpoint.js';
+import { cacheDirective, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
 import { FormalError, jsonObjectBody, type Answer } from '../message.js';
 
-const SUBJECTS = new Set(['get', 'add', 'update', 'remove']);
+const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  get: {
+    summary: 'Get credentials by type and auth-id, matching the client context; list a device\'s credentials with type *; auto-provision an x509-cert device (201) (§5.2, §5.6)',
+    body: { schema: 'amqp-credentials-query', required: true }, statuses: [200, 201, 400, 403, 404], reply: 'credentials',
+  },
+  add: { summary: 'Add credentials (§5.3)', deprecated: true, body: { schema: 'credentials', required: true }, statuses: [201, 400, 403, 404, 409] },
+  update: { summary: 'Replace credentials (§5.3)', deprecated: true, body: { schema: 'credentials', required: true }, statuses: [204, 400, 403, 404] },
+  remove: { summary: 'Remove credentials by type and auth-id, or all of a device with type * (§5.3)', deprecated: true, body: { schema: 'amqp-credentials-query', required: true }, statuses: [204, 400, 403, 404] },
+};
 /** Types whose answers Hono 1.x lets adapters cache (§2.6). */
 const CACHEABLE_TYPES = new Set(['hashed-password', 'x509-cert']);
 
@@ -64,13 +72,15 @@ async function remove(tenantId: string, query: JsonObject, context: EndpointCont
 
 export const credentialsEndpoint: Endpoint = {
   name: 'credentials',
+  summary: 'Credentials API (hono-amqp-apis.md §5): link target credentials/<tenant>; every request needs a Data body',
+  operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {
     const tenantId = request.tenantId as string;
     if (request.body === undefined) throw new FormalError('credentials requests need a Data body');
     const query = jsonObjectBody(request.body);
     const { subject } = request;
-    if (!SUBJECTS.has(subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${[...SUBJECTS].join(', ')}`);
+    if (!Object.hasOwn(OPERATIONS, subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
     const credentials = context.services.credentials;
     return async () => {
       if (!context.authorities.mayExecute(`credentials/${tenantId}`, subject)) return { status: 403, tenantId };

@@ -2,11 +2,24 @@
  * Device Connection API (hono-amqp-apis.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
  */
 import { RegistryError } from '../../errors.js';
-import type { Endpoint } from '../endpoint.js';
+import type { Endpoint, OperationSpec } from '../endpoint.js';
 import { FormalError, requiredProperty, stringProperty } from '../message.js';
+
+const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
+
+const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  'set-last-gw': {
+    summary: 'Record the gateway a device last connected through (§6)',
+    properties: { device_id: DEVICE_ID, gateway_id: { required: true, description: 'The gateway (the device\'s own id when it connected directly); 400 without it.' } },
+    statuses: [204, 400, 403],
+  },
+  'get-last-gw': { summary: 'The gateway a device last connected through (§6)', properties: { device_id: DEVICE_ID }, statuses: [200, 403, 404], reply: 'amqp-last-gateway' },
+};
 
 export const deviceConnectionEndpoint: Endpoint = {
   name: 'device_con',
+  summary: 'Device Connection API (hono-amqp-apis.md §6): link target device_con/<tenant>',
+  operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {
     const tenantId = request.tenantId as string;

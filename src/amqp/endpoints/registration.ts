@@ -3,10 +3,25 @@
  * `get`, and the optional management operations `register`, `update`, `deregister`.
  */
 import { signAssertion } from '../../model/assertion.js';
-import { cacheDirective, type Endpoint, type EndpointContext } from '../endpoint.js';
+import { cacheDirective, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
 import { FormalError, jsonObjectBody, stringProperty, type Answer } from '../message.js';
 
-const SUBJECTS = new Set(['assert', 'get', 'register', 'update', 'deregister']);
+const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
+
+const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  assert: {
+    summary: 'Assert that a device is registered and enabled, and that the gateway (if any) may act for it (§4.2)',
+    properties: { device_id: DEVICE_ID, gateway_id: { required: false, description: 'The authenticated gateway acting for the device; it must be enabled and in the device\'s via list (403 otherwise).' } },
+    statuses: [200, 403, 404], reply: 'amqp-assertion',
+  },
+  get: { summary: 'Read the registration of a device (§4.3)', properties: { device_id: DEVICE_ID }, statuses: [200, 403, 404], reply: 'registration-response' },
+  register: {
+    summary: 'Register a device (§4.4)', deprecated: true, properties: { device_id: DEVICE_ID },
+    body: { schema: 'registration', required: false }, statuses: [201, 400, 403, 404, 409],
+  },
+  update: { summary: 'Replace the registration data of a device (§4.4)', deprecated: true, properties: { device_id: DEVICE_ID }, body: { schema: 'registration', required: false }, statuses: [204, 400, 403, 404] },
+  deregister: { summary: 'Delete a device; it goes onto the denied list (§4.4)', deprecated: true, properties: { device_id: DEVICE_ID }, statuses: [204, 403, 404] },
+};
 
 async function assert(tenantId: string, deviceId: string, gatewayId: string | undefined, context: EndpointContext): Promise<Answer> {
   const outcome = await context.services.devices.assert(tenantId, deviceId, gatewayId);
@@ -26,6 +41,8 @@ async function assert(tenantId: string, deviceId: string, gatewayId: string | un
 
 export const registrationEndpoint: Endpoint = {
   name: 'registration',
+  summary: 'Device Registration API (hono-amqp-apis.md §4): link target registration/<tenant>',
+  operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {
     const { message, subject, address } = request;
@@ -35,7 +52,7 @@ export const registrationEndpoint: Endpoint = {
     const legacyDevice = address.split('/')[2];
     if (legacyDevice !== undefined && legacyDevice !== deviceId) throw new FormalError('device_id differs from the device in the link address');
     const gatewayId = stringProperty(message, 'gateway_id');
-    if (!SUBJECTS.has(subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${[...SUBJECTS].join(', ')}`);
+    if (!Object.hasOwn(OPERATIONS, subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
     const body = request.body === undefined ? undefined : jsonObjectBody(request.body);
     const devices = context.services.devices;
     return async () => {

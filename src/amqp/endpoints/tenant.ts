@@ -5,10 +5,23 @@
 import { badRequest, RegistryError } from '../../errors.js';
 import type { JsonObject } from '../../model/credentials.js';
 import { renderTenant } from '../../model/tenant.js';
-import { cacheDirective, type Endpoint, type EndpointContext, type EndpointRequest } from '../endpoint.js';
+import { cacheDirective, type Endpoint, type EndpointContext, type EndpointRequest, type OperationSpec } from '../endpoint.js';
 import { jsonObjectBody, stringProperty, type Answer } from '../message.js';
 
 const FORBIDDEN: Answer = { status: 403 };
+
+const TENANT_ID = { required: true, description: 'The tenant to manage (400 without it).' };
+
+const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  get: {
+    summary: 'Get a tenant by tenant-id or by the subject DN of a trusted CA (§3.2)',
+    properties: { tenant_id: { required: false, description: 'Deprecated variant (0.6 clients): the tenant to get; the body is then ignored.' } },
+    body: { schema: 'amqp-tenant-query', required: false }, statuses: [200, 400, 403, 404], reply: 'tenant',
+  },
+  add: { summary: 'Add a tenant (§3.3)', deprecated: true, properties: { tenant_id: TENANT_ID }, body: { schema: 'tenant', required: false }, statuses: [201, 400, 403, 409] },
+  update: { summary: 'Replace a tenant (§3.3)', deprecated: true, properties: { tenant_id: TENANT_ID }, body: { schema: 'tenant', required: false }, statuses: [204, 400, 403, 404, 409] },
+  remove: { summary: 'Delete a tenant with its devices and credentials (§3.3)', deprecated: true, properties: { tenant_id: TENANT_ID }, statuses: [204, 400, 403, 404] },
+};
 
 function found(tenant: JsonObject, context: EndpointContext): Answer {
   const id = String(tenant['tenant-id']);
@@ -57,6 +70,8 @@ async function manage(request: EndpointRequest, body: JsonObject, context: Endpo
 
 export const tenantEndpoint: Endpoint = {
   name: 'tenant',
+  summary: 'Tenant API (hono-amqp-apis.md §3): link target tenant',
+  operations: OPERATIONS,
   targetSegments: 1,
   prepare(request, context) {
     const tenantId = stringProperty(request.message, 'tenant_id');
