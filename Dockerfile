@@ -24,7 +24,9 @@ USER node
 ENV REGISTRY_BIND_ADDRESS=0.0.0.0
 # HTTP management API, AMQP, AMQPS
 EXPOSE 28080 5672 5671
-# Slim images have no curl: Node's own fetch probes the health endpoint.
+# Slim images have no curl: Node's own fetch probes /ready (Redis answers, HTTP and AMQP listeners up),
+# so `depends_on: condition: service_healthy` waits for a registry that can serve. Orchestrators with
+# separate probes use /health for liveness and /ready for readiness (docs/operations.md).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:28080/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:28080/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]

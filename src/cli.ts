@@ -27,6 +27,10 @@ Run "device-registry <command> --help" for the options of a command.`,
   serve: `usage: device-registry serve
 
 Starts the registry in the foreground, configured by REGISTRY_* environment variables.`,
+  token: `usage: device-registry token <create|list|revoke> [options]
+
+Manages management API tokens directly in the store. "device-registry token <subcommand> --help"
+shows the options of each.`,
   'token create': `usage: device-registry token create --scopes <s1,s2|*> --tenants <t1,t2|*> --expires <30d|12h|3600> [--description <text>]
 
 Creates a token with the given scopes and tenants and prints its value once (only its keyed hash
@@ -86,7 +90,7 @@ async function token(sub: string | undefined, args: string[], config: Config): P
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const sub = command === 'token' ? rest[0] : undefined;
-  const key = command === 'token' ? `token ${sub}` : command;
+  const key = command === 'token' ? (sub === undefined || sub.startsWith('-') ? 'token' : `token ${sub}`) : command;
   if (command === undefined || command === '--help' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
   if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
   if (command === 'serve') return serve();

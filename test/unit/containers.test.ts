@@ -364,10 +364,10 @@ describe('container files', () => {
       expect(name).not.to.be.oneOf(['root', '0', '']);
     });
 
-    it('has a HEALTHCHECK that uses node itself (slim images have no curl)', () => {
+    it('has a HEALTHCHECK that uses node itself (slim images have no curl) and probes readiness on the HTTP port', () => {
       const command = healthcheckOfImage();
       expect(command[0]).to.equal('node');
-      expect(command.join(' ')).to.include('/health');
+      expect(command.join(' ')).to.include('http://127.0.0.1:28080/ready');
     });
 
     it('starts dist/main.js and copies dist into the final stage', () => {

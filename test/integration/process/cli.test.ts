@@ -33,8 +33,8 @@ describe('device-registry command line', function () {
 
   it('prints help for every command', async function () {
     expect((await cli('--help')).stdout).to.include('token create');
-    for (const args of [['serve', '--help'], ['token', 'create', '--help'], ['token', 'list', '--help'], ['token', 'revoke', '--help']]) {
-      expect((await cli(...args)).stdout, args.join(' ')).to.match(/^usage: device-registry/);
+    for (const args of [['serve', '--help'], ['token', '--help'], ['token', 'create', '--help'], ['token', 'list', '--help'], ['token', 'revoke', '-h']]) {
+      expect((await cli(...args)).stdout, args.join(' ')).to.match(new RegExp(`^usage: device-registry ${args.filter((a) => !a.startsWith('-')).join(' ')}`));
     }
   });
 
