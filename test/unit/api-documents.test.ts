@@ -14,6 +14,7 @@ import { asyncApiYaml, buildAsyncApi } from '../../src/amqp/asyncapi.js';
 import { ENDPOINTS } from '../../src/amqp/endpoints/index.js';
 import { packageVersion } from '../../src/http/api-docs.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
+import { refs } from '../helpers/json-refs.js';
 
 type Json = Record<string, unknown>;
 const root = new URL('../../', import.meta.url);
@@ -34,17 +35,6 @@ function resolve(doc: Json, ref: string): unknown {
     .split('/')
     .reduce<unknown>((n, key) => (n as Json | undefined)?.[key], doc) as Json | undefined;
   return typeof node?.$ref === 'string' ? resolve(doc, node.$ref) : node;
-}
-
-function refs(node: unknown, found: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n) => refs(n, found));
-  else if (node !== null && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string') found.push(v);
-      else refs(v, found);
-    }
-  }
-  return found;
 }
 
 describe('amqp_asyncapi.yaml', function () {

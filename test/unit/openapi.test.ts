@@ -3,20 +3,10 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { buildOpenApi, openApiYaml } from '../../src/http/openapi.js';
 import { ROUTES } from '../../src/http/routes.js';
+import { refs } from '../helpers/json-refs.js';
 
 const root = new URL('../../', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };
-
-function refs(node: unknown, found: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n) => refs(n, found));
-  else if (node !== null && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string') found.push(v);
-      else refs(v, found);
-    }
-  }
-  return found;
-}
 
 describe('api_swagger.yaml', function () {
   it('is up to date with the route table and schemas (run `make swagger` when this fails)', function () {
