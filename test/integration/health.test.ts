@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { http, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -33,5 +34,24 @@ describe('health probes', function () {
       status = (await http(registry.base, 'GET', '/ready')).status;
     }
     expect(status).to.equal(200);
+  });
+
+  it('answers /ready with 503 once stopping begins, while /health still answers', async function () {
+    const other = await startTestRegistry({ REGISTRY_REDIS_URL: redis.url });
+    expect((await http(other.base, 'GET', '/ready')).status).to.equal(200);
+    // A client that never finishes its AMQP handshake holds the AMQP listener's close open, so the
+    // HTTP listener (stopped after it) still answers meanwhile.
+    const socket = connect(other.registry.amqpPort, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const stopped = other.stop();
+    try {
+      // Redis is up (the first registry still answers /ready): the 503 comes from the listeners.
+      expect((await http(other.base, 'GET', '/ready')).status).to.equal(503);
+      expect((await http(registry.base, 'GET', '/ready')).status).to.equal(200);
+      expect((await http(other.base, 'GET', '/health')).status).to.equal(200);
+    } finally {
+      socket.destroy();
+      await stopped;
+    }
   });
 });
