@@ -46,7 +46,7 @@ function requestMessage(endpoint: Endpoint, subject: string, spec: OperationSpec
     message.payload = schemaRef(spec.body.schema);
     message.description = spec.body.required ? 'A single Data section with this JSON object (required).' : 'An optional single Data section with this JSON object.';
   } else {
-    message.description = 'No body is needed (a body is ignored).';
+    message.description = 'No body is needed (a Data body is ignored; any other body section is rejected with hono:bad-request).';
   }
   return message;
 }
