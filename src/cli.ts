@@ -22,7 +22,8 @@ commands:
   token revoke <id>     revoke a token
 
 Configuration comes from REGISTRY_* environment variables (see the README); without
-REGISTRY_REDIS_URL the commands use the embedded Redis in REGISTRY_DATA_DIR (default ./data).
+REGISTRY_REDIS_URL or REGISTRY_REDIS_CLUSTER_NODES the commands use the embedded Redis in
+REGISTRY_DATA_DIR (default ./data).
 Run "device-registry <command> --help" for the options of a command.`,
   serve: `usage: device-registry serve
 

@@ -35,9 +35,16 @@ export interface SecurityConfig {
   readonly authBlockSeconds: number;
 }
 
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface RedisConfig {
-  /** `redis://` / `rediss://` / `unix://` URL of an external Redis; undefined = embedded Redis. */
+  /** `redis://` / `rediss://` / `unix://` URL of an external Redis; undefined = embedded Redis (or a cluster). */
   readonly url: string | undefined;
+  /** Seed nodes of a Redis Cluster; when set, the registry uses the cluster and starts no Redis itself. */
+  readonly clusterNodes: readonly RedisNode[] | undefined;
   /** Where the embedded Redis keeps its append-only file. */
   readonly dataDir: string;
   /** The redis-server binary the embedded mode spawns. */
@@ -110,6 +117,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', default: '60', description: 'The window in which failed authentications are counted.' },
   { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address gets 429 with Retry-After.' },
   { name: 'REGISTRY_REDIS_URL', default: '(unset: embedded Redis)', description: 'URL of an external Redis (`redis://host:port/db`, `rediss://…`, `unix:///path.sock`). Unset: the registry spawns its own redis-server.' },
+  { name: 'REGISTRY_REDIS_CLUSTER_NODES', default: '(unset)', description: 'Comma-separated `host:port` seed nodes of a Redis Cluster (`[::1]:7000` for IPv6); the registry then runs on the cluster and starts no Redis itself. Excludes REGISTRY_REDIS_URL.' },
   { name: 'REGISTRY_DATA_DIR', default: './data', description: 'Directory of the embedded Redis (append-only file, socket, pid file).' },
   { name: 'REGISTRY_REDIS_SERVER', default: 'redis-server', description: 'The redis-server binary the embedded mode starts.' },
   { name: 'REGISTRY_REDIS_COMMAND_TIMEOUT_MS', default: '1000', description: 'A Redis command without an answer after this many milliseconds fails with 503.' },
@@ -204,6 +212,10 @@ export function loadConfig(env: Env): Config {
   if (redisUrl !== undefined && !/^(rediss?|unix):\/\//.test(redisUrl)) {
     r.problems.push(`REGISTRY_REDIS_URL=${JSON.stringify(redisUrl)} must start with redis://, rediss:// or unix://`);
   }
+  const clusterNodes = parseClusterNodes(r.raw('REGISTRY_REDIS_CLUSTER_NODES'), r.problems);
+  if (clusterNodes !== undefined && redisUrl !== undefined) {
+    r.problems.push('REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other: set one of them');
+  }
   const maxBcryptCost = r.int('REGISTRY_MAX_BCRYPT_COST', 10, 4, 31);
   const bcryptCost = r.int('REGISTRY_BCRYPT_COST', Math.min(10, maxBcryptCost), 4, 31);
   if (bcryptCost > maxBcryptCost) {
@@ -256,6 +268,7 @@ export function loadConfig(env: Env): Config {
     },
     redis: {
       url: redisUrl,
+      clusterNodes,
       dataDir,
       serverBinary: r.string('REGISTRY_REDIS_SERVER', 'redis-server'),
       commandTimeoutMs: r.int('REGISTRY_REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
@@ -285,6 +298,26 @@ export function loadConfig(env: Env): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/**
+ * `host:port,host:port,…` (IPv6 hosts in brackets) into nodes; problems are added to `problems`.
+ * Undefined when the variable is unset.
+ */
+export function parseClusterNodes(value: string | undefined, problems: string[]): RedisNode[] | undefined {
+  if (value === undefined) return undefined;
+  const nodes: RedisNode[] = [];
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[3]);
+    if (match === null || port < 1 || port > 65535) {
+      problems.push(`REGISTRY_REDIS_CLUSTER_NODES: ${JSON.stringify(entry)} is not host:port (a host name or address, then a port from 1 to 65535; IPv6 in brackets)`);
+      continue;
+    }
+    const host = (match[1] ?? match[2]) as string;
+    if (!nodes.some((n) => n.host === host && n.port === port)) nodes.push({ host, port });
+  }
+  return nodes;
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */

@@ -16,7 +16,7 @@ import { loadOrCreateSecret, writeSecretFile } from './secrets.js';
 import { createServices, type ServiceOptions, type Services } from './service/index.js';
 import { createBcryptHasher } from './service/password-hasher.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis.js';
-import { connectRedis, createRedisStore } from './store/redis.js';
+import { connectRedis, connectRedisCluster, createRedisStore, type CommandObserver, type RedisClient } from './store/redis.js';
 import type { Store } from './store/store.js';
 
 /** The tenant a fresh store holds, as the seed documents' examples assume. */
@@ -29,6 +29,7 @@ export interface Registry {
   readonly httpPort: number;
   readonly amqpPort: number;
   readonly amqpsPort: number | undefined;
+  /** The Redis in use: its URL, or the seed nodes of the cluster (`host:port,…`). */
   readonly redisUrl: string;
   readonly services: Services;
   readonly metrics: Metrics;
@@ -79,7 +80,7 @@ async function prepareTokens(config: Config, services: Services, log: Logger): P
   if (config.security.bootstrapToken !== undefined) {
     await services.tokens.ensure(config.security.bootstrapToken, { ...everything, id: 'tok_bootstrap', description: 'REGISTRY_BOOTSTRAP_TOKEN', createdBy: 'bootstrap' });
   }
-  if (config.redis.url === undefined && !(await services.tokens.anyExists())) {
+  if (embeddedRedis(config) && !(await services.tokens.anyExists())) {
     const value = newTokenValue();
     const file = join(config.redis.dataDir, 'admin-token');
     await services.tokens.ensure(value, { ...everything, id: 'tok_first_admin', description: 'created on the first start', createdBy: 'first-start' });
@@ -106,12 +107,28 @@ export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): 
   };
 }
 
+/** True when no external Redis (server or cluster) is configured: the registry runs its own. */
+function embeddedRedis(config: Config): boolean {
+  return config.redis.url === undefined && config.redis.clusterNodes === undefined;
+}
+
+/** Connects to the cluster of the configuration, or to the Redis server at `url`. */
+function connectClient(config: Config, url: string, log: Logger, observe?: CommandObserver): Promise<RedisClient> {
+  const { clusterNodes, commandTimeoutMs } = config.redis;
+  return clusterNodes === undefined ? connectRedis(url, commandTimeoutMs, log, observe) : connectRedisCluster(clusterNodes, commandTimeoutMs, log, observe);
+}
+
+/** The seed nodes of a configured cluster as `host:port,…`, or undefined. */
+function clusterSeeds(config: Config): string | undefined {
+  return config.redis.clusterNodes?.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
+}
+
 /**
  * Opens the store for a command-line tool: the external Redis, the socket of a running embedded
  * Redis, or an embedded Redis started for the duration of the command.
  */
 export async function openStore(config: Config, log: Logger): Promise<{ store: Store; close(): Promise<void> }> {
-  let url = config.redis.url;
+  let url = config.redis.url ?? clusterSeeds(config);
   let embedded: EmbeddedRedis | undefined;
   if (url === undefined) {
     const socket = join(config.redis.dataDir, 'redis.sock');
@@ -122,7 +139,7 @@ export async function openStore(config: Config, log: Logger): Promise<{ store: S
     }
   }
   try {
-    const store = createRedisStore(await connectRedis(url, config.redis.commandTimeoutMs, log));
+    const store = createRedisStore(await connectClient(config, url, log));
     return {
       store,
       async close() {
@@ -147,13 +164,13 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.warn({ err }, 'error while stopping'));
   };
   try {
-    let redisUrl = config.redis.url;
+    let redisUrl = config.redis.url ?? clusterSeeds(config);
     if (redisUrl === undefined) {
       const embedded: EmbeddedRedis = await startEmbeddedRedis(config.redis.dataDir, config.redis.serverBinary, log.child({ layer: 'redis' }));
       stops.push(() => embedded.stop());
       redisUrl = embedded.url;
     }
-    const client = await connectRedis(redisUrl, config.redis.commandTimeoutMs, log.child({ layer: 'store' }), metrics.redisCommand);
+    const client = await connectClient(config, redisUrl, log.child({ layer: 'store' }), metrics.redisCommand);
     const store = createRedisStore(client);
     stops.push(() => store.close());
     await store.recover();

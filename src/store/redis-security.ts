@@ -10,6 +10,7 @@ import type { LuaScript } from './lua/scripts.js';
 
 /** What this module needs from the Redis client (kept narrow: only redis.ts imports ioredis). */
 export interface SecurityClient {
+  hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   hdel(key: string, ...fields: string[]): Promise<number>;
@@ -21,6 +22,8 @@ export interface SecurityClient {
 
 export type RunScript = (script: LuaScript, keyList: readonly string[], args: readonly string[]) => Promise<unknown>;
 
+/** Attempts of a token change whose id another instance changed at the same moment. */
+const TOKEN_CHANGE_ATTEMPTS = 10;
 const AUDIT_MAX_LENGTH = 100_000;
 const AUDIT_SCAN_CHUNK = 500;
 const AUDIT_SCAN_LIMIT = 20_000;
@@ -32,6 +35,18 @@ function fieldsToEntry(id: string, fields: string[]): AuditEntry {
 }
 
 export function createSecurityStore(client: SecurityClient, run: RunScript): SecurityStore {
+  /**
+   * Runs a token script with the id's current hash read first, so the script can declare the key
+   * of the token it replaces or removes; again when the id changed in between (CHANGED).
+   */
+  async function changeToken(id: string, script: (current: string | null) => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await script(await client.hget(keys.tokenIds(), id));
+      if (outcome !== 'CHANGED') return outcome;
+      if (attempt === TOKEN_CHANGE_ATTEMPTS) throw new Error(`token ${id} kept changing during ${attempt} attempts`);
+    }
+  }
+
   return {
     async authenticate(hashHex, clientKey) {
       const [blockedMs, json] = (await run(lua.authenticate, [keys.authBlocked(clientKey), keys.token(hashHex)], [])) as [number, string | null];
@@ -42,7 +57,9 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
       return (await run(lua.recordAuthFailure, [keys.authFailures(clientKey), keys.authBlocked(clientKey)], args)) as number;
     },
     async saveToken(hashHex, id, json, expiresAtMs) {
-      await run(lua.saveToken, [keys.token(hashHex), keys.tokenIds()], [id, hashHex, json, String(expiresAtMs), keys.token('')]);
+      await changeToken(id, (current) =>
+        run(lua.saveToken, [keys.token(hashHex), keys.tokenIds(), keys.token(current ?? hashHex)], [id, hashHex, json, String(expiresAtMs), current ?? '']),
+      );
     },
     async listTokens() {
       const ids = await client.hgetall(keys.tokenIds());
@@ -58,7 +75,9 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
       return records.flatMap((json, i) => (json === null ? [] : [{ json, lastUsed: lastUsed[entries[i]?.[0] ?? ''] }]));
     },
     async deleteToken(id) {
-      const outcome = await run(lua.deleteToken, [keys.tokenIds(), keys.tokenLastUsed()], [id, keys.token('')]);
+      const outcome = await changeToken(id, async (current) =>
+        current === null ? 'NOT_FOUND' : run(lua.deleteToken, [keys.tokenIds(), keys.tokenLastUsed(), keys.token(current)], [id, current]),
+      );
       return outcome === 'OK';
     },
     async touchToken(id, at) {

@@ -3,7 +3,8 @@
  * failure is converted to a RegistryError here (lost connection, timeout, cluster down: 503).
  */
 import { createHash } from 'node:crypto';
-import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisNode } from '../config.js';
 import { RegistryError, conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { credentialField, keys, tenantDataKeys } from './keys.js';
@@ -20,6 +21,9 @@ export interface RedisStoreOptions {
   /** Fields removed per command when a tenant's data is purged. */
   readonly purgeBatchSize?: number;
 }
+
+/** A connection to one Redis server, or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|BUSY)\b/;
 
@@ -60,8 +64,8 @@ function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
 export type CommandObserver = (command: string, seconds: number, failed: boolean) => void;
 
 /** Times every command the client sends: one timestamp, and one callback on the command's own promise. */
-function observeCommands(client: Redis, observe: CommandObserver): void {
-  const send = client.sendCommand.bind(client);
+function observeCommands(client: RedisClient, observe: CommandObserver): void {
+  const send = client.sendCommand.bind(client) as Redis['sendCommand'];
   client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: unknown) => {
     const started = performance.now();
     command.promise.then(
@@ -69,35 +73,108 @@ function observeCommands(client: Redis, observe: CommandObserver): void {
       () => observe(command.name, (performance.now() - started) / 1000, true),
     );
     return send(command, stream as Parameters<Redis['sendCommand']>[1]);
-  }) as Redis['sendCommand'];
+  }) as typeof client.sendCommand;
 }
 
-/** Opens a connection and resolves once it is ready. UNAVAILABLE when Redis cannot be reached. */
-export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Redis> {
-  const options = clientOptions(url, commandTimeoutMs);
-  const client = url.startsWith('unix://') ? new Redis(options) : new Redis(url, options);
-  if (observe !== undefined) observeCommands(client, observe);
+/**
+ * Options of a Redis Cluster client. Each node connection gets the standalone options (command
+ * timeout, no retries per request); the cluster itself rejects commands at once while it is not
+ * ready. MOVED/ASK are followed, and TRYAGAIN, CLUSTERDOWN and a lost node (failover) are retried
+ * after a short delay, all within the command timeout that started with the first send: a command
+ * that cannot be served fails with 503 after about REGISTRY_REDIS_COMMAND_TIMEOUT_MS, never hangs.
+ */
+function clusterOptions(commandTimeoutMs: number): ClusterOptions {
+  // Auto-pipelining stays off on a cluster: its pipelines are routed per slot and retried as a
+  // whole on redirections, which the failover tests have not covered.
+  const { lazyConnect: _lazy, retryStrategy: _retry, enableAutoPipelining: _pipelining, ...node } = clientOptions('redis://', commandTimeoutMs);
+  const retryDelay = Math.max(20, Math.min(100, Math.floor(commandTimeoutMs / 10)));
+  return {
+    redisOptions: node,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    // Seed nodes and slot owners are retried; a client whose whole cluster is gone keeps trying.
+    clusterRetryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
+    retryDelayOnFailover: retryDelay,
+    retryDelayOnClusterDown: retryDelay,
+    retryDelayOnTryAgain: retryDelay,
+    slotsRefreshTimeout: Math.max(commandTimeoutMs, 1000),
+    // Catch slot moves and failovers that no redirection reported.
+    slotsRefreshInterval: 5000,
+  };
+}
+
+/** Logs connection problems once per distinct message, and the recovery. */
+function watchConnection(client: RedisClient, log: Logger): void {
   let lastError = '';
-  client.on('error', (err: Error) => {
+  const problem = (err: Error) => {
     if (err.message !== lastError) log.warn({ err: err.message }, 'redis connection problem');
     lastError = err.message;
-  });
-  // Every (re)connection loads the scripts, so EVALSHA finds them (no NOSCRIPT round trip after a
-  // Redis restart). A failed load only costs that fallback: ScriptRunner still handles NOSCRIPT.
-  let scriptsLoaded: Promise<void> = Promise.resolve();
+  };
+  client.on('error', problem);
+  client.on('node error', problem);
   client.on('ready', () => {
     if (lastError !== '') log.info('redis connection restored');
     lastError = '';
-    scriptsLoaded = loadScripts(client).catch((err: unknown) => log.warn({ err: String((err as Error).message ?? err).split('\n')[0] }, 'could not load the Lua scripts; they load on first use'));
   });
+}
+
+/**
+ * Every (re)connection loads the scripts, so EVALSHA finds them (no NOSCRIPT round trip after a
+ * Redis restart): on a server, at each `ready`; on a cluster, on each node connection as it gets
+ * ready (script caches are per node; a promoted replica gets them too). A failed load only costs
+ * that fallback: ScriptRunner still handles NOSCRIPT. Resolves when the first load is done.
+ */
+function preloadScripts(client: RedisClient, log: Logger): () => Promise<void> {
+  const load = (node: Redis) =>
+    loadScripts(node).catch((err: unknown) => log.warn({ err: String((err as Error).message ?? err).split('\n')[0] }, 'could not load the Lua scripts; they load on first use'));
+  if (client instanceof Cluster) {
+    // A node connection never reconnects (the cluster client makes a new one), so once per node.
+    const loads = new WeakMap<Redis, Promise<void>>();
+    const once = (node: Redis): Promise<void> => loads.get(node) ?? loads.set(node, load(node)).get(node) ?? Promise.resolve();
+    client.on('+node', (node: Redis) => node.once('ready', () => void once(node)));
+    return async () => void (await Promise.all(client.nodes('master').map(once)));
+  }
+  let loaded: Promise<void> = Promise.resolve();
+  client.on('ready', () => (loaded = load(client)));
+  return () => loaded;
+}
+
+/** Connects and resolves once the client is ready. UNAVAILABLE when Redis cannot be reached. */
+async function open<C extends RedisClient>(client: C, log: Logger, observe: CommandObserver | undefined): Promise<C> {
+  watchConnection(client, log);
+  if (observe !== undefined) observeCommands(client, observe);
+  const scriptsLoaded = preloadScripts(client, log);
   try {
     await client.connect();
   } catch (err) {
     client.disconnect();
     throw mapDriverError(err);
   }
-  await scriptsLoaded;
+  await scriptsLoaded();
   return client;
+}
+
+/** Opens a connection and resolves once it is ready. UNAVAILABLE when Redis cannot be reached. */
+export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Redis> {
+  const options = clientOptions(url, commandTimeoutMs);
+  return open(url.startsWith('unix://') ? new Redis(options) : new Redis(url, options), log, observe);
+}
+
+/** Opens a Redis Cluster client from seed nodes; resolves once the slot map is known. */
+export async function connectRedisCluster(nodes: readonly RedisNode[], commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Cluster> {
+  return open(new Cluster(nodes.map(({ host, port }) => ({ host, port })), clusterOptions(commandTimeoutMs)), log, observe);
+}
+
+/**
+ * Readiness of a cluster: the node asked reports `cluster_state:ok` (every slot served) and every
+ * master the client routes to answers PING.
+ */
+async function pingCluster(cluster: Cluster): Promise<void> {
+  const info = String(await cluster.call('CLUSTER', 'INFO'));
+  if (!/^cluster_state:ok\b/m.test(info)) throw new RegistryError('UNAVAILABLE', 'Redis Cluster is not serving every slot');
+  const masters = cluster.nodes('master');
+  if (masters.length === 0) throw new RegistryError('UNAVAILABLE', 'Redis Cluster has no reachable master');
+  await Promise.all(masters.map((node) => node.ping()));
 }
 
 const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(security)].filter(
@@ -115,14 +192,14 @@ export function scriptSha(script: LuaScript): string {
   return sha;
 }
 
-/** SCRIPT LOAD of every script the store runs (one pipelined batch). */
+/** SCRIPT LOAD of every script the store runs (one pipelined batch) on one server or node. */
 async function loadScripts(client: Redis): Promise<void> {
   await Promise.all(SCRIPTS.map((script) => client.script('LOAD', script.source)));
 }
 
 /** Runs a Lua script by SHA (loaded at connect), with EVAL when Redis has lost it (SCRIPT FLUSH). */
 class ScriptRunner {
-  constructor(private readonly client: Redis) {}
+  constructor(private readonly client: RedisClient) {}
 
   async run(script: LuaScript, keyList: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
@@ -174,7 +251,7 @@ function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): v
 }
 
 /** Builds the Store over a connected client. The store owns the client and closes it. */
-export function createRedisStore(client: Redis, options: { purgeBatchSize?: number } = {}): Store {
+export function createRedisStore(client: RedisClient, options: { purgeBatchSize?: number } = {}): Store {
   const scripts = new ScriptRunner(client);
   const batch = options.purgeBatchSize ?? 500;
 
@@ -329,7 +406,7 @@ export function createRedisStore(client: Redis, options: { purgeBatchSize?: numb
         const creating = await client.hkeys(keys.tenantsCreating());
         if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
       }),
-    ping: () => guard(async () => void (await client.ping())),
+    ping: () => guard(async () => (client instanceof Cluster ? pingCluster(client) : void (await client.ping()))),
     close: async () => {
       try {
         await client.quit();

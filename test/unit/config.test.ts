@@ -38,6 +38,35 @@ describe('config', function () {
     expect(() => loadConfig({ REGISTRY_MAX_BCRYPT_COST: '8', REGISTRY_BCRYPT_COST: '9' })).to.throw(ConfigError, /must not exceed/);
   });
 
+  it('reads Redis Cluster seed nodes: host:port, IPv6 in brackets, duplicates once', function () {
+    const config = loadConfig({ REGISTRY_REDIS_CLUSTER_NODES: ' redis-a:7000, 10.0.0.2:7001,[::1]:7002,redis-a:7000 ' });
+    expect(config.redis.clusterNodes).to.deep.equal([
+      { host: 'redis-a', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 },
+    ]);
+    expect(config.redis.url).to.equal(undefined);
+    expect(loadConfig({}).redis.clusterNodes).to.equal(undefined);
+  });
+
+  it('rejects bad cluster seed lists, each entry named, and a cluster together with REGISTRY_REDIS_URL', function () {
+    const problems = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return (err as ConfigError).problems;
+      }
+      return expect.fail(`accepted ${JSON.stringify(env)}`);
+    };
+    for (const bad of ['redis-a', 'redis-a:', ':7000', 'redis-a:0', 'redis-a:65536', 'redis-a:7000,', 'redis://a:7000', '::1:7000', 'a b:7000', 'a:7000:1']) {
+      const found = problems({ REGISTRY_REDIS_CLUSTER_NODES: bad });
+      expect(found, bad).to.have.length(1);
+      expect(found[0], bad).to.include('REGISTRY_REDIS_CLUSTER_NODES').and.include('host:port');
+    }
+    expect(problems({ REGISTRY_REDIS_CLUSTER_NODES: 'a:1,b,c:x' })).to.have.length(2);
+    const both = problems({ REGISTRY_REDIS_CLUSTER_NODES: 'a:7000', REGISTRY_REDIS_URL: 'redis://b:6379' });
+    expect(both).to.deep.equal(['REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other: set one of them']);
+  });
+
   it('is documented completely in the README configuration table', function () {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const documented = [...readme.matchAll(/^\| `(REGISTRY_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);

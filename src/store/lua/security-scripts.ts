@@ -29,27 +29,31 @@ return tonumber(ARGV[3])`,
 
 /**
  * Stores a token; an older token with the same id (another value) is revoked in the same step.
- * KEYS: token(hash), token-ids. ARGV: id, hash, json, expires-at ms, token key prefix.
+ * The caller read the id's current hash first, so that every key the script touches is declared
+ * (Redis Cluster routes by them); when it changed in between, the script answers CHANGED.
+ * KEYS: token(hash), token-ids, token(current hash, or the new one). ARGV: id, hash, json, expires-at ms, current hash or ''.
  */
 export const saveToken: LuaScript = {
   name: 'save-token',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   source: `
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-if old and old ~= ARGV[2] then redis.call('DEL', ARGV[5] .. old) end
+local old = redis.call('HGET', KEYS[2], ARGV[1]) or ''
+if old ~= ARGV[5] then return 'CHANGED' end
+if old ~= '' and old ~= ARGV[2] then redis.call('DEL', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 'OK'`,
 };
 
-/** KEYS: token-ids, token-last-used. ARGV: id, token key prefix. */
+/** KEYS: token-ids, token-last-used, token(hash read by the caller). ARGV: id, that hash. CHANGED when it is no longer the id's hash. */
 export const deleteToken: LuaScript = {
   name: 'delete-token',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   source: `
 local hash = redis.call('HGET', KEYS[1], ARGV[1])
 if not hash then return 'NOT_FOUND' end
-redis.call('DEL', ARGV[2] .. hash)
+if hash ~= ARGV[2] then return 'CHANGED' end
+redis.call('DEL', KEYS[3])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 'OK'`,

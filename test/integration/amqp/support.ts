@@ -11,7 +11,7 @@ import bcrypt from 'bcrypt';
 import { expect } from 'chai';
 import { openClient, type AmqpClient, type ClientOptions, type Response } from '../../helpers/amqp-client.js';
 import { http, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
-import { sharedRedis } from '../../helpers/root-hooks.js';
+import { sharedStore } from '../../helpers/root-hooks.js';
 import { PROTOCOL_ADAPTER_ROLE as ROLE } from '../../../src/amqp/accounts.js';
 
 export type Json = Record<string, unknown>;
@@ -83,17 +83,17 @@ export function useAmqpRegistry(env: Record<string, string> = {}, options: { flu
   let clients: AmqpClient[] = [];
   let accountsFile: { path: string; remove(): void } | undefined;
   before(async function () {
-    const redis = await sharedRedis();
+    const redis = await sharedStore();
     const extra: Record<string, string> = {};
     if (options.accounts !== undefined) {
       accountsFile = tempFile('accounts.json', accountsFileText(options.accounts));
       extra.REGISTRY_AMQP_ACCOUNTS_FILE = accountsFile.path;
     }
-    current = await startTestRegistry({ REGISTRY_REDIS_URL: redis.url, ...extra, ...env });
+    current = await startTestRegistry({ ...redis.env, ...extra, ...env });
   });
   if (options.flush !== false) {
     beforeEach(async function () {
-      const redis = await sharedRedis();
+      const redis = await sharedStore();
       expect(await redis.command('FLUSHALL')).to.equal('+OK');
       await createTenant(suite.base, TENANT);
     });

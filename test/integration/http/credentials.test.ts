@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { sharedRedis } from '../../helpers/root-hooks.js';
+import { sharedStore } from '../../helpers/root-hooks.js';
 import { http, type HttpResult } from '../../helpers/registry.js';
 import { containsShown } from '../../helpers/seed-examples.js';
 import {
@@ -286,20 +286,26 @@ describe('HTTP /credentials', function () {
   });
 
   describe('plain passwords are never kept', function () {
-    let client: Redis;
+    /** One client per master (one on a standalone server). */
+    let clients: Redis[] = [];
 
     before(async function () {
-      client = new Redis((await sharedRedis()).url);
+      clients = (await (await sharedStore()).masterUrls()).map((url) => new Redis(url));
     });
 
     after(async function () {
-      await client.quit();
+      await Promise.all(clients.map((c) => c.quit()));
     });
 
-    /** Every key of the Redis: its DUMP and its readable content. */
+    /** Every key of the Redis (of every master of a cluster): its DUMP and its readable content. */
     async function redisContent(): Promise<{ dumps: Buffer[]; text: string }> {
       const dumps: Buffer[] = [];
       const texts: string[] = [];
+      for (const client of clients) await scanInto(client, dumps, texts);
+      return { dumps, text: texts.join('\n') };
+    }
+
+    async function scanInto(client: Redis, dumps: Buffer[], texts: string[]): Promise<void> {
       let cursor = '0';
       do {
         const [next, keys] = await client.scan(cursor, 'COUNT', 100);
@@ -313,7 +319,6 @@ describe('HTTP /credentials', function () {
         }
         cursor = next;
       } while (cursor !== '0');
-      return { dumps, text: texts.join('\n') };
     }
 
     it('keeps a pwd-plain out of every GET response, the logs and Redis', async function () {

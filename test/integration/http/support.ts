@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { sharedRedis } from '../../helpers/root-hooks.js';
+import { sharedStore } from '../../helpers/root-hooks.js';
 import { http, startTestRegistry, toResult, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
 
 const exec = promisify(execFile);
@@ -28,11 +28,11 @@ export interface SuiteRegistry {
 export function useRegistry(env: Record<string, string> = {}): SuiteRegistry {
   let current: TestRegistry | undefined;
   before(async function () {
-    const redis = await sharedRedis();
-    current = await startTestRegistry({ REGISTRY_REDIS_URL: redis.url, ...env });
+    const redis = await sharedStore();
+    current = await startTestRegistry({ ...redis.env, ...env });
   });
   beforeEach(async function () {
-    const redis = await sharedRedis();
+    const redis = await sharedStore();
     expect(await redis.command('FLUSHALL')).to.equal('+OK');
   });
   after(async function () {
