@@ -3,11 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM := npm --no-audit --no-fund --loglevel=error
 
-.PHONY: help install install-run install-test build run test test-unit lint swagger clean
+.PHONY: help install install-run install-test build run test test-cluster test-unit lint swagger clean
 
 help:
 	@echo "make run    install what is missing, build, start the registry (HTTP on 127.0.0.1:28080, embedded Redis)"
 	@echo "make test   install what is missing, build, run every test"
+	@echo "make test-cluster   the same suites (and cluster faults) on a local Redis Cluster"
 	@echo "make build | lint | swagger | clean"
 
 node_modules/.installed: package.json package-lock.json
@@ -32,6 +33,11 @@ run: install-run build
 
 test: install-test build
 	npx mocha
+
+# The store contract, the HTTP and AMQP suites, the Proton conformance suite and the cluster's own
+# fault tests against Redis Clusters on loopback ports (docs/cluster.md). CI runs it after `make test`.
+test-cluster: install-test build
+	TEST_REDIS=cluster npx mocha --config .mocharc.cluster.json
 
 lint: node_modules/.installed
 	npx tsc -p tsconfig.json --noEmit

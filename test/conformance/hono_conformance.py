@@ -6,7 +6,8 @@ Debian python3-qpid-proton 0.37): an AMQP stack independent of the registry's rh
 Each case checks one acceptance behaviour of /work/shared/spec/hono-amqp-apis.md §11 (its id is the
 group letter plus the behaviour number, e.g. A7 = behaviour 7; a trailing letter splits a behaviour).
 
-The harness starts one redis-server and three registries (`node dist/main.js`) as child processes:
+The harness starts one redis-server (with TEST_REDIS=cluster: one 3-master Redis Cluster per
+registry) and three registries (`node dist/main.js`) as child processes:
 
   legacy              REGISTRY_HONO_API unset (default legacy profile), own accounts file, assertion JWT
                       secret, defaults for credit (100), cache max-age (180) and idle timeout (30 s)
@@ -670,35 +671,68 @@ INSTANCES = [
 ]
 
 
-def start_redis(tmp):
-    d = os.path.join(tmp, 'redis')
-    os.makedirs(d)
+def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    spawn(['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', d],
+        return s.getsockname()[1]
+
+
+def redis_command(port, *args, timeout=2.0):
+    """One command through redis-cli; its reply text, or None when the node does not answer."""
+    try:
+        out = subprocess.run(['redis-cli', '-h', '127.0.0.1', '-p', str(port), *args], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def spawn_redis(d, port, *extra):
+    os.makedirs(d)
+    spawn(['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', d, *extra],
           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     end = time.monotonic() + 10
     while time.monotonic() < end:
-        try:
-            with socket.create_connection(('127.0.0.1', port), timeout=0.5) as s:
-                s.sendall(b'PING\r\n')
-                if s.recv(16).startswith(b'+PONG'):
-                    return port
-        except OSError:
-            time.sleep(0.03)
+        if (redis_command(port, 'PING') or '').strip() == 'PONG':
+            return port
+        time.sleep(0.03)
     raise RuntimeError('redis-server did not start')
 
 
+def start_redis(tmp):
+    return spawn_redis(os.path.join(tmp, 'redis'), free_port())
+
+
+def start_cluster(tmp, name):
+    """A 3-master Redis Cluster of its own for one registry (TEST_REDIS=cluster); its seed list."""
+    ports = []
+    for i in range(3):
+        port = free_port()
+        spawn_redis(os.path.join(tmp, f'cluster-{name}-{i}'), port, '--cluster-enabled', 'yes', '--cluster-port', str(free_port()),
+                    '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000')
+        ports.append(port)
+    subprocess.run(['redis-cli', '--cluster', 'create', *[f'127.0.0.1:{p}' for p in ports], '--cluster-replicas', '0', '--cluster-yes'],
+                   check=True, capture_output=True, timeout=60)
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        if all('cluster_state:ok' in (redis_command(p, 'CLUSTER', 'INFO') or '') for p in ports):
+            return ','.join(f'127.0.0.1:{p}' for p in ports)
+        time.sleep(0.1)
+    raise RuntimeError(f'cluster for {name} did not reach cluster_state:ok')
+
+
 def start_registry(inst, tmp, redis_port, db, main_js=MAIN_JS):
+    """redis_port: a port (the instance uses its database `db` there) or a cluster seed list."""
     inst.data_dir = os.path.join(tmp, f'data-{inst.name}')
     os.makedirs(inst.data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith('REGISTRY_')}
     env.update({
-        'REGISTRY_REDIS_URL': f'redis://127.0.0.1:{redis_port}/{db}',
         'REGISTRY_HTTP_PORT': '0', 'REGISTRY_AMQP_PORT': '0',
         'REGISTRY_DATA_DIR': inst.data_dir, 'REGISTRY_BCRYPT_COST': '4', 'REGISTRY_HTTP_AUTH': 'none', 'REGISTRY_LOG_LEVEL': 'info',
     })
+    if isinstance(redis_port, str):
+        env['REGISTRY_REDIS_CLUSTER_NODES'] = redis_port
+    else:
+        env['REGISTRY_REDIS_URL'] = f'redis://127.0.0.1:{redis_port}/{db}'
     env.update(inst.env)
     if inst.accounts:
         path = os.path.join(tmp, f'accounts-{inst.name}.json')
@@ -2106,9 +2140,12 @@ def main():
         instances = sorted({inst.name: inst for inst, _ in cases}.values(), key=INSTANCES.index)
         setup_error = None
         try:
-            redis_port = start_redis(tmp)
+            # Each registry gets a database of one redis-server, or with TEST_REDIS=cluster (make
+            # test-cluster) a 3-master Redis Cluster of its own (a cluster has no databases).
+            on_cluster = os.environ.get('TEST_REDIS') == 'cluster'
+            redis_port = None if on_cluster else start_redis(tmp)
             for db, inst in enumerate(instances):
-                start_registry(inst, tmp, redis_port, db, main_js)
+                start_registry(inst, tmp, start_cluster(tmp, inst.name) if on_cluster else redis_port, db, main_js)
             keys = make_keys()
             for inst in instances:
                 try:
