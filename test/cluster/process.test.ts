@@ -1,0 +1,61 @@
+/**
+ * The built registry and command line with REGISTRY_REDIS_CLUSTER_NODES: a bad seed list stops
+ * `dist/main.js` with exit code 2 and a clear message, a registry on a cluster starts no Redis of
+ * its own, and `device-registry token create` works on the cluster.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { http, startTestRegistry } from '../helpers/registry.js';
+import { sharedStore } from '../helpers/root-hooks.js';
+
+const exec = promisify(execFile);
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const PEPPER = 'cluster-process-pepper-0123456789abcdef0123';
+
+async function failure(file: string, args: string[], env: Record<string, string>): Promise<{ code?: number; stderr?: string }> {
+  try {
+    await exec(process.execPath, [file, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 });
+  } catch (err) {
+    return err as { code?: number; stderr?: string };
+  }
+  return expect.fail(`${file} ${args.join(' ')} succeeded`);
+}
+
+describe('registry process on a Redis Cluster', function () {
+  this.timeout(30_000);
+
+  it('exits with code 2 and names each bad entry of REGISTRY_REDIS_CLUSTER_NODES, or the conflict with REGISTRY_REDIS_URL', async function () {
+    const bad = await failure(MAIN, [], { REGISTRY_REDIS_CLUSTER_NODES: 'redis-a:7000,redis-b,redis-c:99999', REGISTRY_HTTP_PORT: '0', REGISTRY_AMQP_PORT: '0' });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('"redis-b" is not host:port').and.include('"redis-c:99999" is not host:port').and.not.include('"redis-a:7000"');
+    expect(bad.stderr).to.not.match(/\n\s+at /);
+    const both = await failure(MAIN, [], { REGISTRY_REDIS_CLUSTER_NODES: 'redis-a:7000', REGISTRY_REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(both.code).to.equal(2);
+    expect(both.stderr).to.include('REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other');
+  });
+
+  it('starts no Redis of its own and writes no admin token; the command line mints tokens on the cluster', async function () {
+    const store = await sharedStore();
+    expect(await store.command('FLUSHALL')).to.equal('+OK');
+    const registry = await startTestRegistry({ ...store.env, REGISTRY_HTTP_AUTH: 'token', REGISTRY_TOKEN_PEPPER: PEPPER });
+    try {
+      const files = readdirSync(registry.dataDir);
+      expect(files.filter((f) => /redis|appendonly|\.aof|\.rdb|admin-token/.test(f)), files.join(', ')).to.deep.equal([]);
+      expect(registry.logs.some((line) => line.includes('"layer":"redis"'))).to.equal(false);
+
+      const { stdout } = await exec(process.execPath, [CLI, 'token', 'create', '--scopes', 'tenants:read', '--tenants', '*', '--expires', '1h'], {
+        env: { PATH: process.env.PATH ?? '', ...store.env, REGISTRY_TOKEN_PEPPER: PEPPER, REGISTRY_DATA_DIR: registry.dataDir },
+      });
+      const auth = { Authorization: `Bearer ${stdout.trim()}` };
+      expect((await http(registry.base, 'GET', '/tenant/DEFAULT_TENANT', undefined, auth)).status).to.equal(200);
+      expect((await http(registry.base, 'DELETE', '/tenant/DEFAULT_TENANT', undefined, auth)).status).to.equal(403);
+      expect((await http(registry.base, 'GET', '/ready')).status).to.equal(200);
+    } finally {
+      await registry.stop();
+    }
+  });
+});
