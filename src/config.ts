@@ -40,11 +40,19 @@ export interface RedisNode {
   readonly port: number;
 }
 
+export interface RedisClusterConfig {
+  /** Seed nodes: the registry learns the others from them. */
+  readonly nodes: readonly RedisNode[];
+  /** ACL user and password of every node (AUTH), when the nodes require them. */
+  readonly username?: string;
+  readonly password?: string;
+}
+
 export interface RedisConfig {
   /** `redis://` / `rediss://` / `unix://` URL of an external Redis; undefined = embedded Redis (or a cluster). */
   readonly url: string | undefined;
-  /** Seed nodes of a Redis Cluster; when set, the registry uses the cluster and starts no Redis itself. */
-  readonly clusterNodes: readonly RedisNode[] | undefined;
+  /** A Redis Cluster; when set, the registry uses it and starts no Redis itself. */
+  readonly cluster: RedisClusterConfig | undefined;
   /** Where the embedded Redis keeps its append-only file. */
   readonly dataDir: string;
   /** The redis-server binary the embedded mode spawns. */
@@ -117,7 +125,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', default: '60', description: 'The window in which failed authentications are counted.' },
   { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address gets 429 with Retry-After.' },
   { name: 'REGISTRY_REDIS_URL', default: '(unset: embedded Redis)', description: 'URL of an external Redis (`redis://host:port/db`, `rediss://…`, `unix:///path.sock`). Unset: the registry spawns its own redis-server.' },
-  { name: 'REGISTRY_REDIS_CLUSTER_NODES', default: '(unset)', description: 'Comma-separated `host:port` seed nodes of a Redis Cluster (`[::1]:7000` for IPv6); the registry then runs on the cluster and starts no Redis itself. Excludes REGISTRY_REDIS_URL.' },
+  { name: 'REGISTRY_REDIS_CLUSTER_NODES', default: '(unset)', description: 'Comma-separated `host:port` seed nodes of a Redis Cluster (`[::1]:7000` for IPv6; `redis://user:password@host:port` for nodes that require AUTH); the registry then runs on the cluster and starts no Redis itself. Excludes REGISTRY_REDIS_URL.' },
   { name: 'REGISTRY_DATA_DIR', default: './data', description: 'Directory of the embedded Redis (append-only file, socket, pid file).' },
   { name: 'REGISTRY_REDIS_SERVER', default: 'redis-server', description: 'The redis-server binary the embedded mode starts.' },
   { name: 'REGISTRY_REDIS_COMMAND_TIMEOUT_MS', default: '1000', description: 'A Redis command without an answer after this many milliseconds fails with 503.' },
@@ -212,8 +220,8 @@ export function loadConfig(env: Env): Config {
   if (redisUrl !== undefined && !/^(rediss?|unix):\/\//.test(redisUrl)) {
     r.problems.push(`REGISTRY_REDIS_URL=${JSON.stringify(redisUrl)} must start with redis://, rediss:// or unix://`);
   }
-  const clusterNodes = parseClusterNodes(r.raw('REGISTRY_REDIS_CLUSTER_NODES'), r.problems);
-  if (clusterNodes !== undefined && redisUrl !== undefined) {
+  const cluster = parseClusterNodes(r.raw('REGISTRY_REDIS_CLUSTER_NODES'), r.problems);
+  if (cluster !== undefined && redisUrl !== undefined) {
     r.problems.push('REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other: set one of them');
   }
   const maxBcryptCost = r.int('REGISTRY_MAX_BCRYPT_COST', 10, 4, 31);
@@ -268,7 +276,7 @@ export function loadConfig(env: Env): Config {
     },
     redis: {
       url: redisUrl,
-      clusterNodes,
+      cluster,
       dataDir,
       serverBinary: r.string('REGISTRY_REDIS_SERVER', 'redis-server'),
       commandTimeoutMs: r.int('REGISTRY_REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60000),
@@ -300,24 +308,59 @@ export function loadConfig(env: Env): Config {
   return deepFreeze(config);
 }
 
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/;
+
+/** One seed entry: `host:port`, or `redis://[user[:password]@]host:port` carrying credentials. */
+function parseSeed(entry: string): { node: RedisNode; username?: string; password?: string } | undefined {
+  let hostPort = entry;
+  let credentials: { username?: string; password?: string } = {};
+  if (entry.startsWith('redis://')) {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      return undefined;
+    }
+    if (!['', '/'].includes(url.pathname) || url.search !== '' || url.hash !== '' || url.port === '') return undefined;
+    hostPort = `${url.hostname}:${url.port}`;
+    credentials = {
+      ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+      ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    };
+  }
+  const match = HOST_PORT.exec(hostPort);
+  const port = Number(match?.[3]);
+  if (match === null || port < 1 || port > 65535) return undefined;
+  return { node: { host: (match[1] ?? match[2]) as string, port }, ...credentials };
+}
+
 /**
- * `host:port,host:port,…` (IPv6 hosts in brackets) into nodes; problems are added to `problems`.
- * Undefined when the variable is unset.
+ * `host:port,host:port,…` (IPv6 hosts in brackets; an entry may be `redis://user:password@host:port`,
+ * whose credentials then apply to every node) into the cluster's seeds; problems are added to
+ * `problems`. Undefined when the variable is unset.
  */
-export function parseClusterNodes(value: string | undefined, problems: string[]): RedisNode[] | undefined {
+export function parseClusterNodes(value: string | undefined, problems: string[]): RedisClusterConfig | undefined {
   if (value === undefined) return undefined;
   const nodes: RedisNode[] = [];
+  const credentials = new Set<string>();
+  let cluster: RedisClusterConfig = { nodes };
   for (const entry of value.split(',').map((e) => e.trim())) {
-    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/.exec(entry);
-    const port = Number(match?.[3]);
-    if (match === null || port < 1 || port > 65535) {
-      problems.push(`REGISTRY_REDIS_CLUSTER_NODES: ${JSON.stringify(entry)} is not host:port (a host name or address, then a port from 1 to 65535; IPv6 in brackets)`);
+    const seed = parseSeed(entry);
+    if (seed === undefined) {
+      // The entry may hold a password: it is named only when it has none.
+      const shown = entry.includes('@') ? 'an entry with credentials' : JSON.stringify(entry);
+      problems.push(`REGISTRY_REDIS_CLUSTER_NODES: ${shown} is not host:port (a host name or address, then a port from 1 to 65535; IPv6 in brackets) or redis://[user:password@]host:port`);
       continue;
     }
-    const host = (match[1] ?? match[2]) as string;
-    if (!nodes.some((n) => n.host === host && n.port === port)) nodes.push({ host, port });
+    const { node, ...auth } = seed;
+    if (Object.keys(auth).length > 0) {
+      credentials.add(JSON.stringify(auth));
+      cluster = { ...cluster, ...auth };
+    }
+    if (!nodes.some((n) => n.host === node.host && n.port === node.port)) nodes.push(node);
   }
-  return nodes;
+  if (credentials.size > 1) problems.push('REGISTRY_REDIS_CLUSTER_NODES: the entries carry different credentials; give them once, or the same on each');
+  return cluster;
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */

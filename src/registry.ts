@@ -109,18 +109,18 @@ export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): 
 
 /** True when no external Redis (server or cluster) is configured: the registry runs its own. */
 function embeddedRedis(config: Config): boolean {
-  return config.redis.url === undefined && config.redis.clusterNodes === undefined;
+  return config.redis.url === undefined && config.redis.cluster === undefined;
 }
 
 /** Connects to the cluster of the configuration, or to the Redis server at `url`. */
 function connectClient(config: Config, url: string, log: Logger, observe?: CommandObserver): Promise<RedisClient> {
-  const { clusterNodes, commandTimeoutMs } = config.redis;
-  return clusterNodes === undefined ? connectRedis(url, commandTimeoutMs, log, observe) : connectRedisCluster(clusterNodes, commandTimeoutMs, log, observe);
+  const { cluster, commandTimeoutMs } = config.redis;
+  return cluster === undefined ? connectRedis(url, commandTimeoutMs, log, observe) : connectRedisCluster(cluster, commandTimeoutMs, log, observe);
 }
 
 /** The seed nodes of a configured cluster as `host:port,…`, or undefined. */
 function clusterSeeds(config: Config): string | undefined {
-  return config.redis.clusterNodes?.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
+  return config.redis.cluster?.nodes.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
 }
 
 /**

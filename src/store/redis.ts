@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisNode } from '../config.js';
+import type { RedisClusterConfig } from '../config.js';
 import { RegistryError, conflict, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { credentialField, keys, tenantDataKeys } from './keys.js';
@@ -83,10 +83,11 @@ function observeCommands(client: RedisClient, observe: CommandObserver): void {
  * after a short delay, all within the command timeout that started with the first send: a command
  * that cannot be served fails with 503 after about REGISTRY_REDIS_COMMAND_TIMEOUT_MS, never hangs.
  */
-function clusterOptions(commandTimeoutMs: number): ClusterOptions {
+function clusterOptions(cluster: RedisClusterConfig, commandTimeoutMs: number): ClusterOptions {
   // Auto-pipelining stays off on a cluster: its pipelines are routed per slot and retried as a
   // whole on redirections, which the failover tests have not covered.
-  const { lazyConnect: _lazy, retryStrategy: _retry, enableAutoPipelining: _pipelining, ...node } = clientOptions('redis://', commandTimeoutMs);
+  const { lazyConnect: _lazy, retryStrategy: _retry, enableAutoPipelining: _pipelining, ...standalone } = clientOptions('redis://', commandTimeoutMs);
+  const node: RedisOptions = { ...standalone, username: cluster.username, password: cluster.password };
   const retryDelay = Math.max(20, Math.min(100, Math.floor(commandTimeoutMs / 10)));
   return {
     redisOptions: node,
@@ -161,8 +162,8 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
 }
 
 /** Opens a Redis Cluster client from seed nodes; resolves once the slot map is known. */
-export async function connectRedisCluster(nodes: readonly RedisNode[], commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Cluster> {
-  return open(new Cluster(nodes.map(({ host, port }) => ({ host, port })), clusterOptions(commandTimeoutMs)), log, observe);
+export async function connectRedisCluster(cluster: RedisClusterConfig, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Cluster> {
+  return open(new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), clusterOptions(cluster, commandTimeoutMs)), log, observe);
 }
 
 /**

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { startTestCluster } from '../helpers/redis-cluster.js';
 import { http, startTestRegistry } from '../helpers/registry.js';
 import { sharedStore } from '../helpers/root-hooks.js';
 
@@ -56,6 +57,34 @@ describe('registry process on a Redis Cluster', function () {
       expect((await http(registry.base, 'GET', '/ready')).status).to.equal(200);
     } finally {
       await registry.stop();
+    }
+  });
+
+  it('runs on a cluster whose nodes require a password (redis://:password@host:port seeds), and refuses a wrong one without showing it', async function () {
+    const password = 'cluster-auth-secret-0123456789';
+    const cluster = await startTestCluster({ masters: 3, password });
+    try {
+      const registry = await startTestRegistry({ ...cluster.env });
+      try {
+        expect((await http(registry.base, 'POST', '/tenant', { 'tenant-id': 'with-auth' })).status).to.equal(201);
+        expect((await http(registry.base, 'GET', '/tenant/with-auth')).status).to.equal(200);
+        expect((await http(registry.base, 'GET', '/ready')).status).to.equal(200);
+        expect(registry.logs.join('\n')).to.not.include(password);
+      } finally {
+        await registry.stop();
+      }
+      const wrong = 'wrong-password-0123456789';
+      const seeds = cluster.seeds.split(',').map((seed) => `redis://:${wrong}@${seed}`).join(',');
+      const err = await startTestRegistry({ REGISTRY_REDIS_CLUSTER_NODES: seeds }).then(
+        async (r) => {
+          await r.stop();
+          return expect.fail('started with a wrong password');
+        },
+        (e: unknown) => e as Error,
+      );
+      expect(err.message).to.not.include(wrong).and.not.include(password);
+    } finally {
+      await cluster.destroy();
     }
   });
 });

@@ -13,8 +13,8 @@ import type { TestCluster } from '../helpers/redis-cluster.js';
 import { storeContract } from '../integration/store-contract.js';
 
 async function clusterStore(cluster: Pick<TestCluster, 'seeds'>) {
-  const nodes = parseClusterNodes(cluster.seeds, []) ?? [];
-  return createRedisStore(await connectRedisCluster(nodes, 1000, createLogger('silent')));
+  const config = parseClusterNodes(cluster.seeds, []) ?? { nodes: [] };
+  return createRedisStore(await connectRedisCluster(config, 1000, createLogger('silent')));
 }
 
 storeContract('redis cluster (3 masters)', async () => {

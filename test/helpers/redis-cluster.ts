@@ -54,11 +54,13 @@ export interface ClusterShape {
   readonly replicas?: number;
   /** cluster-node-timeout in ms: how long a silent master takes to be failed over. */
   readonly nodeTimeoutMs?: number;
+  /** requirepass (and masterauth) of every node. */
+  readonly password?: string;
 }
 
 /** One command on one node through a short-lived connection; the reply as text. */
-export async function nodeCommand(port: number, ...args: string[]): Promise<string> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 5000 });
+export async function nodeCommand(port: number, args: readonly string[], password?: string): Promise<string> {
+  const client = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 5000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -72,7 +74,7 @@ export async function nodeCommand(port: number, ...args: string[]): Promise<stri
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startNode(nodeTimeoutMs: number): Promise<ClusterNode> {
+async function startNode(nodeTimeoutMs: number, password: string | undefined): Promise<ClusterNode> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-test-cluster-'));
   const port = await freePort();
   const busPort = await freePort();
@@ -84,6 +86,7 @@ async function startNode(nodeTimeoutMs: number): Promise<ClusterNode> {
       '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', dir,
       '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
       '--appendonly', 'yes', '--save', '', '--protected-mode', 'no',
+      ...(password === undefined ? [] : ['--requirepass', password, '--masterauth', password]),
     ];
     const proc = spawn('redis-server', args, { stdio: 'ignore' });
     child = proc;
@@ -92,7 +95,7 @@ async function startNode(nodeTimeoutMs: number): Promise<ClusterNode> {
     for (;;) {
       if (!running()) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode ?? proc.signalCode}`);
       try {
-        if ((await nodeCommand(port, 'PING')) === 'PONG') return;
+        if ((await nodeCommand(port, ['PING'], password)) === 'PONG') return;
       } catch {
         // not up yet
       }
@@ -122,8 +125,8 @@ interface NodeLine {
 }
 
 /** CLUSTER NODES of one node, parsed. */
-async function clusterNodes(port: number): Promise<NodeLine[]> {
-  return (await nodeCommand(port, 'CLUSTER', 'NODES'))
+async function clusterNodes(port: number, password: string | undefined): Promise<NodeLine[]> {
+  return (await nodeCommand(port, ['CLUSTER', 'NODES'], password))
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
@@ -141,15 +144,18 @@ export async function startTestCluster(shape: ClusterShape = {}): Promise<TestCl
   const masters = shape.masters ?? 3;
   const replicas = shape.replicas ?? 0;
   const nodeTimeoutMs = shape.nodeTimeoutMs ?? 3000;
+  const { password } = shape;
+  const command = (port: number, ...args: string[]) => nodeCommand(port, args, password);
   const nodes: ClusterNode[] = [];
   const destroy = async () => {
     await Promise.all(nodes.map((n) => n.stop(true)));
     for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode(nodeTimeoutMs));
+    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode(nodeTimeoutMs, password));
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await exec('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
+    const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
+    await exec('redis-cli', [...auth, '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 60_000 });
   } catch (err) {
     await destroy();
     throw err;
@@ -165,22 +171,22 @@ export async function startTestCluster(shape: ClusterShape = {}): Promise<TestCl
     if (node === undefined) throw new Error(`port ${port} is not a node of this cluster`);
     return node;
   };
-  const currentMasters = async () => (await clusterNodes(liveNode().port)).filter((l) => l.master && !l.failed && l.slots.length > 0);
+  const currentMasters = async () => (await clusterNodes(liveNode().port, password)).filter((l) => l.master && !l.failed && l.slots.length > 0);
 
   async function healthy(): Promise<boolean> {
     const running = nodes.filter((n) => n.running());
     const views = await Promise.all(
       running.map(async (n) => {
-        const info = await nodeCommand(n.port, 'CLUSTER', 'INFO');
+        const info = await command(n.port, 'CLUSTER', 'INFO');
         if (!/^cluster_state:ok\b/m.test(info)) return undefined;
-        const owners = (await clusterNodes(n.port)).filter((l) => l.master && !l.failed && l.slots.length > 0);
+        const owners = (await clusterNodes(n.port, password)).filter((l) => l.master && !l.failed && l.slots.length > 0);
         return owners.map((l) => `${l.port}=${l.slots.join(' ')}`).sort().join(';');
       }),
     );
     if (views.some((v) => v === undefined) || new Set(views).size !== 1) return false;
     // Every running replica has finished its initial sync.
     for (const n of running) {
-      const replication = await nodeCommand(n.port, 'INFO', 'replication');
+      const replication = await command(n.port, 'INFO', 'replication');
       if (/^role:slave\b/m.test(replication) && !/^master_link_status:up\b/m.test(replication)) return false;
     }
     return true;
@@ -190,22 +196,23 @@ export async function startTestCluster(shape: ClusterShape = {}): Promise<TestCl
     nodes,
     seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     get env() {
-      return { REGISTRY_REDIS_CLUSTER_NODES: this.seeds };
+      const auth = password === undefined ? '' : `redis://:${encodeURIComponent(password)}@`;
+      return { REGISTRY_REDIS_CLUSTER_NODES: this.seeds.split(',').map((seed) => `${auth}${seed}`).join(',') };
     },
     get url() {
       return `redis-cluster://${this.seeds}`;
     },
     async command(line) {
       const args = line.split(' ').filter((a) => a !== '');
-      const replies = await Promise.all((await currentMasters()).map((m) => nodeCommand(m.port, ...args)));
+      const replies = await Promise.all((await currentMasters()).map((m) => command(m.port, ...args)));
       const distinct = [...new Set(replies)];
       if (distinct.length !== 1) throw new Error(`masters answered ${line} differently: ${distinct.join(' | ')}`);
       // The shape of a standalone TestRedis.command reply (inline protocol): +OK for a status.
       return distinct[0] === 'OK' ? '+OK' : (distinct[0] as string);
     },
-    masterUrls: async () => (await currentMasters()).map((m) => `redis://127.0.0.1:${m.port}`),
+    masterUrls: async () => (await currentMasters()).map((m) => `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${m.port}`),
     async masterOf(key) {
-      const slot = Number(await nodeCommand(liveNode().port, 'CLUSTER', 'KEYSLOT', key));
+      const slot = Number(await command(liveNode().port, 'CLUSTER', 'KEYSLOT', key));
       for (const line of await currentMasters()) {
         for (const range of line.slots) {
           const [from, to = from] = range.split('-').map(Number) as [number, number?];

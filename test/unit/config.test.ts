@@ -40,11 +40,17 @@ describe('config', function () {
 
   it('reads Redis Cluster seed nodes: host:port, IPv6 in brackets, duplicates once', function () {
     const config = loadConfig({ REGISTRY_REDIS_CLUSTER_NODES: ' redis-a:7000, 10.0.0.2:7001,[::1]:7002,redis-a:7000 ' });
-    expect(config.redis.clusterNodes).to.deep.equal([
-      { host: 'redis-a', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 },
-    ]);
+    expect(config.redis.cluster).to.deep.equal({ nodes: [{ host: 'redis-a', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }] });
     expect(config.redis.url).to.equal(undefined);
-    expect(loadConfig({}).redis.clusterNodes).to.equal(undefined);
+    expect(loadConfig({}).redis.cluster).to.equal(undefined);
+  });
+
+  it('reads AUTH credentials from redis:// seed entries; they apply to every node', function () {
+    const config = loadConfig({ REGISTRY_REDIS_CLUSTER_NODES: 'redis://registry:p%40ss@redis-a:7000,redis-b:7000,redis://registry:p%40ss@[::1]:7002/' });
+    expect(config.redis.cluster).to.deep.equal({
+      nodes: [{ host: 'redis-a', port: 7000 }, { host: 'redis-b', port: 7000 }, { host: '::1', port: 7002 }], username: 'registry', password: 'p@ss',
+    });
+    expect(loadConfig({ REGISTRY_REDIS_CLUSTER_NODES: 'redis://:pw@a:1' }).redis.cluster).to.deep.equal({ nodes: [{ host: 'a', port: 1 }], password: 'pw' });
   });
 
   it('rejects bad cluster seed lists, each entry named, and a cluster together with REGISTRY_REDIS_URL', function () {
@@ -57,12 +63,15 @@ describe('config', function () {
       }
       return expect.fail(`accepted ${JSON.stringify(env)}`);
     };
-    for (const bad of ['redis-a', 'redis-a:', ':7000', 'redis-a:0', 'redis-a:65536', 'redis-a:7000,', 'redis://a:7000', '::1:7000', 'a b:7000', 'a:7000:1']) {
+    for (const bad of ['redis-a', 'redis-a:', ':7000', 'redis-a:0', 'redis-a:65536', 'redis-a:7000,', 'rediss://a:7000', 'redis://a', 'redis://a:7000/1', '::1:7000', 'a b:7000', 'a:7000:1']) {
       const found = problems({ REGISTRY_REDIS_CLUSTER_NODES: bad });
       expect(found, bad).to.have.length(1);
       expect(found[0], bad).to.include('REGISTRY_REDIS_CLUSTER_NODES').and.include('host:port');
     }
     expect(problems({ REGISTRY_REDIS_CLUSTER_NODES: 'a:1,b,c:x' })).to.have.length(2);
+    const secret = problems({ REGISTRY_REDIS_CLUSTER_NODES: 'redis://u:hunter2@a:7000/9' });
+    expect(secret.join(' ')).to.include('an entry with credentials').and.not.include('hunter2');
+    expect(problems({ REGISTRY_REDIS_CLUSTER_NODES: 'redis://:one@a:1,redis://:two@b:1' })[0]).to.include('different credentials').and.not.include('one');
     const both = problems({ REGISTRY_REDIS_CLUSTER_NODES: 'a:7000', REGISTRY_REDIS_URL: 'redis://b:6379' });
     expect(both).to.deep.equal(['REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other: set one of them']);
   });
