@@ -3,12 +3,14 @@
  * - every node stopped (then killed): HTTP and AMQP answer 503 within the bound, nothing hangs or
  *   crashes, and service comes back by itself with the data when the nodes return;
  * - the master of a tenant's slot SIGKILLed: while its replica takes over, answers are 200 or
- *   503 (never 500, never a hang); after the promotion, reads and writes succeed again.
+ *   503 (never 500, never a hang); after the promotion, reads and writes succeed again;
+ * - a tenant's slot migrated to another master key by key (ASK, TRYAGAIN, then MOVED): answers are
+ *   200 or 503 meanwhile, and everything is served from the new master afterwards.
  */
 import { expect } from 'chai';
 import { keys } from '../../src/store/keys.js';
 import { openClient, type AmqpClient, type Response } from '../helpers/amqp-client.js';
-import { startTestCluster, type TestCluster } from '../helpers/redis-cluster.js';
+import { nodeCommand, startTestCluster, type TestCluster } from '../helpers/redis-cluster.js';
 import { http, startTestRegistry, type HttpResult, type TestRegistry } from '../helpers/registry.js';
 import { ADAPTER_USER, adapterPassword } from '../integration/amqp/support.js';
 
@@ -191,6 +193,71 @@ describe('registry on a Redis Cluster: faults', function () {
       await cluster.waitHealthy();
       expect((await faces.get(`/registration/${T}/after-failover`)).status).to.equal(200);
       expect((await faces.get('/ready')).status).to.equal(200);
+    });
+  });
+
+  describe('a tenant\'s slot migrated to another master', function () {
+    let cluster: TestCluster;
+    let faces: Faces;
+    const T = 'migrating-tenant';
+
+    before(async function () {
+      cluster = await startTestCluster({ masters: 3 });
+      faces = await startFaces(cluster);
+      expect((await faces.send('POST', '/tenant', { 'tenant-id': T })).status).to.equal(201);
+      for (let i = 0; i < 10; i++) {
+        expect((await faces.send('POST', `/registration/${T}`, { 'device-id': `d${i}` })).status).to.equal(201);
+        expect((await faces.send('POST', `/credentials/${T}`, { 'device-id': `d${i}`, type: 'psk', 'auth-id': `p${i}`, secrets: [{ key: 'c2VjcmV0' }] })).status).to.equal(201);
+      }
+    });
+    after(async function () {
+      await faces?.amqp.close();
+      await faces?.registry.stop();
+      await cluster?.destroy();
+    });
+
+    it('answers 200 or 503 while the keys move one by one (ASK, TRYAGAIN), and serves everything from the new master afterwards', async function () {
+      const slot = (await nodeCommand(cluster.nodes[0]?.port as number, ['CLUSTER', 'KEYSLOT', keys.devices(T)])).trim();
+      const source = await cluster.masterOf(keys.devices(T));
+      const target = cluster.nodes.find((n) => n.port !== source.port) as (typeof cluster.nodes)[number];
+      const id = async (port: number) => (await nodeCommand(port, ['CLUSTER', 'MYID'])).trim();
+      const [sourceId, targetId] = [await id(source.port), await id(target.port)];
+      await nodeCommand(target.port, ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId]);
+      await nodeCommand(source.port, ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId]);
+      const slotKeys = JSON.parse(await nodeCommand(source.port, ['CLUSTER', 'GETKEYSINSLOT', slot, '100'])) as string[];
+      expect(slotKeys).to.include(keys.devices(T)).and.include(keys.credentials(T));
+
+      const answers = new Map<string, number>();
+      const probe = async () => {
+        const [read, amqp, creds] = await Promise.all([
+          faces.get(`/registration/${T}/d1`),
+          faces.assert(T, 'd2'),
+          faces.amqp.request(`credentials/${T}`, { subject: 'get', body: { type: 'psk', 'auth-id': 'p3' } }, { timeoutMs: BOUND_MS }),
+        ]);
+        for (const [face, status] of [['http read', read.status], ['amqp assert', amqp.status], ['amqp credentials', creds.status]] as const) {
+          expect([200, 503], `${face} answered ${String(status)} during the migration`).to.include(status);
+          answers.set(`${face} ${String(status)}`, (answers.get(`${face} ${String(status)}`) ?? 0) + 1);
+        }
+      };
+      // Half-moved: some of the tenant's keys are on the target, the others still on the source.
+      for (const key of slotKeys) {
+        await nodeCommand(source.port, ['MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', key]);
+        await probe();
+      }
+      for (const node of cluster.nodes) await nodeCommand(node.port, ['CLUSTER', 'SETSLOT', slot, 'NODE', targetId]);
+      await cluster.waitHealthy();
+
+      expect((await cluster.masterOf(keys.devices(T))).port).to.equal(target.port);
+      await eventually(10_000, 'service from the new master', async () => (await faces.get(`/registration/${T}/d1`)).status === 200);
+      for (let i = 0; i < 10; i++) {
+        expect((await faces.get(`/registration/${T}/d${i}`)).status, `d${i}`).to.equal(200);
+        expect((await faces.assert(T, `d${i}`)).status, `assert d${i}`).to.equal(200);
+      }
+      expect((await faces.send('POST', `/registration/${T}`, { 'device-id': 'after-migration' })).status).to.equal(201);
+      expect((await faces.send('DELETE', `/registration/${T}/d0`)).status).to.equal(204);
+      expect((await faces.assert(T, 'd0')).status).to.equal(404);
+      expect(answers.size, 'probes ran').to.be.greaterThan(0);
+      expect(rejections.map(String)).to.deep.equal([]);
     });
   });
 });
