@@ -62,3 +62,9 @@ bench: install-bench build
 
 bench-smoke: install-bench build
 	BENCH_SMOKE=1 npx tsx bench/run.ts
+
+# Soak run (docs/reliability.md): SOAK_SECONDS (default 600) of mixed HTTP + AMQP load against the
+# built registry; prints the registry's resident memory samples and its growth after warm-up.
+.PHONY: soak
+soak: install-run build
+	npx tsx bench/soak.ts

@@ -20,6 +20,7 @@ commands:
   token create          create a management API token and print it once
   token list            list the tokens (never their values)
   token revoke <id>     revoke a token
+  check [--fix]         check the store for orphaned indexes and records (exit 1 when any)
 
 Configuration comes from REGISTRY_* environment variables (see the README); without
 REGISTRY_REDIS_URL or REGISTRY_REDIS_CLUSTER_NODES the commands use the embedded Redis in
@@ -40,6 +41,18 @@ credentials:read|write, tokens:read|create|delete, audit:read, or * for all.`,
   'token list': `usage: device-registry token list
 
 Lists every token: id, scopes, tenants, expiry, last use. Values are never shown.`,
+  check: `usage: device-registry check [--fix] [--json]
+
+Reads every key, index and record of the store and reports what does not fit together, by kind
+with counts (docs/reliability.md lists the kinds): index entries without their record, records
+missing from an index, data of tenants that do not exist, unfinished tenant creations and
+deletions, keys outside the documented layout. Exit status 0 when there is nothing, 1 when there
+are findings, 2 on a usage or configuration error.
+
+  --fix    repair every finding that has a safe repair (each repair re-checks its finding inside
+           Redis, so it is safe while registries run), finish unfinished tenant deletions as
+           start-up does, then check again and report what remains
+  --json   print the report as JSON`,
   'token revoke': `usage: device-registry token revoke <token id>
 
 Revokes the token with this id (as shown by "token list").`,
@@ -88,6 +101,31 @@ async function token(sub: string | undefined, args: string[], config: Config): P
   }
 }
 
+async function check(args: string[], config: Config): Promise<void> {
+  const { values } = parseArgs({ args, options: { fix: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { store, close } = await openStore(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+  let report;
+  try {
+    report = await store.checkConsistency(values.fix === true);
+  } finally {
+    await close();
+  }
+  if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const f of report.findings) {
+      process.stdout.write(`${f.kind}\t${f.tenant === undefined ? '-' : JSON.stringify(f.tenant)}\t${f.key === undefined ? '' : `${JSON.stringify(f.key)} `}${f.detail}${f.repairable ? '' : ' (no automatic repair)'}\n`);
+    }
+    if (report.before !== undefined) process.stdout.write(`before repair: ${countLine(report.before)}; repaired ${report.fixed}\n`);
+    process.stdout.write(`${report.total} finding(s)${report.total === 0 ? '' : `: ${countLine(report.counts)}`}\n`);
+  }
+  if (report.total > 0) process.exitCode = 1;
+}
+
+function countLine(counts: Readonly<Record<string, number | undefined>>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'none' : entries.map(([kind, n]) => `${kind} ${n}`).join(', ');
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const sub = command === 'token' ? rest[0] : undefined;
@@ -95,7 +133,7 @@ async function run(argv: string[]): Promise<void> {
   if (command === undefined || command === '--help' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
   if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
   if (command === 'serve') return serve();
-  if (command !== 'token') fail(`unknown command "${command}"\n\n${USAGE.main}`);
+  if (command !== 'token' && command !== 'check') fail(`unknown command "${command}"\n\n${USAGE.main}`);
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -104,7 +142,8 @@ async function run(argv: string[]): Promise<void> {
     throw err;
   }
   try {
-    await token(sub, rest.slice(1), config);
+    if (command === 'check') await check(rest, config);
+    else await token(sub, rest.slice(1), config);
   } catch (err) {
     if (err instanceof RegistryError) fail(`error: ${err.publicMessage}`, 1);
     throw err;

@@ -91,3 +91,45 @@ export function tenantDataKeys(tenantId: string): string[] {
     keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId),
   ];
 }
+
+/** Reverses escapeId; undefined when the text is not an escaped id escapeId would produce. */
+export function unescapeId(escaped: string): string | undefined {
+  try {
+    const id = decodeURIComponent(escaped);
+    return escapeId(id) === escaped ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a key of the layout above is: its builder's name, and the tenant it belongs to, if any. */
+export interface KeyInfo {
+  readonly kind: string;
+  readonly tenant?: string;
+}
+
+const TENANT_KEY_KINDS = ['tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways'] as const;
+const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'audit'] as const;
+const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
+const KEY_SHAPE = /^[a-z-]+:\{([^{}]+)\}(?::(.*))?$/s;
+
+/**
+ * Classifies a Redis key: undefined when no builder of `keys` produces it (a key outside the
+ * layout). Each candidate is rebuilt with the builder and compared, so the layout is stated once.
+ */
+export function parseKey(key: string): KeyInfo | undefined {
+  const match = KEY_SHAPE.exec(key);
+  if (match === null) return undefined;
+  const [, tag = '', suffix] = match;
+  for (const kind of GLOBAL_KEY_KINDS) if (keys[kind]() === key) return { kind };
+  if (suffix !== undefined) {
+    if (/^[0-9a-f]{64}$/.test(suffix) && keys.token(suffix) === key) return { kind: 'token' };
+    const client = unescapeId(suffix);
+    for (const kind of CLIENT_KEY_KINDS) if (client !== undefined && keys[kind](client) === key) return { kind };
+    return undefined;
+  }
+  const tenant = unescapeId(tag);
+  if (tenant === undefined) return undefined;
+  for (const kind of TENANT_KEY_KINDS) if (keys[kind](tenant) === key) return { kind, tenant };
+  return undefined;
+}

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { credentialField, keys, tenantDataKeys } from './keys.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
+import { checkConsistency } from './redis-consistency.js';
 import { createSecurityStore } from './redis-security.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { Store } from './store.js';
@@ -310,6 +311,16 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     Object.entries(securityStore).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
   ) as unknown as typeof securityStore;
 
+  const recover = () =>
+    guard(async () => {
+      for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(id);
+      const ids = await client.hkeys(keys.tenants());
+      await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
+      // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
+      const creating = await client.hkeys(keys.tenantsCreating());
+      if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
+    });
+
   return {
     ...guarded,
     createTenant: (id, json, caKeys) =>
@@ -398,15 +409,10 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
 
     isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
-    recover: () =>
-      guard(async () => {
-        for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(id);
-        const ids = await client.hkeys(keys.tenants());
-        await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
-        // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
-        const creating = await client.hkeys(keys.tenantsCreating());
-        if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
-      }),
+    recover,
+    // SCAN sees one node's keys: on a cluster every master is scanned.
+    checkConsistency: (fix) =>
+      guard(() => checkConsistency(client, client instanceof Cluster ? client.nodes('master') : [client], (script, keyList, args) => scripts.run(script, keyList, args), recover, fix)),
     ping: () => guard(async () => (client instanceof Cluster ? pingCluster(client) : void (await client.ping()))),
     close: async () => {
       try {

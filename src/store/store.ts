@@ -125,9 +125,45 @@ export interface StoreLifecycle {
   markInitialised(): Promise<void>;
   /** Finishes tenant deletions an earlier process did not complete and restores missing tenant markers. */
   recover(): Promise<void>;
+  /**
+   * Reads every key, index and record and reports what does not fit together (the operator's
+   * `device-registry check`). With `fix`, repairs what can be repaired safely while registries
+   * keep running, runs `recover`, and reports what remains. Reads everything: not for the hot path.
+   */
+  checkConsistency(fix: boolean): Promise<ConsistencyReport>;
   /** Resolves when the store answers a PING. UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What the consistency check can find (docs/reliability.md describes each). */
+export type FindingKind =
+  | 'unknown-key' | 'corrupt-record'
+  | 'tenant-without-marker' | 'tenant-creation-unfinished' | 'tenant-deletion-unfinished' | 'stale-creation-entry'
+  | 'marker-without-tenant' | 'data-without-tenant'
+  | 'ca-index-dangling' | 'ca-index-missing' | 'tenant-cas-dangling'
+  | 'credentials-not-indexed' | 'index-entry-dangling' | 'credentials-of-denied-device'
+  | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling';
+
+export interface ConsistencyFinding {
+  readonly kind: FindingKind;
+  readonly detail: string;
+  readonly tenant?: string;
+  readonly key?: string;
+  /** Whether `check --fix` repairs it. */
+  readonly repairable: boolean;
+}
+
+export interface ConsistencyReport {
+  /** Findings in all (after the repairs, with `fix`). */
+  readonly total: number;
+  readonly counts: Partial<Record<FindingKind, number>>;
+  /** Up to 100 findings of each kind. */
+  readonly findings: readonly ConsistencyFinding[];
+  /** Repairs that changed something (or were left to recovery). */
+  readonly fixed: number;
+  /** With `fix`: the counts found before repairing. */
+  readonly before?: Partial<Record<FindingKind, number>>;
 }
 
 export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & StoreLifecycle;

@@ -1,0 +1,174 @@
+/**
+ * Soak run (`make soak`; issue 6): SOAK_SECONDS (default 600) of mixed HTTP and AMQP load against
+ * the built registry in its own process, sampling the registry's resident memory (VmRSS) every
+ * SOAK_SAMPLE_SECONDS (default 5). Prints the samples and the growth of the resident set from
+ * the end of the warm-up (the first 10 % of the run, at least 30 s when the run is long enough)
+ * to the end, as a percentage. A script, not a test: it asserts nothing and exits 0 unless the
+ * load itself breaks (a 5xx, a crash, an AMQP request without an answer).
+ *
+ * The load: HTTP_WORKERS loops that each create a device, read and update it, add credentials, read
+ * them, delete them, delete the device and purge it from the denied list, with one bad request
+ * (unknown device, invalid JSON) per round; every 50th round also creates and deletes a tenant.
+ * Alongside, AMQP rounds of 10 s with fresh connections (so connection set-up and tear-down are
+ * part of the load): registration assert, credentials get and tenant get on pre-loaded devices.
+ */
+import { readFileSync } from 'node:fs';
+import { startTestRedis } from '../test/helpers/redis-server.js';
+import { corkRheaWrites, runAmqpLoad, type AmqpRequest } from './amqp-load.js';
+import { startRegistryProcess } from './processes.js';
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw} must be a whole number ≥ 1`);
+  return value;
+};
+
+const SECONDS = int('SOAK_SECONDS', 600);
+const SAMPLE_SECONDS = int('SOAK_SAMPLE_SECONDS', 5);
+const HTTP_WORKERS = int('SOAK_HTTP_WORKERS', 8);
+const AMQP_IN_FLIGHT = int('SOAK_AMQP_IN_FLIGHT', 50);
+const DEVICES = 200;
+const TENANT = 'soak';
+const t0 = performance.now();
+const elapsed = () => (performance.now() - t0) / 1000;
+const progress = (message: string) => process.stderr.write(`[soak ${elapsed().toFixed(0).padStart(4)} s] ${message}\n`);
+
+function rssKiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match === null) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]);
+}
+
+const counts = { http: 0, http4xx: 0, http5xx: 0, amqp: 0, amqpErrors: 0 };
+
+async function call(base: string, method: string, path: string, body?: unknown, raw?: string): Promise<number> {
+  const init: RequestInit = { method };
+  if (body !== undefined || raw !== undefined) {
+    init.body = raw ?? JSON.stringify(body);
+    init.headers = { 'Content-Type': 'application/json' };
+  }
+  const res = await fetch(`${base}${path}`, init);
+  await res.arrayBuffer();
+  counts.http++;
+  if (res.status >= 500) {
+    counts.http5xx++;
+    throw new Error(`${method} ${path} answered ${res.status}`);
+  }
+  if (res.status >= 400) counts.http4xx++;
+  return res.status;
+}
+
+/** One round of the management life cycle of a device. */
+async function httpRound(base: string, worker: number, round: number): Promise<void> {
+  const d = `w${worker}-r${round}`;
+  const t = `/${TENANT}`;
+  await call(base, 'POST', `/registration${t}`, { 'device-id': d, ep: `IMEI${round}` });
+  await call(base, 'GET', `/registration${t}/${d}`);
+  await call(base, 'PUT', `/registration${t}/${d}`, { ep: `IMEI${round}-2`, enabled: true });
+  await call(base, 'POST', `/credentials${t}`, {
+    'device-id': d, type: 'hashed-password', 'auth-id': `a-${d}`,
+    secrets: [{ 'hash-function': 'sha-256', 'pwd-hash': Buffer.alloc(32, round % 256).toString('base64') }],
+  });
+  await call(base, 'GET', `/credentials${t}/${d}`);
+  await call(base, 'GET', `/registration${t}/no-such-device`);
+  await call(base, 'POST', `/registration${t}`, undefined, '{"device-id": ');
+  await call(base, 'DELETE', `/credentials${t}/a-${d}/hashed-password`);
+  await call(base, 'DELETE', `/registration${t}/${d}`);
+  await call(base, 'DELETE', `/denied-devices${t}/${d}?purge=true`);
+  if (round % 50 === 0) {
+    const tenant = `soak-w${worker}-${round}`;
+    await call(base, 'POST', '/tenant', { 'tenant-id': tenant });
+    await call(base, 'POST', `/registration/${tenant}`, { 'device-id': 'd' });
+    await call(base, 'DELETE', `/tenant/${tenant}`);
+  }
+}
+
+async function main(): Promise<void> {
+  corkRheaWrites();
+  const redis = await startTestRedis();
+  const registry = await startRegistryProcess(redis.url);
+  const pid = registry.pid;
+  if (pid === undefined) throw new Error('registry has no pid');
+  const base = `http://127.0.0.1:${registry.httpPort}`;
+  progress(`registry pid ${pid}, HTTP ${registry.httpPort}, AMQP ${registry.amqpPort}; ${SECONDS} s of load`);
+  try {
+    await call(base, 'POST', '/tenant', { 'tenant-id': TENANT });
+    for (let i = 0; i < DEVICES; i++) {
+      await call(base, 'POST', `/registration/${TENANT}`, { 'device-id': `amqp-${i}` });
+      await call(base, 'POST', `/credentials/${TENANT}`, {
+        'device-id': `amqp-${i}`, type: 'hashed-password', 'auth-id': `amqp-${i}`,
+        secrets: [{ 'hash-function': 'sha-256', 'pwd-hash': Buffer.alloc(32, i % 256).toString('base64') }],
+      });
+    }
+    const deadline = performance.now() + SECONDS * 1000;
+    const running = () => performance.now() < deadline;
+
+    const samples: { t: number; rssKiB: number }[] = [];
+    const sampler = setInterval(() => samples.push({ t: Math.round(elapsed()), rssKiB: rssKiB(pid) }), SAMPLE_SECONDS * 1000);
+    samples.push({ t: Math.round(elapsed()), rssKiB: rssKiB(pid) });
+
+    const httpLoad = Array.from({ length: HTTP_WORKERS }, async (_, worker) => {
+      for (let round = 0; running(); round++) await httpRound(base, worker, round);
+    });
+    const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+    const next = (): AmqpRequest => {
+      const i = Math.floor(Math.random() * DEVICES);
+      const pick = Math.random();
+      if (pick < 0.4) return { address: `registration/${TENANT}`, subject: 'assert', properties: { device_id: `amqp-${i}` } };
+      if (pick < 0.8) return { address: `credentials/${TENANT}`, subject: 'get', body: json({ type: 'hashed-password', 'auth-id': `amqp-${i}` }) };
+      return { address: 'tenant', subject: 'get', body: json({ 'tenant-id': TENANT }) };
+    };
+    const amqpLoad = (async () => {
+      while (running()) {
+        const window = Math.min(10_000, Math.max(1000, deadline - performance.now()));
+        const result = await runAmqpLoad({ host: '127.0.0.1', port: registry.amqpPort, username: registry.username, password: registry.password }, {
+          connections: 2, inFlight: AMQP_IN_FLIGHT, warmupMs: 0, durationMs: window,
+          addresses: [`registration/${TENANT}`, `credentials/${TENANT}`, 'tenant'], next,
+        });
+        counts.amqp += result.requests;
+        counts.amqpErrors += result.errors;
+      }
+    })();
+    const reporter = setInterval(() => {
+      const last = samples[samples.length - 1];
+      progress(`HTTP ${counts.http} (${counts.http4xx} 4xx, ${counts.http5xx} 5xx), AMQP ${counts.amqp} (${counts.amqpErrors} errors), RSS ${last === undefined ? '?' : (last.rssKiB / 1024).toFixed(1)} MiB`);
+    }, 30_000);
+    try {
+      await Promise.all([...httpLoad, amqpLoad]);
+    } finally {
+      clearInterval(sampler);
+      clearInterval(reporter);
+    }
+    samples.push({ t: Math.round(elapsed()), rssKiB: rssKiB(pid) });
+    report(samples);
+  } finally {
+    await registry.stop();
+    await redis.destroy();
+  }
+}
+
+function report(samples: readonly { t: number; rssKiB: number }[]): void {
+  const start = samples[0]?.t ?? 0;
+  const end = samples[samples.length - 1]?.t ?? 0;
+  const warm = start + Math.min(Math.max(30, (end - start) * 0.1), (end - start) / 2);
+  const afterWarmUp = samples.filter((s) => s.t >= warm);
+  const baseline = afterWarmUp[0]?.rssKiB ?? 0;
+  const last = samples[samples.length - 1]?.rssKiB ?? 0;
+  const peak = Math.max(...afterWarmUp.map((s) => s.rssKiB));
+  const growth = baseline === 0 ? 0 : ((last - baseline) / baseline) * 100;
+  const mib = (kib: number) => (kib / 1024).toFixed(1);
+  process.stdout.write(`t_s\trss_mib\n${samples.map((s) => `${s.t}\t${mib(s.rssKiB)}`).join('\n')}\n\n`);
+  process.stdout.write([
+    `soak: ${end - start} s, ${HTTP_WORKERS} HTTP workers, ${AMQP_IN_FLIGHT} AMQP requests in flight`,
+    `requests: HTTP ${counts.http} (${counts.http4xx} 4xx as intended, ${counts.http5xx} 5xx), AMQP ${counts.amqp} (${counts.amqpErrors} errors)`,
+    `RSS: first sample ${mib(samples[0]?.rssKiB ?? 0)} MiB, after warm-up (t=${afterWarmUp[0]?.t ?? 0} s) ${mib(baseline)} MiB, peak ${mib(peak)} MiB, end ${mib(last)} MiB`,
+    `RSS growth after warm-up: ${growth.toFixed(1)} % (target < 10 %)`,
+    '',
+  ].join('\n'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`soak failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
