@@ -22,6 +22,16 @@ export interface HttpConfig {
   readonly tlsKey: string | undefined;
   /** Serve Prometheus metrics on `/metrics` (no token needed, like the health probes). */
   readonly metrics: boolean;
+  /** A request whose headers are not complete after this long gets 408 and its connection is closed. */
+  readonly headersTimeoutMs: number;
+  /** A request (headers and body) not received completely after this long gets 408. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  readonly keepAliveTimeoutMs: number;
+  /** Largest request head (request line and headers), in bytes; larger heads get 431. */
+  readonly maxHeaderBytes: number;
+  /** Most open connections; further ones are closed at once. */
+  readonly maxConnections: number;
 }
 
 export interface SecurityConfig {
@@ -93,6 +103,10 @@ export interface AmqpConfig {
   /** Idle timeout the registry advertises; peers must send something at least this often. */
   readonly idleTimeoutMs: number;
   readonly maxLinksPerConnection: number;
+  /** Most open connections per listener; further ones are closed at once. */
+  readonly maxConnections: number;
+  /** A connection that has not completed SASL and its AMQP open after this long is closed. */
+  readonly openTimeoutMs: number;
   /** `max-age` of cacheable answers in seconds; 0 means `no-cache`. */
   readonly cacheMaxAge: number;
   /** HS256 secret for the legacy `assertion` JWT (0.9 adapters); unset = no assertion. */
@@ -108,6 +122,8 @@ export interface Config {
   readonly credentials: CredentialsConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** On SIGTERM/SIGINT: how long in-flight requests may take before connections are cut. */
+  readonly shutdownGraceMs: number;
 }
 
 /** One row per variable: the README's configuration table is checked against this list. */
@@ -115,6 +131,11 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_HTTP_PORT', default: '28080', description: 'TCP port of the HTTP management API (0 picks a free port).' },
   { name: 'REGISTRY_BIND_ADDRESS', default: '127.0.0.1', description: 'Address the HTTP listener binds to.' },
   { name: 'REGISTRY_HTTP_MAX_BODY_BYTES', default: '65536', description: 'Largest accepted HTTP request body in bytes; larger bodies get 413.' },
+  { name: 'REGISTRY_HTTP_HEADERS_TIMEOUT_MS', default: '10000', description: 'A request whose headers are not complete after this many milliseconds gets 408 and its connection is closed (slow clients).' },
+  { name: 'REGISTRY_HTTP_REQUEST_TIMEOUT_MS', default: '30000', description: 'A request whose body is not complete after this many milliseconds gets 408.' },
+  { name: 'REGISTRY_HTTP_KEEP_ALIVE_TIMEOUT_MS', default: '5000', description: 'An idle keep-alive connection is closed after this many milliseconds.' },
+  { name: 'REGISTRY_HTTP_MAX_HEADER_BYTES', default: '16384', description: 'Largest request line plus headers in bytes; larger ones get 431.' },
+  { name: 'REGISTRY_HTTP_MAX_CONNECTIONS', default: '1024', description: 'Most open HTTP connections; further connections are closed at once.' },
   { name: 'REGISTRY_HTTP_AUTH', default: 'token', description: 'token: every management request needs a bearer token; none: no authentication (local experiments only; refused unless the bind address is loopback).' },
   { name: 'REGISTRY_HTTP_TLS_CERT', default: '(unset)', description: 'PEM certificate (chain): the management API is served over HTTPS.' },
   { name: 'REGISTRY_HTTP_TLS_KEY', default: '(unset)', description: 'PEM private key of the HTTPS listener.' },
@@ -134,6 +155,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { name: 'REGISTRY_LOG_FORMAT', default: 'auto', description: 'json: one JSON object per line; pretty: coloured, human-readable lines (pino-pretty); auto: pretty when stdout is a terminal, else json.' },
   { name: 'REGISTRY_METRICS', default: 'on', description: 'on: Prometheus metrics on GET /metrics (no token needed; counts and latencies only, no ids or secrets); off: /metrics answers 404.' },
+  { name: 'REGISTRY_SHUTDOWN_GRACE_MS', default: '3000', description: 'On SIGTERM/SIGINT: how long in-flight requests may still take before the remaining connections are cut; the process exits at the latest 2 s later.' },
   { name: 'REGISTRY_AMQP_PORT', default: '5672', description: 'Port of the plain AMQP 1.0 listener (0 picks a free port).' },
   { name: 'REGISTRY_AMQPS_PORT', default: '5671', description: 'Port of the AMQPS listener, opened when REGISTRY_AMQP_TLS_CERT and REGISTRY_AMQP_TLS_KEY are set.' },
   { name: 'REGISTRY_AMQP_TLS_CERT', default: '(unset)', description: 'PEM certificate (chain) of the AMQPS listener.' },
@@ -147,6 +169,8 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AMQP_MAX_MESSAGE_SIZE', default: '65536', description: 'Largest AMQP request message body in bytes; larger requests are rejected.' },
   { name: 'REGISTRY_AMQP_IDLE_TIMEOUT_MS', default: '30000', description: 'Idle timeout the registry advertises; it sends heartbeats at half the peer\'s own timeout.' },
   { name: 'REGISTRY_AMQP_MAX_LINKS', default: '256', description: 'Most links one AMQP connection may attach.' },
+  { name: 'REGISTRY_AMQP_MAX_CONNECTIONS', default: '1024', description: 'Most open connections per AMQP listener; further connections are closed at once.' },
+  { name: 'REGISTRY_AMQP_OPEN_TIMEOUT_MS', default: '10000', description: 'A connection that has not completed SASL and the AMQP open after this many milliseconds is closed.' },
   { name: 'REGISTRY_CACHE_MAX_AGE', default: '180', description: 'max-age (seconds) of cacheable AMQP answers; 0 answers no-cache.' },
   { name: 'REGISTRY_ASSERTION_SECRET', default: '(unset)', description: 'Secret (at least 32 characters) for the HS256 `assertion` JWT that Hono 0.9 adapters expect in assert answers; unset: no assertion.' },
   { name: 'REGISTRY_ASSERTION_LIFETIME', default: '600', description: 'Lifetime of the assertion JWT in seconds; assert answers are cached no longer.' },
@@ -265,6 +289,11 @@ export function loadConfig(env: Env): Config {
       tlsCert: httpTlsCert,
       tlsKey: httpTlsKey,
       metrics: r.oneOf<'on' | 'off'>('REGISTRY_METRICS', 'on', ['on', 'off']) === 'on',
+      headersTimeoutMs: r.int('REGISTRY_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestTimeoutMs: r.int('REGISTRY_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      keepAliveTimeoutMs: r.int('REGISTRY_HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
+      maxHeaderBytes: r.int('REGISTRY_HTTP_MAX_HEADER_BYTES', 16_384, 1024, 1024 * 1024),
+      maxConnections: r.int('REGISTRY_HTTP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
     },
     security: {
       bootstrapToken,
@@ -296,6 +325,8 @@ export function loadConfig(env: Env): Config {
       maxMessageSize: r.int('REGISTRY_AMQP_MAX_MESSAGE_SIZE', 65536, 1024, 16 * 1024 * 1024),
       idleTimeoutMs: r.int('REGISTRY_AMQP_IDLE_TIMEOUT_MS', 30000, 1000, 3_600_000),
       maxLinksPerConnection: r.int('REGISTRY_AMQP_MAX_LINKS', 256, 2, 65536),
+      maxConnections: r.int('REGISTRY_AMQP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+      openTimeoutMs: r.int('REGISTRY_AMQP_OPEN_TIMEOUT_MS', 10_000, 100, 600_000),
       cacheMaxAge: r.int('REGISTRY_CACHE_MAX_AGE', 180, 0, 86400 * 365),
       assertionSecret,
       assertionLifetime: r.int('REGISTRY_ASSERTION_LIFETIME', 600, 1, 86400 * 365),
@@ -303,6 +334,7 @@ export function loadConfig(env: Env): Config {
     credentials: { maxBcryptCost, bcryptCost },
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf<LogFormat>('REGISTRY_LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']),
+    shutdownGraceMs: r.int('REGISTRY_SHUTDOWN_GRACE_MS', 3000, 0, 600_000),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

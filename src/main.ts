@@ -33,7 +33,7 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 5000);
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 2000);
     force.unref();
     registry.stop().then(
       () => process.exit(0),

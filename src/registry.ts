@@ -183,11 +183,13 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     };
     const app = createHttpApp(services, config.http, log.child({ layer: 'http' }), { metrics, serveMetrics: config.http.metrics, ready });
     const http: HttpServer = await startHttpServer(app, config.http);
-    stops.push(() => http.close());
+    const stopHttp = () => http.close(config.shutdownGraceMs);
+    stops.push(stopHttp);
     log.info({ address: `http://${config.http.bindAddress}:${http.port}` }, 'HTTP management API listening');
     const accounts = prepareAccounts(config, log, metrics);
     const amqp: AmqpServer = await startAmqpServer(services, config.amqp, config.http.bindAddress, accounts, log.child({ layer: 'amqp' }), metrics);
-    stops.push(() => amqp.close());
+    // Both faces drain their in-flight requests at the same time, within one grace period.
+    stops[stops.indexOf(stopHttp)] = async () => void (await Promise.all([stopHttp(), amqp.close(config.shutdownGraceMs)]));
     listening = true;
     log.info(
       { address: `amqp://${config.http.bindAddress}:${amqp.port}`, ...(amqp.tlsPort === undefined ? {} : { tls: `amqps://${config.http.bindAddress}:${amqp.tlsPort}` }), profile: config.amqp.honoApi },

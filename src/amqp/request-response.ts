@@ -22,10 +22,33 @@ export interface RequestLink {
 /** Reply links by address, across all connections (§2.2, §14.13). */
 export type ReplyLinks = Map<string, Sender>;
 
+/** Requests accepted and not yet answered, for a graceful stop. */
+export class InFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+  /** False once the server stops: no credit is given back, so clients cannot send more. */
+  accepting = true;
+
+  begin(): void {
+    this.count++;
+  }
+
+  end(): void {
+    if (--this.count > 0) return;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface RequestOptions {
   readonly maxMessageSize: number;
   readonly log: Logger;
   readonly metrics?: Metrics | undefined;
+  readonly inFlight: InFlight;
 }
 
 /** Rejects a formally invalid request (§2.5), counted and, at debug level, logged. */
@@ -78,7 +101,7 @@ function errorAnswer(err: RegistryError, link: RequestLink): Answer {
 export function handleRequest(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions): void {
   const started = performance.now();
   const giveCredit = () => {
-    if (link.receiver.is_open()) link.receiver.add_credit(1);
+    if (options.inFlight.accepting && link.receiver.is_open()) link.receiver.add_credit(1);
   };
   let run: () => Promise<Answer>;
   let replyLink: Sender | undefined;
@@ -102,6 +125,7 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
   }
   delivery.accept();
   const reply = replyLink;
+  options.inFlight.begin();
   run()
     .catch((thrown: unknown) => {
       const err = toRegistryError(thrown);
@@ -114,5 +138,8 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
       logRequest(options, link, message, answer.status, started);
     })
     .catch((err: unknown) => options.log.error({ err }, 'could not send a response'))
-    .finally(giveCredit);
+    .finally(() => {
+      options.inFlight.end();
+      giveCredit();
+    });
 }

@@ -3,7 +3,7 @@
  * checks on attach (hono-amqp-apis.md §2.2, §10) and routing of requests to the endpoints.
  */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import type { AmqpConfig } from '../config.js';
@@ -14,7 +14,7 @@ import type { Services } from '../service/index.js';
 import type { AccountBook } from './accounts.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
-import { handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
+import { InFlight, handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
 import { createContainer } from './rhea.js';
 
 const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(ENDPOINT_LIST.map((e) => [e.name, e]));
@@ -22,7 +22,11 @@ const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(ENDPOINT_LIST.map((e) =
 export interface AmqpServer {
   readonly port: number;
   readonly tlsPort: number | undefined;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and giving credit, waits (at most `graceMs`) for the requests in
+   * flight to be answered, then detaches every link and closes every connection.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 interface ConnectionState {
@@ -78,6 +82,9 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   const connections = new Map<Connection, ConnectionState>();
   const requestLinks = new WeakMap<Receiver, RequestLink>();
   const replyAddressOf = new WeakMap<Sender, string>();
+  const inFlight = new InFlight();
+  /** Sockets that have not completed SASL and the AMQP open yet: closed when the open timeout ends. */
+  const opening = new Map<unknown, NodeJS.Timeout>();
   const mechanisms = container.sasl_server_mechanisms as unknown as Record<string, unknown> & { enable_anonymous(): void };
   if (accounts !== undefined) mechanisms.PLAIN = () => new PlainMechanism(accounts);
   if (config.anonymous) {
@@ -110,6 +117,8 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
 
   container.on('connection_open', (ctx: EventContext) => {
     const connection = ctx.connection;
+    clearTimeout(opening.get(connection.socket));
+    opening.delete(connection.socket);
     const identity = identify(connection);
     if (identity === undefined) {
       connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
@@ -224,7 +233,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     return { connections: connections.size, requestLinks: requestLinkCount, replyLinks: replyLinkCount };
   });
 
-  const requestOptions = { maxMessageSize: config.maxMessageSize, log, metrics };
+  const requestOptions = { maxMessageSize: config.maxMessageSize, log, metrics, inFlight };
   container.on('message', (ctx: EventContext) => {
     const link = requestLinks.get(ctx.receiver as Receiver);
     if (link === undefined || ctx.message === undefined || ctx.delivery === undefined) return;
@@ -246,6 +255,19 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     new Promise<number>((resolve, reject) => {
       const server = container.listen(options as Parameters<typeof container.listen>[0]) as unknown as Server;
       servers.push(server);
+      server.maxConnections = config.maxConnections;
+      // A client that connects and never completes its open (or vanishes before) must not pin a socket.
+      server.on(options.transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
+        const timer = setTimeout(() => {
+          opening.delete(socket);
+          socket.destroy();
+        }, config.openTimeoutMs);
+        opening.set(socket, timer);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          opening.delete(socket);
+        });
+      });
       server.once('error', reject);
       server.once('listening', () => {
         const address = server.address();
@@ -261,6 +283,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       transport: 'tls',
       cert: readFileSync(config.tlsCert),
       key: readFileSync(config.tlsKey),
+      handshakeTimeout: config.openTimeoutMs,
       ...(config.tlsClientCa === undefined ? {} : { ca: readFileSync(config.tlsClientCa), requestCert: true, rejectUnauthorized: false, enable_sasl_external: true }),
     });
   }
@@ -268,15 +291,26 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   return {
     port,
     tlsPort,
-    async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))).concat(closeConnections([...connections.keys()])));
+    async close(graceMs = 0) {
+      const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      inFlight.accepting = false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([inFlight.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const [socket, pending] of opening) {
+        clearTimeout(pending);
+        (socket as Socket).destroy();
+      }
+      await closeConnections([...connections.keys()]);
+      // Sockets the listeners still count (connections refused at open) are given a moment, not more.
+      await Promise.race([Promise.all(stopped), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
       connections.clear();
       replies.clear();
     },
   };
 }
 
-/** Closes every connection and waits (at most 2 s) for the peers to acknowledge. */
+/** Closes every connection and waits (at most 1 s) for the peers to acknowledge. */
 async function closeConnections(list: Connection[]): Promise<void> {
   await Promise.all(
     list.map(
@@ -285,7 +319,7 @@ async function closeConnections(list: Connection[]): Promise<void> {
           const timer = setTimeout(() => {
             connection.socket?.destroy();
             resolve();
-          }, 2000);
+          }, 1000);
           connection.once('connection_close', () => {
             clearTimeout(timer);
             resolve();
@@ -294,6 +328,7 @@ async function closeConnections(list: Connection[]): Promise<void> {
             clearTimeout(timer);
             resolve();
           });
+          connection.each_link((link: Sender | Receiver) => link.close());
           connection.close();
         }),
     ),

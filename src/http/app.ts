@@ -3,9 +3,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { STATUS_CODES, createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../log.js';
@@ -26,12 +27,21 @@ export interface HttpOptions {
   readonly auth: 'token' | 'none';
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly maxConnections: number;
 }
 
 export interface HttpServer {
   /** The bound port (useful with port 0). */
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish and closes each connection once
+   * it is idle; after `graceMs` the connections still open are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The documentation page loads only its own files (no CDN, no inline script). */
@@ -154,24 +164,50 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
   return app;
 }
 
+/**
+ * Answers a request the HTTP parser refused (head too large, timeout, malformed) with a JSON error
+ * and closes the connection, as Node's default handler does, but in the API's error format.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const sent = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (err.code === 'ECONNRESET' || !socket.writable || sent) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timed out' : 'malformed request' });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** Starts listening. Resolves once the port is bound. */
 export async function startHttpServer(app: Koa, options: HttpOptions): Promise<HttpServer> {
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined;
+  // The timeouts are enforced by a periodic check; a short period keeps them close to their values.
+  const serverOptions = { maxHeaderSize: options.maxHeaderBytes, connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) };
   const server: Server = tls
-    ? createTlsServer({ cert: readFileSync(options.tlsCert as string), key: readFileSync(options.tlsKey as string) }, app.callback())
-    : createServer(app.callback());
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+    ? createTlsServer({ ...serverOptions, cert: readFileSync(options.tlsCert as string), key: readFileSync(options.tlsKey as string) }, app.callback())
+    : createServer(serverOptions, app.callback());
+  server.headersTimeout = options.headersTimeoutMs;
+  server.requestTimeout = Math.max(options.requestTimeoutMs, options.headersTimeoutMs);
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  server.maxConnections = options.maxConnections;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.bindAddress, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
+    close: (graceMs = 0) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Connections finish their in-flight request and are closed as soon as they are idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

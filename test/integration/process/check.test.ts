@@ -2,32 +2,13 @@
  * `device-registry check` (docs/reliability.md): a store the registry wrote has no findings; every
  * kind of damage written into Redis by hand is found, counted and, with --fix, repaired.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { sharedRedis } from '../../helpers/root-hooks.js';
 import { http, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
 import type { TestRedis } from '../../helpers/redis-server.js';
 import { keys } from '../../../src/store/keys.js';
-
-const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs dist/cli.js against the Redis at `url` (async: a synchronous child would deadlock the in-process registry). */
-export function runCli(url: string, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', REGISTRY_REDIS_URL: url } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { CLI, runCli } from '../../helpers/cli.js';
 
 describe('device-registry check', function () {
   this.timeout(30_000);
