@@ -42,6 +42,49 @@ export class InFlight {
   idle(): Promise<void> {
     return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
+
+  /** Per reply link: request credit held back until the answer it waits for has gone out. */
+  private readonly held = new WeakMap<Sender, { delivery: Delivery; give: () => void }[]>();
+  private readonly checking = new WeakSet<Sender>();
+
+  /**
+   * Gives a request credit back (`give`) once the answer `delivery` has been transmitted: a client
+   * that grants no credit on its reply link gets no more request credit, so it cannot make the
+   * registry queue more answers than REGISTRY_AMQP_CREDIT per link.
+   */
+  afterTransmission(reply: Sender, delivery: Delivery, give: () => void): void {
+    let queue = this.held.get(reply);
+    if (queue === undefined) {
+      const entries: { delivery: Delivery; give: () => void }[] = [];
+      queue = entries;
+      this.held.set(reply, entries);
+      reply.on('sendable', () => this.check(reply));
+    }
+    queue.push({ delivery, give });
+    this.check(reply);
+  }
+
+  /** Releases, after rhea has written this tick's frames, the credit of every transmitted answer. */
+  private check(reply: Sender): void {
+    if (this.checking.has(reply)) return;
+    this.checking.add(reply);
+    setImmediate(() => {
+      this.checking.delete(reply);
+      this.release(reply);
+    });
+  }
+
+  /** Gives back the credit held for a reply link: for the answers that went out, or all when it is gone. */
+  release(reply: Sender, gone = false): void {
+    const queue = this.held.get(reply) ?? [];
+    while (queue.length > 0 && (gone || !reply.is_open() || transmitted((queue[0] as { delivery: Delivery }).delivery))) queue.shift()?.give();
+  }
+}
+
+/** Whether rhea has written the delivery's transfer frames (deliveries go out in order per session). */
+function transmitted(delivery: Delivery): boolean {
+  const { id, link } = delivery as unknown as { id: number; link: { session: { outgoing: { next_pending_delivery: number } } } };
+  return link.session.outgoing.next_pending_delivery > id;
 }
 
 export interface RequestOptions {
@@ -126,6 +169,8 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
   delivery.accept();
   const reply = replyLink;
   options.inFlight.begin();
+  // An answer the reply link has no credit for is queued; its request credit waits until it went out.
+  let sent: Delivery | undefined;
   run()
     .catch((thrown: unknown) => {
       const err = toRegistryError(thrown);
@@ -133,13 +178,14 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
       return errorAnswer(err, link);
     })
     .then((answer) => {
-      if (reply.is_open()) reply.send(responseMessage(message, answer));
+      if (reply.is_open()) sent = reply.send(responseMessage(message, answer));
       options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - started) / 1000);
       logRequest(options, link, message, answer.status, started);
     })
     .catch((err: unknown) => options.log.error({ err }, 'could not send a response'))
     .finally(() => {
       options.inFlight.end();
-      giveCredit();
+      if (sent === undefined) giveCredit();
+      else options.inFlight.afterTransmission(reply, sent, giveCredit);
     });
 }

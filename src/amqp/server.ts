@@ -201,6 +201,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     if (state !== undefined) state.links = Math.max(0, state.links - 1);
     if (ctx.receiver !== undefined) state?.requestLinks.delete(ctx.receiver as Receiver);
     if (ctx.sender === undefined) return;
+    inFlight.release(ctx.sender as Sender, true);
     const address = replyAddressOf.get(ctx.sender as Sender);
     forgetReply(ctx.sender as Sender);
     if (address !== undefined) state?.replyAddresses.delete(address);
