@@ -70,6 +70,7 @@ describe('limits', function () {
       REGISTRY_HTTP_HEADERS_TIMEOUT_MS: '500', REGISTRY_HTTP_REQUEST_TIMEOUT_MS: '1000', REGISTRY_HTTP_KEEP_ALIVE_TIMEOUT_MS: '300',
       REGISTRY_HTTP_MAX_HEADER_BYTES: '2048', REGISTRY_HTTP_MAX_CONNECTIONS: '4',
       REGISTRY_AMQP_OPEN_TIMEOUT_MS: '500', REGISTRY_AMQP_MAX_CONNECTIONS: '3', REGISTRY_AMQP_IDLE_TIMEOUT_MS: '1000', REGISTRY_AMQP_CREDIT: '5',
+      REGISTRY_AMQP_MAX_LINKS: '4', REGISTRY_AMQP_MAX_FRAME_SIZE: '4096',
     });
     httpPort = registry.registry.httpPort;
     amqpPort = registry.registry.amqpPort;
@@ -137,6 +138,19 @@ describe('limits', function () {
       while (again === undefined && Date.now() < deadline) again = await openClient({ port: amqpPort, anonymous: true, connectTimeoutMs: 2000 }).catch(() => undefined);
       expect(again).to.not.equal(undefined);
       await Promise.all([again?.close(), clients[1]?.close(), clients[2]?.close()]);
+    });
+
+    it('advertises REGISTRY_AMQP_MAX_FRAME_SIZE and refuses links beyond REGISTRY_AMQP_MAX_LINKS with amqp:resource-limit-exceeded', async function () {
+      const client = await openClient({ port: amqpPort, anonymous: true });
+      try {
+        expect((client.connection as unknown as { remote: { open: { max_frame_size: number } } }).remote.open.max_frame_size).to.equal(4096);
+        await client.link('tenant');
+        await client.link('registration/DEFAULT_TENANT');
+        const refused = await client.link('credentials/DEFAULT_TENANT').then(() => undefined, (err: { condition?: string }) => err.condition);
+        expect(refused).to.equal('amqp:resource-limit-exceeded');
+      } finally {
+        await client.close();
+      }
     });
 
     it('grants REGISTRY_AMQP_CREDIT credits per request link and holds them back while the client reads no answers', async function () {
