@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { credentialField, escapeId, keys, tenantDataKeys } from '../../../src/store/keys.js';
+import { credentialField, escapeId, keys, parseKey, tenantDataKeys, unescapeId } from '../../../src/store/keys.js';
 
 /** The hash tag Redis Cluster hashes: the text between the first `{` and the next `}`. */
 function hashTag(key: string): string {
@@ -38,5 +38,18 @@ describe('store/keys', function () {
   it('builds credential fields that cannot collide across types and auth-ids', function () {
     expect(credentialField('hashed-password', 'a:b')).to.not.equal(credentialField('hashed-password:a', 'b'));
     expect(credentialField('x509-cert', 'CN=d,O=x')).to.equal('x509-cert:CN=d,O=x');
+  });
+
+  it('classifies every key it builds, with the tenant it belongs to, and nothing else', function () {
+    for (const tenant of ['t1', 'a}b', '{x}', 'x:y', 'ü', '~registry', '%41', '日本🚀']) {
+      for (const key of [keys.tenantMarker(tenant), keys.deniedIndex(tenant), ...tenantDataKeys(tenant)]) expect(parseKey(key), key).to.have.property('tenant', tenant);
+      expect(unescapeId(escapeId(tenant))).to.equal(tenant);
+    }
+    for (const key of [keys.tenants(), keys.caIndex(), keys.tenantsCreating(), keys.audit(), keys.tokenIds(), keys.token('a'.repeat(64)), keys.authFailures('127.0.0.1')]) {
+      expect(parseKey(key), key).to.not.equal(undefined);
+    }
+    for (const key of ['stray', 'devices:{a}b}', 'devices:{%zz}', 'devices:{a:b}', 'devices:{%61}', 'token:{~auth}:xyz', 'unknown:{t1}', 'devices:{t1}:extra', 'tenants:{~registry}:x']) {
+      expect(parseKey(key), key).to.equal(undefined);
+    }
   });
 });
