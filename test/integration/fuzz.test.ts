@@ -209,6 +209,14 @@ describe('fuzz', function () {
     figures.push(`AMQP ${AMQP_CASES} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, outcomes ${JSON.stringify(outcomes)}`);
   });
 
+  it('refuses ids with an unpaired surrogate with 400: in Redis they would alias U+FFFD', async function () {
+    const post = (path: string, json: string) => fetch(`${registry.base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json }).then((r) => r.status);
+    expect(await post('/tenant', '{"tenant-id":"x\\ud800"}')).to.equal(400);
+    expect(await post('/registration/fuzz', '{"device-id":"\\udc00"}')).to.equal(400);
+    expect(await post('/credentials/fuzz', '{"device-id":"d","type":"psk","auth-id":"a\\ud83d","secrets":[{"key":"AAAA"}]}')).to.equal(400);
+    expect(await post('/tenant', '{"tenant-id":"🚀-ok"}')).to.equal(201);
+  });
+
   it('leaves no Redis key outside the documented layout or outside an existing tenant, and nothing inconsistent', async function () {
     // The check classifies every key with keys.parseKey: a key outside the layout is an
     // `unknown-key`, one of a tenant that does not exist `data-without-tenant` / `marker-without-tenant`.
