@@ -146,7 +146,7 @@ describe('registry process faults', function () {
     const link = await client.link('registration/term');
     const answers: unknown[] = [];
     link.receiver.on('message', (ctx: EventContext) => answers.push(ctx.message?.application_properties?.status));
-    // HTTP requests whose head and half the body are sent: the registry is reading them at the signal.
+    // HTTP requests whose head the registry has parsed and half of whose body is sent: in flight at the signal.
     const posts = await Promise.all(Array.from({ length: 20 }, (_, i) => halfSentPost(httpPort, '/registration/term', { 'device-id': `late-${i}`, ep: 'x'.repeat(200) })));
     const deliveries = Array.from({ length: 40 }, (_, i) =>
       link.sender.send({ message_id: `m${i}`, reply_to: link.replyAddress, subject: 'assert', application_properties: { device_id: `d${i % 20}` } } as unknown as Message));
@@ -185,12 +185,16 @@ async function until(condition: () => boolean, boundMs: number): Promise<void> {
   }
 }
 
-/** A POST of which the head and half the body are written; `finish()` sends the rest. */
+/**
+ * A POST whose head the registry has parsed (it answered `100 Continue`) and half of whose body is
+ * written; `finish()` sends the rest.
+ */
 function halfSentPost(port: number, path: string, body: unknown): Promise<{ finish(): void; answered: Promise<number> }> {
   const text = Buffer.from(JSON.stringify(body));
   const half = Math.floor(text.length / 2);
   return new Promise((resolve, reject) => {
-    const req = request({ port, host: '127.0.0.1', method: 'POST', path, headers: { 'Content-Type': 'application/json', 'Content-Length': text.length } });
+    const headers = { 'Content-Type': 'application/json', 'Content-Length': text.length, Expect: '100-continue' };
+    const req = request({ port, host: '127.0.0.1', method: 'POST', path, headers });
     const answered = new Promise<number>((done, fail) => {
       req.on('response', (res) => {
         res.resume();
@@ -199,8 +203,7 @@ function halfSentPost(port: number, path: string, body: unknown): Promise<{ fini
       req.on('error', fail);
     });
     req.once('error', reject);
+    req.once('continue', () => req.write(text.subarray(0, half), () => resolve({ finish: () => req.end(text.subarray(half)), answered })));
     req.flushHeaders();
-    req.write(text.subarray(0, half), () => resolve({ finish: () => req.end(text.subarray(half)), answered }));
   });
 }
-
