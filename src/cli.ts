@@ -11,6 +11,8 @@ import type { Caller } from './model/tokens.js';
 import { serve } from './main.js';
 import { openStore, serviceOptions } from './registry.js';
 import { createServices, type Services } from './service/index.js';
+import { InputError } from './cli/transfer-files.js';
+import { TRANSFER_USAGE, runTransferCommand } from './cli/import-export.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   main: `usage: device-registry <command> [options]
@@ -21,6 +23,8 @@ commands:
   token list            list the tokens (never their values)
   token revoke <id>     revoke a token
   check [--fix]         check the store for orphaned indexes and records (exit 1 when any)
+  import                load Hono's file-based registry data or NDJSON (docs/import-export.md)
+  export                write the store's data in Hono's file format or as NDJSON
 
 Configuration comes from REGISTRY_* environment variables (see the README); without
 REGISTRY_REDIS_URL or REGISTRY_REDIS_CLUSTER_NODES the commands use the embedded Redis in
@@ -56,6 +60,7 @@ are findings, 2 on a usage or configuration error.
   'token revoke': `usage: device-registry token revoke <token id>
 
 Revokes the token with this id (as shown by "token list").`,
+  ...TRANSFER_USAGE,
 };
 
 /** The command line acts with every grant: it has direct access to the store anyway. */
@@ -133,7 +138,7 @@ async function run(argv: string[]): Promise<void> {
   if (command === undefined || command === '--help' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
   if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
   if (command === 'serve') return serve();
-  if (command !== 'token' && command !== 'check') fail(`unknown command "${command}"\n\n${USAGE.main}`);
+  if (command !== 'token' && command !== 'check' && command !== 'import' && command !== 'export') fail(`unknown command "${command}"\n\n${USAGE.main}`);
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -142,9 +147,14 @@ async function run(argv: string[]): Promise<void> {
     throw err;
   }
   try {
+    if (command === 'import' || command === 'export') {
+      if (!(await runTransferCommand(command, rest, config))) process.exitCode = 1;
+      return;
+    }
     if (command === 'check') await check(rest, config);
     else await token(sub, rest.slice(1), config);
   } catch (err) {
+    if (err instanceof InputError) fail(`error: ${err.message}`, 2);
     if (err instanceof RegistryError) fail(`error: ${err.publicMessage}`, 1);
     throw err;
   }

@@ -35,42 +35,47 @@ export interface CredentialsOptions {
   readonly hasher: PasswordHasher;
 }
 
-export function createCredentialsService(store: CredentialsStore, options: CredentialsOptions): CredentialsService {
-  /** Validates a body and turns it into the record to store (without hashing yet). */
-  function check(body: unknown): CredentialsRecord {
-    const input = asObject(body, 'the credentials');
-    validate('credentials', input);
-    const record = input as CredentialsRecord;
-    let authId: string;
-    try {
-      authId = normaliseAuthId(record.type, record['auth-id']);
-    } catch (err) {
-      if (err instanceof DnSyntaxError) throw badRequest(`auth-id of x509-cert credentials must be a subject DN: ${err.message}`);
-      throw err;
-    }
-    rejectProblems(record.secrets.flatMap((s, i) => secretProblems(record.type, s, `secrets/${i}`, options.maxBcryptCost)));
-    const { 'device-id': deviceId, type, 'auth-id': _a, enabled, secrets, ...extra } = record;
-    return { 'device-id': deviceId, type, 'auth-id': authId, enabled: enabled ?? true, ...extra, secrets };
+/** Validates a credentials body and shapes the record to store (not hashed yet). BAD_REQUEST. */
+export function checkCredentials(body: unknown, maxBcryptCost: number): CredentialsRecord {
+  const input = asObject(body, 'the credentials');
+  validate('credentials', input);
+  const record = input as CredentialsRecord;
+  let authId: string;
+  try {
+    authId = normaliseAuthId(record.type, record['auth-id']);
+  } catch (err) {
+    if (err instanceof DnSyntaxError) throw badRequest(`auth-id of x509-cert credentials must be a subject DN: ${err.message}`);
+    throw err;
   }
+  rejectProblems(record.secrets.flatMap((s, i) => secretProblems(record.type, s, `secrets/${i}`, maxBcryptCost)));
+  const { 'device-id': deviceId, type, 'auth-id': _a, enabled, secrets, ...extra } = record;
+  return { 'device-id': deviceId, type, 'auth-id': authId, enabled: enabled ?? true, ...extra, secrets };
+}
 
-  /** Replaces `pwd-plain` by a bcrypt hash and normalises bcrypt prefixes. The plain text is dropped. */
-  async function hashSecrets(record: CredentialsRecord): Promise<CredentialsRecord> {
-    const secrets = await Promise.all(
-      record.secrets.map(async (secret): Promise<Secret> => {
-        const { 'pwd-plain': plain, ...rest } = secret;
-        if (plain !== undefined) return { ...rest, 'pwd-hash': await options.hasher.hash(plain), 'hash-function': 'bcrypt' };
-        if (rest['hash-function'] === 'bcrypt' && rest['pwd-hash'] !== undefined) return { ...rest, 'pwd-hash': toHonoBcrypt(rest['pwd-hash']) };
-        return rest;
-      }),
-    );
-    return { ...record, secrets };
-  }
+/**
+ * Replaces `pwd-plain` by a bcrypt hash and normalises bcrypt prefixes. The plain text is dropped.
+ * `known(i)` may supply the stored hash of secret i when it is known to match the plain text.
+ */
+export async function hashSecrets(record: CredentialsRecord, hasher: PasswordHasher, known: (i: number) => string | undefined = () => undefined): Promise<CredentialsRecord> {
+  const secrets = await Promise.all(
+    record.secrets.map(async (secret, i): Promise<Secret> => {
+      const { 'pwd-plain': plain, ...rest } = secret;
+      if (plain !== undefined) return { ...rest, 'pwd-hash': known(i) ?? (await hasher.hash(plain)), 'hash-function': 'bcrypt' };
+      if (rest['hash-function'] === 'bcrypt' && rest['pwd-hash'] !== undefined) return { ...rest, 'pwd-hash': toHonoBcrypt(rest['pwd-hash']) };
+      return rest;
+    }),
+  );
+  return { ...record, secrets };
+}
+
+export function createCredentialsService(store: CredentialsStore, options: CredentialsOptions): CredentialsService {
+  const check = (body: unknown) => checkCredentials(body, options.maxBcryptCost);
 
   const joinList = (records: readonly string[]) => `{"total":${records.length},"credentials":[${records.join(',')}]}`;
 
   return {
     async add(tenantId, body) {
-      const record = await hashSecrets(check(body));
+      const record = await hashSecrets(check(body), options.hasher);
       await store.addCredentials(tenantId, record.type, record['auth-id'], record['device-id'], JSON.stringify(record));
       return { type: record.type, authId: record['auth-id'] };
     },
@@ -85,7 +90,7 @@ export function createCredentialsService(store: CredentialsStore, options: Crede
       if (record.type !== type || record['auth-id'] !== lookupAuthId(type, authId)) {
         throw badRequest('"type" and "auth-id" in the body must match the path; they cannot be changed');
       }
-      const hashed = await hashSecrets(record);
+      const hashed = await hashSecrets(record, options.hasher);
       await store.updateCredentials(tenantId, hashed.type, hashed['auth-id'], hashed['device-id'], JSON.stringify(hashed));
     },
     remove: (tenantId, authId, type) => store.deleteCredentials(tenantId, type, lookupAuthId(type, authId)),

@@ -28,7 +28,7 @@ export interface DeviceService {
 }
 
 /** Registration data as stored: `device-id` removed, `enabled` first and defaulted to true. */
-function toStoredData(body: JsonObject): string {
+export function toStoredData(body: JsonObject): string {
   const { 'device-id': _id, enabled, ...rest } = body;
   return JSON.stringify({ enabled: enabled ?? true, ...rest });
 }

@@ -7,6 +7,8 @@ import bcrypt from 'bcrypt';
 export interface PasswordHasher {
   /** A `$2a$<cost>$…` hash of the password. */
   hash(plain: string): Promise<string>;
+  /** True when `hash` is a bcrypt hash of `plain`. */
+  verify(plain: string, hash: string): Promise<boolean>;
 }
 
 /** `observe` receives the seconds each hash took (metrics). */
@@ -19,5 +21,6 @@ export function createBcryptHasher(cost: number, observe?: (seconds: number) => 
       observe?.((performance.now() - started) / 1000);
       return hash;
     },
+    verify: (plain, hash) => bcrypt.compare(plain, hash),
   };
 }

@@ -4,7 +4,7 @@
 import { badRequest, notFound } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
 import { DnSyntaxError, dnKey } from '../model/dn.js';
-import { prepareTenant } from '../model/tenant.js';
+import { prepareTenant, type PreparedTenant } from '../model/tenant.js';
 import type { TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, rejectProblems, requireSameId } from './body.js';
@@ -28,14 +28,17 @@ function parseStored(json: string | null): JsonObject | undefined {
   return json === null ? undefined : (JSON.parse(json) as JsonObject);
 }
 
+/** Validates a tenant body and shapes the tenant to store with its CA DN keys. BAD_REQUEST. */
+export function checkTenant(body: unknown, tenantId: string): PreparedTenant {
+  const input = asObject(body, 'the tenant');
+  validate('tenant', input);
+  const { problems, prepared } = prepareTenant(input, tenantId);
+  rejectProblems(problems);
+  return prepared;
+}
+
 export function createTenantService(store: TenantStore): TenantService {
-  function prepare(body: unknown, tenantId: string) {
-    const input = asObject(body, 'the tenant');
-    validate('tenant', input);
-    const { problems, prepared } = prepareTenant(input, tenantId);
-    rejectProblems(problems);
-    return prepared;
-  }
+  const prepare = checkTenant;
 
   return {
     async create(body) {

@@ -12,6 +12,7 @@ import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
 import { createSecurityStore } from './redis-security.js';
+import { createTransferStore } from './redis-transfer.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { Store } from './store.js';
 
@@ -306,10 +307,11 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     await client.hdel(keys.tenantsDeleting(), tenantId);
   }
 
-  const securityStore = createSecurityStore(client, (script, keyList, args) => scripts.run(script, keyList, args));
+  const run = (script: LuaScript, keyList: readonly string[], args: readonly string[]) => scripts.run(script, keyList, args);
+  const delegated = { ...createSecurityStore(client, run), ...createTransferStore(client, run) };
   const guarded = Object.fromEntries(
-    Object.entries(securityStore).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
-  ) as unknown as typeof securityStore;
+    Object.entries(delegated).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+  ) as unknown as typeof delegated;
 
   const recover = () =>
     guard(async () => {

@@ -73,6 +73,46 @@ export interface DeviceConnectionStore {
   getLastGateway(tenantId: string, deviceId: string): Promise<string | null>;
 }
 
+/** One device of a bulk import: its registration JSON (undefined: leave it alone) and credentials JSON. */
+export interface ImportDevice {
+  readonly deviceId: string;
+  readonly json: string | undefined;
+  readonly credentials: readonly { readonly type: string; readonly authId: string; readonly json: string }[];
+}
+
+/**
+ * What a bulk import did with one device. Conflicts write nothing of the device:
+ * DENIED, DEVICE_DIFFERS, RESERVED / CREDENTIALS_DIFFER / OWNED (for credential `index`, owned by `owner`).
+ */
+export type ImportVerdict =
+  | { readonly outcome: 'created' | 'updated' | 'replaced' | 'unchanged' }
+  | { readonly conflict: 'DENIED' | 'DEVICE_DIFFERS' | 'RESERVED' | 'CREDENTIALS_DIFFER' | 'OWNED'; readonly index?: number; readonly owner?: string };
+
+/** A page of a hash scan: the next cursor ('0' at the end) and [field, value] pairs. */
+export interface ScanPage {
+  readonly cursor: string;
+  readonly entries: readonly (readonly [string, string])[];
+}
+
+export interface TransferStore {
+  /**
+   * Writes many devices of one tenant with their credentials, each device all-or-nothing; records
+   * equal to the stored ones are left alone, differing ones are conflicts unless `replace`.
+   * One script call; callers keep many in flight. NOT_FOUND for an unknown tenant.
+   */
+  importDevices(tenantId: string, devices: readonly ImportDevice[], replace: boolean): Promise<ImportVerdict[]>;
+  /** A page of the stored tenants (tenant id → JSON). */
+  scanTenants(cursor: string, count: number): Promise<ScanPage>;
+  /** A page of a tenant's registrations (device id → JSON). */
+  scanDevices(tenantId: string, cursor: string, count: number): Promise<ScanPage>;
+  /** A page of a tenant's credentials records (field → JSON). */
+  scanCredentials(tenantId: string, cursor: string, count: number): Promise<ScanPage>;
+  /** A page of the tenant's device → credential fields index (device id → JSON array of fields). */
+  scanCredentialIndex(tenantId: string, cursor: string, count: number): Promise<ScanPage>;
+  /** The credentials records of several devices, in two round trips; [] where a device has none. */
+  credentialsOfDevices(tenantId: string, deviceIds: readonly string[]): Promise<string[][]>;
+}
+
 export interface LimiterPolicy {
   /** Failures counted within this window… */
   readonly windowMs: number;
@@ -166,4 +206,4 @@ export interface ConsistencyReport {
   readonly before?: Partial<Record<FindingKind, number>>;
 }
 
-export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & StoreLifecycle;
+export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle;

@@ -12,7 +12,7 @@ export interface LuaScript {
 }
 
 /** Index helpers shared by the credentials scripts: device id → JSON array of credential fields. */
-const INDEX_HELPERS = `
+export const INDEX_HELPERS = `
 local function index_add(key, device, field)
   local raw = redis.call('HGET', key, device)
   local list = raw and cjson.decode(raw) or {}
