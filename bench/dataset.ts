@@ -9,10 +9,11 @@
  *   tenant has `GATEWAYS` gateway devices `gw-0 … gw-9`.
  * - HTTP writes go to their own tenant `bench-http`, so they never change the AMQP data set.
  *
- * Everything is written through the registry's own store API (src/store/redis.ts: its Lua scripts),
- * with many calls in flight on the one ioredis connection.
+ * Everything is written through the registry's own code: the import path (src/service/transfer.ts,
+ * what `device-registry import` runs) or, for comparison, the per-device store calls.
  */
 import { randomBytes } from 'node:crypto';
+import type { DeviceEntry, ImportCounts, TransferService } from '../src/service/transfer.js';
 import type { Store } from '../src/store/store.js';
 
 export const DEVICE_TENANTS = 10;
@@ -86,11 +87,13 @@ export async function loadTenants(store: Store, tenants: number): Promise<void> 
 
 /**
  * How devices get their credentials:
+ * - `import`: the import path (`device-registry import`): validated like the API, many devices per
+ *   script call, several calls in flight (see importDevices above);
  * - `separate`: `createDevice` + `addCredentials`, two store calls (two Lua scripts) per device, as the
  *   management API does it;
  * - `provision`: `provisionDevice`, one store call (one script) that creates both atomically.
  */
-export type LoadMethod = 'separate' | 'provision';
+export type LoadMethod = 'import' | 'separate' | 'provision';
 
 /** Where device `i` goes and what it is called (default: the data set's layout above). */
 export interface Naming {
@@ -101,13 +104,12 @@ export interface Naming {
 
 const DATA_SET: Naming = { tenant: deviceTenant, device: deviceId, auth: authId };
 
-/** Registers devices [from, to), each with one hashed-password credential, `concurrency` devices in flight. */
-export async function loadDevices(store: Store, from: number, to: number, concurrency: number, method: LoadMethod = 'separate', naming: Naming = DATA_SET): Promise<void> {
-  // Random hashes and salts, drawn in blocks (one randomBytes call per 1024 devices; indices are taken in order).
+/** Random sha-512 hashes and salts, drawn in blocks (one randomBytes call per 1024 devices; indices taken in order). */
+function secrets(): (i: number) => [Buffer, Buffer] {
   const BLOCK = 1024;
   let pool = Buffer.alloc(0);
   let poolStart = -1;
-  const secretOf = (i: number): [Buffer, Buffer] => {
+  return (i) => {
     const start = i - (i % BLOCK);
     if (start !== poolStart) {
       pool = randomBytes(80 * BLOCK);
@@ -116,6 +118,39 @@ export async function loadDevices(store: Store, from: number, to: number, concur
     const at = (i % BLOCK) * 80;
     return [pool.subarray(at, at + 64), pool.subarray(at + 64, at + 80)];
   };
+}
+
+/**
+ * Devices [from, to) as import entries in Hono's shapes (`device-identities.json` registration
+ * data, a `credentials.json` record with a pre-hashed sha-512 password): what
+ * `device-registry import` feeds the transfer service. Stored exactly as `loadDevices` stores them.
+ */
+export function* deviceEntries(from: number, to: number, naming: Naming = DATA_SET): Generator<DeviceEntry> {
+  const secretOf = secrets();
+  for (let i = from; i < to; i++) {
+    const [hash, salt] = secretOf(i);
+    const device = naming.device(i);
+    yield {
+      at: `device ${i}`,
+      tenant: naming.tenant(i),
+      deviceId: device,
+      data: hasGateway(i) ? { via: [gatewayOf(i)] } : {},
+      credentials: [{ at: `device ${i}`, record: { 'device-id': device, type: 'hashed-password', 'auth-id': naming.auth(i), secrets: [{ 'hash-function': 'sha-512', 'pwd-hash': hash.toString('base64'), salt: salt.toString('base64') }] } }],
+    };
+  }
+}
+
+/** Loads devices [from, to) through the import path (batched script calls, pipelined). Throws on any failed record. */
+export async function importDevices(transfer: TransferService, from: number, to: number, naming: Naming = DATA_SET): Promise<ImportCounts> {
+  const failures: string[] = [];
+  const counts = await transfer.importDevices(deviceEntries(from, to, naming), { replace: false, onFailure: (f) => failures.push(`${f.at}: ${f.reason}`) });
+  if (failures.length > 0) throw new Error(`import failed for ${failures.length} devices, e.g. ${failures[0]}`);
+  return counts;
+}
+
+/** Registers devices [from, to), each with one hashed-password credential, `concurrency` devices in flight. */
+export async function loadDevices(store: Store, from: number, to: number, concurrency: number, method: Exclude<LoadMethod, 'import'> = 'separate', naming: Naming = DATA_SET): Promise<void> {
+  const secretOf = secrets();
   await inParallel(from, to, concurrency, async (i) => {
     const tenant = naming.tenant(i);
     const device = naming.device(i);

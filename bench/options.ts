@@ -22,7 +22,7 @@
  */
 import { fileURLToPath } from 'node:url';
 
-export type MethodChoice = 'auto' | 'separate' | 'provision';
+export type MethodChoice = 'auto' | 'import' | 'separate' | 'provision';
 
 export interface BenchOptions {
   readonly smoke: boolean;
@@ -62,7 +62,7 @@ export function readOptions(env: Env): BenchOptions {
     throw new Error(`BENCH_SCALES=${scalesRaw} must be increasing whole numbers ≥ 100, e.g. 10000,100000,1000000`);
   }
   const method = env.BENCH_LOAD_METHOD ?? 'auto';
-  if (method !== 'auto' && method !== 'separate' && method !== 'provision') throw new Error(`BENCH_LOAD_METHOD=${method} must be auto, separate or provision`);
+  if (method !== 'auto' && method !== 'import' && method !== 'separate' && method !== 'provision') throw new Error(`BENCH_LOAD_METHOD=${method} must be auto, import, separate or provision`);
   const defaultOut = fileURLToPath(new URL(smoke ? './results-smoke.json' : './results.json', import.meta.url));
   return {
     smoke,

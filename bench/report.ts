@@ -208,9 +208,9 @@ export function renderMarkdown(r: Results): string {
     ),
   );
   out.push('');
-  out.push(`### Bulk loading (store API, ${String(r.options.loadConcurrency)} devices in flight on one connection)`);
+  out.push(`### Bulk loading of devices with one credential (import path; the per-device store paths with ${String(r.options.loadConcurrency)} devices in flight, for comparison)`);
   out.push('');
-  out.push(table(['load', 'store calls per device', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])));
+  out.push(table(['load', 'path', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])));
   out.push('');
   out.push('### Targets');
   out.push('');

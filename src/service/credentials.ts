@@ -52,6 +52,13 @@ export function checkCredentials(body: unknown, maxBcryptCost: number): Credenti
   return { 'device-id': deviceId, type, 'auth-id': authId, enabled: enabled ?? true, ...extra, secrets };
 }
 
+/** The record with its bcrypt hashes under Hono's `$2a$` prefix. Plain passwords are left to hashSecrets. */
+export function withHonoBcrypt(record: CredentialsRecord): CredentialsRecord {
+  if (!record.secrets.some((s) => s['hash-function'] === 'bcrypt' && s['pwd-hash'] !== undefined)) return record;
+  const secrets = record.secrets.map((s) => (s['hash-function'] === 'bcrypt' && s['pwd-hash'] !== undefined ? { ...s, 'pwd-hash': toHonoBcrypt(s['pwd-hash']) } : s));
+  return { ...record, secrets };
+}
+
 /**
  * Replaces `pwd-plain` by a bcrypt hash and normalises bcrypt prefixes. The plain text is dropped.
  * `known(i)` may supply the stored hash of secret i when it is known to match the plain text.
@@ -60,12 +67,10 @@ export async function hashSecrets(record: CredentialsRecord, hasher: PasswordHas
   const secrets = await Promise.all(
     record.secrets.map(async (secret, i): Promise<Secret> => {
       const { 'pwd-plain': plain, ...rest } = secret;
-      if (plain !== undefined) return { ...rest, 'pwd-hash': known(i) ?? (await hasher.hash(plain)), 'hash-function': 'bcrypt' };
-      if (rest['hash-function'] === 'bcrypt' && rest['pwd-hash'] !== undefined) return { ...rest, 'pwd-hash': toHonoBcrypt(rest['pwd-hash']) };
-      return rest;
+      return plain === undefined ? rest : { ...rest, 'pwd-hash': known(i) ?? (await hasher.hash(plain)), 'hash-function': 'bcrypt' };
     }),
   );
-  return { ...record, secrets };
+  return withHonoBcrypt({ ...record, secrets });
 }
 
 export function createCredentialsService(store: CredentialsStore, options: CredentialsOptions): CredentialsService {

@@ -10,7 +10,7 @@ import type { CredentialsRecord } from '../model/credentials.js';
 import type { ImportDevice, ImportVerdict, Store } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject } from './body.js';
-import { checkCredentials, hashSecrets } from './credentials.js';
+import { checkCredentials, hashSecrets, withHonoBcrypt } from './credentials.js';
 import { toStoredData } from './devices.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkTenant } from './tenants.js';
@@ -103,39 +103,40 @@ export function createTransferService(store: Store, options: TransferOptions) {
     );
   }
 
-  async function prepareCredentials(entry: DeviceEntry, body: unknown, counts: ImportCounts): Promise<{ type: string; authId: string; json: string }> {
+  type Prepared = { type: string; authId: string; json: string };
+  const shaped = (record: CredentialsRecord): Prepared => ({ type: record.type, authId: record['auth-id'], json: JSON.stringify(record) });
+
+  /** Validated and shaped; a promise only when plain passwords need bcrypt (the rest stays synchronous, for speed). */
+  function prepareCredentials(entry: DeviceEntry, body: unknown, counts: ImportCounts): Prepared | Promise<Prepared> {
     const input = asObject(body, 'a credentials record');
     const named = input['device-id'];
     if (named !== undefined && named !== entry.deviceId) throw badRequest(`"device-id" ${JSON.stringify(named)} differs from the device ${JSON.stringify(entry.deviceId)} it is listed with`);
-    const record = checkCredentials({ ...input, 'device-id': entry.deviceId }, options.maxBcryptCost);
+    const record = checkCredentials(named === undefined ? { ...input, 'device-id': entry.deviceId } : input, options.maxBcryptCost);
     const plain = record.secrets.filter((s) => s['pwd-plain'] !== undefined).length;
-    let hashed = record;
-    if (plain > 0) {
-      const known = await knownHashes(entry.tenant, record);
-      hashed = await hashSecrets(record, options.hasher, (i) => known[i]);
+    if (plain === 0) return shaped(withHonoBcrypt(record));
+    return knownHashes(entry.tenant, record).then(async (known) => {
       counts.hashed += plain - known.filter((k) => k !== undefined).length;
-    } else if (record.type === 'hashed-password') {
-      hashed = await hashSecrets(record, options.hasher);
-    }
-    return { type: hashed.type, authId: hashed['auth-id'], json: JSON.stringify(hashed) };
+      return shaped(await hashSecrets(record, options.hasher, (i) => known[i]));
+    });
   }
 
   /** Validates and shapes one entry as the management API would. BAD_REQUEST naming the record. */
-  async function prepare(entry: DeviceEntry, counts: ImportCounts): Promise<ImportDevice> {
+  function prepare(entry: DeviceEntry, counts: ImportCounts): ImportDevice | Promise<ImportDevice> {
     if (typeof entry.deviceId !== 'string') throw badRequest('missing required property "device-id"');
     const data = entry.data === undefined ? {} : asObject(entry.data, `the registration data of device ${JSON.stringify(entry.deviceId)}`);
     validate('registration', { ...data, 'device-id': entry.deviceId });
-    const credentials = [];
-    for (const c of entry.credentials) {
-      try {
-        credentials.push(await prepareCredentials(entry, c.record, counts));
-      } catch (err) {
-        if (err instanceof RegistryError) throw new RegistryError(err.code, `credentials ${c.at}: ${err.publicMessage}`);
-        throw err;
-      }
-    }
     const json = entry.data === undefined ? undefined : toStoredData({ ...data, 'device-id': entry.deviceId });
-    return { deviceId: entry.deviceId, json, credentials };
+    const named = (err: unknown, at: string) => (err instanceof RegistryError ? new RegistryError(err.code, `credentials ${at}: ${err.publicMessage}`) : err);
+    const credentials = entry.credentials.map((c) => {
+      try {
+        const result = prepareCredentials(entry, c.record, counts);
+        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(named(err, c.at))) : result;
+      } catch (err) {
+        throw named(err, c.at);
+      }
+    });
+    if (!credentials.some((c) => c instanceof Promise)) return { deviceId: entry.deviceId, json, credentials: credentials as Prepared[] };
+    return Promise.all(credentials).then((list) => ({ deviceId: entry.deviceId, json, credentials: list }));
   }
 
   return {
@@ -239,7 +240,15 @@ export function createTransferService(store: Store, options: TransferOptions) {
         return undefined;
       };
       const flushChunk = async (chunk: DeviceEntry[]) => {
-        const prepared = await Promise.all(chunk.map((e) => prepare(e, counts).catch((err: unknown) => err)));
+        const results = chunk.map((e): unknown => {
+          try {
+            const result = prepare(e, counts);
+            return result instanceof Promise ? result.catch((err: unknown) => err) : result;
+          } catch (err) {
+            return err;
+          }
+        });
+        const prepared = results.some((r) => r instanceof Promise) ? await Promise.all(results) : results;
         for (const [i, result] of prepared.entries()) {
           const entry = chunk[i] as DeviceEntry;
           if (result instanceof RegistryError) fail(entry.at, result.publicMessage);
