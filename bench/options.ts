@@ -14,7 +14,7 @@
  * | BENCH_HTTP_CONNECTIONS   | 32                       | 8             | wrk connections                                      |
  * | BENCH_TENANTS            | 1000                     | 50            | tenants (tenant `get` draws from all)                |
  * | BENCH_LOAD_CONCURRENCY   | 512                      | 128           | devices in flight while loading                      |
- * | BENCH_LOAD_METHOD        | auto                     | auto          | separate, provision, or auto (see run.ts)            |
+ * | BENCH_LOAD_METHOD        | auto                     | auto          | auto (= import), import, separate or provision       |
  * | BENCH_BUDGET_S           | 270                      | 45            | scale steps that would end later are skipped         |
  * | BENCH_PROFILE            | (unset)                  | (unset)       | directory: run the registry with --cpu-prof there    |
  * | BENCH_REGISTRY_MAIN      | dist/main.js             | dist/main.js  | the registry build to measure (A/B of a change)      |

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
 import { expect } from 'chai';
-import { http } from '../../helpers/registry.js';
+import { http, startTestRegistry } from '../../helpers/registry.js';
 import { sharedRedis } from '../../helpers/root-hooks.js';
 import { expectAnswer, TENANT, useAmqpRegistry, type Json } from '../amqp/support.js';
 
@@ -240,5 +240,27 @@ describe('device-registry import and export', function () {
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stderr).to.include('dry run, nothing written');
     expect((await get('/tenant/DEFAULT_TENANT')).status).to.equal(404);
+  });
+});
+
+describe('device-registry import next to a registry on the same embedded data directory', function () {
+  this.timeout(60_000);
+
+  it("goes through the running registry's Redis socket; the registry serves the data at once", async function () {
+    const registry = await startTestRegistry({});
+    try {
+      const run = await new Promise<Run>((resolve) =>
+        execFile(process.execPath, [CLI, 'import', '--dir', FIXTURES], { env: { PATH: process.env.PATH ?? '', REGISTRY_DATA_DIR: registry.dataDir, REGISTRY_BCRYPT_COST: '4' } }, (err, stdout, stderr) =>
+          resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
+        ),
+      );
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr, 'the DEFAULT_TENANT of the first start differs from the file').to.include('error: tenants.json[0]: tenant "DEFAULT_TENANT" exists with different content');
+      expect(run.stderr).to.include('devices: 9 created');
+      expect((await http(registry.base, 'GET', '/registration/HTTP_ONLY/http-1')).status).to.equal(200);
+      expect((await http(registry.base, 'GET', '/tenant/HTTP_ONLY')).status).to.equal(200);
+    } finally {
+      await registry.stop();
+    }
   });
 });
