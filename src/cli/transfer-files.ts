@@ -17,6 +17,11 @@ export class InputError extends Error {}
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** JSON.parse's complaint without the snippet of input V8 may quote (it could be a password). */
+export function jsonProblem(err: unknown): string {
+  return String((err as Error).message).replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
+}
+
 function readArray(path: string): unknown[] {
   let text: string;
   try {
@@ -28,7 +33,7 @@ function readArray(path: string): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${path} is not valid JSON: ${(err as Error).message}`);
+    throw new InputError(`${path} is not valid JSON: ${jsonProblem(err)}`);
   }
   if (!Array.isArray(value)) throw new InputError(`${path} must hold a JSON array (Hono's file format), not ${value === null ? 'null' : typeof value}`);
   return value;
@@ -107,7 +112,7 @@ export async function* readNdjson(
     try {
       value = JSON.parse(line);
     } catch (err) {
-      onBadLine(at, `not valid JSON: ${(err as Error).message}`);
+      onBadLine(at, `not valid JSON: ${jsonProblem(err)}`);
       continue;
     }
     if (!isObject(value)) {

@@ -222,13 +222,14 @@ describe('device-registry import and export', function () {
     const lines = [
       JSON.stringify({ kind: 'tenant', 'tenant-id': 'nd', enabled: true }),
       JSON.stringify({ kind: 'device', tenant: 'nd', 'device-id': 'd1', data: { via: ['gw'] }, credentials: [{ type: 'psk', 'auth-id': 'd1', secrets: [{ key: 'a2V5' }] }] }),
-      '{"kind": "device", "tenant": "nd", "device-id": ',
+      '{"kind": "device", "tenant": "nd", "device-id": "d3", "credentials": [{"secrets": [{"pwd-plain": never-shown}]}]}',
       JSON.stringify({ kind: 'device', tenant: 'nd', 'device-id': 'gw' }),
       JSON.stringify({ kind: 'credentials', tenant: 'nd', 'device-id': 'd2', credentials: [{ type: 'hashed-password', 'auth-id': 'd2', secrets: [{ 'pwd-plain': 'secret-d2' }] }] }),
     ];
     const run = await cli(['import', '--ndjson', '-'], `${lines.join('\n')}\n`);
     expect(run.code).to.equal(1);
     expect(run.stderr).to.include('error: stdin:3: not valid JSON');
+    expect(run.stderr, 'no snippet of the input (it may hold a password)').to.not.include('never-shown');
     expect(run.stderr).to.include('tenants: 1 created').and.include('devices: 3 created').and.include('1 failed');
     expect((await get('/registration/nd/d1')).json).to.deep.equal({ 'device-id': 'd1', data: { enabled: true, via: ['gw'] } });
     expect((await get('/credentials/nd/d1/psk')).json).to.include({ 'device-id': 'd1' });

@@ -33,7 +33,7 @@ describe('import/export progress bar', function () {
     const progress = createProgress(tty as unknown as NodeJS.WriteStream, 'devices');
     progress.update(10, 0.5);
     progress.done();
-    expect(written[0]).to.match(/^\r\[#{12}-{12}\]  50\.0%  10 devices/);
+    expect(written[0]).to.match(/^\r\[#{12}-{12}\] {2}50\.0% {2}10 devices/);
     expect(written[written.length - 1]).to.equal('\r\u001b[K');
   });
 });
