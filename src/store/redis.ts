@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { credentialField, keys, tenantDataKeys } from './keys.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
+import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
 import { createSecurityStore } from './redis-security.js';
 import { createTransferStore } from './redis-transfer.js';
@@ -180,7 +181,7 @@ async function pingCluster(cluster: Cluster): Promise<void> {
   await Promise.all(masters.map((node) => node.ping()));
 }
 
-const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(security)].filter(
+const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(security), ...Object.values(transfer)].filter(
   (value): value is LuaScript => typeof (value as Partial<LuaScript>).source === 'string',
 );
 const shas = new WeakMap<LuaScript, string>();
