@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { openStore } from '../registry.js';
 import { createBcryptHasher } from '../service/password-hasher.js';
-import { createTransferService, type ImportCounts, type ImportFailure, type TransferService } from '../service/transfer.js';
+import { createTransferService, emptyCounts, type ImportCounts, type ImportFailure, type TransferService } from '../service/transfer.js';
 import { createProgress } from './progress.js';
 import { InputError, indent, openInput, openOutput, readHonoDevices, readHonoTenants, readNdjson, sizeOf, type Output } from './transfer-files.js';
 
@@ -131,7 +131,7 @@ async function runImport(values: ImportArgs, transfer: TransferService): Promise
     onFailure: failures.report,
   };
   const started = performance.now();
-  const tenantCounts: ImportCounts = { created: 0, updated: 0, replaced: 0, unchanged: 0, failed: 0, credentials: 0, hashed: 0 };
+  const tenantCounts = emptyCounts();
   let deviceCounts: Counts;
   const done = (c: Counts) => c.created + c.updated + c.replaced + c.unchanged + c.failed;
 

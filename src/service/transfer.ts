@@ -7,12 +7,14 @@
  */
 import { RegistryError, badRequest, conflict } from '../errors.js';
 import type { CredentialsRecord } from '../model/credentials.js';
-import type { ImportDevice, ImportVerdict, Store } from '../store/store.js';
+import type { ImportDevice, Store } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject } from './body.js';
 import { checkCredentials, hashSecrets, withHonoBcrypt } from './credentials.js';
 import { toStoredData } from './devices.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { BatchWriter, DuplicateCheck } from './transfer-batches.js';
+import { createExportService } from './transfer-export.js';
 import { checkTenant } from './tenants.js';
 
 /** A tenant to import; `at` says where it came from (file and position) for messages. */
@@ -68,26 +70,10 @@ export interface TransferOptions {
   readonly hasher: PasswordHasher;
 }
 
-const emptyCounts = (): ImportCounts => ({ created: 0, updated: 0, replaced: 0, unchanged: 0, failed: 0, credentials: 0, hashed: 0 });
+export const emptyCounts = (): ImportCounts => ({ created: 0, updated: 0, replaced: 0, unchanged: 0, failed: 0, credentials: 0, hashed: 0 });
 
 /** Entries validated concurrently before batching (lets bcrypt use the whole thread pool). */
 const PREPARE_CHUNK = 1000;
-
-function describe(v: Exclude<ImportVerdict, { outcome: Outcome }>, entry: DeviceEntry, types: readonly string[]): string {
-  const cred = v.index === undefined ? '' : `credentials ${entry.credentials[v.index]?.at ?? ''} (${types[v.index] ?? ''})`;
-  switch (v.conflict) {
-    case 'DENIED':
-      return `conflict: device "${entry.deviceId}" is on the denied list of tenant "${entry.tenant}" (see /denied-devices/${entry.tenant})`;
-    case 'DEVICE_DIFFERS':
-      return `conflict: device "${entry.deviceId}" exists with different registration data (--replace overwrites it)`;
-    case 'RESERVED':
-      return `conflict: ${cred} is reserved by a device on the denied list; purge that device to free it`;
-    case 'CREDENTIALS_DIFFER':
-      return `conflict: ${cred} exists with different content (--replace overwrites it)`;
-    case 'OWNED':
-      return `conflict: ${cred} belongs to device "${v.owner ?? '?'}" (--replace moves it)`;
-  }
-}
 
 export function createTransferService(store: Store, options: TransferOptions) {
   /** Stored hashes that match the plain passwords of an existing record, so a re-run stores the same JSON. */
@@ -178,67 +164,12 @@ export function createTransferService(store: Store, options: TransferOptions) {
      */
     async importDevices(entries: AsyncIterable<DeviceEntry> | Iterable<DeviceEntry>, opts: ImportOptions): Promise<ImportCounts> {
       const counts = emptyCounts();
-      const batchSize = opts.batchSize ?? 200;
-      const maxInFlight = opts.inFlight ?? 8;
-      const seenDevices = new Set<string>();
-      const seenCredentials = new Set<string>();
-      const open = new Map<string, { devices: ImportDevice[]; entries: DeviceEntry[] }>();
-      const inFlight = new Set<Promise<void>>();
-      let stopped: unknown;
-
       const fail = (at: string, reason: string) => {
         counts.failed++;
         opts.onFailure({ at, reason });
       };
-      const settle = (batch: { devices: ImportDevice[]; entries: DeviceEntry[] }, verdicts: ImportVerdict[]) => {
-        verdicts.forEach((v, i) => {
-          const entry = batch.entries[i] as DeviceEntry;
-          if ('outcome' in v) {
-            counts[v.outcome]++;
-            counts.credentials += entry.credentials.length;
-          } else fail(entry.at, describe(v, entry, (batch.devices[i] as ImportDevice).credentials.map((c) => `${c.type} "${c.authId}"`)));
-        });
-      };
-      const send = async (tenant: string) => {
-        const batch = open.get(tenant);
-        open.delete(tenant);
-        if (batch === undefined || batch.devices.length === 0) return;
-        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-        if (opts.dryRun) {
-          counts.created += batch.devices.length;
-          opts.onProgress?.(counts);
-          return;
-        }
-        const call = store.importDevices(tenant, batch.devices, opts.replace).then(
-          (verdicts) => settle(batch, verdicts),
-          (err: unknown) => {
-            if (err instanceof RegistryError && err.code === 'NOT_FOUND') batch.entries.forEach((e) => fail(e.at, err.publicMessage));
-            else stopped ??= err;
-          },
-        ).finally(() => {
-          inFlight.delete(call);
-          opts.onProgress?.(counts);
-        });
-        inFlight.add(call);
-      };
-      const add = async (entry: DeviceEntry, device: ImportDevice) => {
-        let batch = open.get(entry.tenant);
-        if (batch === undefined) open.set(entry.tenant, (batch = { devices: [], entries: [] }));
-        batch.devices.push(device);
-        batch.entries.push(entry);
-        if (batch.devices.length >= batchSize) await send(entry.tenant);
-      };
-      /** Duplicates within the import are refused: the second listing of a device or credential. */
-      const duplicate = (entry: DeviceEntry, device: ImportDevice): string | undefined => {
-        const key = `${entry.tenant}\u0000${entry.deviceId}`;
-        if (seenDevices.has(key)) return `device "${entry.deviceId}" of tenant "${entry.tenant}" is listed more than once`;
-        for (const c of device.credentials) {
-          if (seenCredentials.has(`${entry.tenant}\u0000${c.type}\u0000${c.authId}`)) return `credentials ${c.type} "${c.authId}" of tenant "${entry.tenant}" are listed more than once`;
-        }
-        seenDevices.add(key);
-        for (const c of device.credentials) seenCredentials.add(`${entry.tenant}\u0000${c.type}\u0000${c.authId}`);
-        return undefined;
-      };
+      const writer = new BatchWriter(store, opts, counts, fail);
+      const duplicates = new DuplicateCheck();
       const flushChunk = async (chunk: DeviceEntry[]) => {
         const results = chunk.map((e): unknown => {
           try {
@@ -254,11 +185,11 @@ export function createTransferService(store: Store, options: TransferOptions) {
           if (result instanceof RegistryError) fail(entry.at, result.publicMessage);
           else if (result instanceof Error) throw result;
           else {
-            const dup = duplicate(entry, result as ImportDevice);
+            const dup = duplicates.check(entry, result as ImportDevice);
             if (dup !== undefined) fail(entry.at, dup);
-            else await add(entry, result as ImportDevice);
+            else await writer.add(entry, result as ImportDevice);
           }
-          if (stopped !== undefined) return;
+          if (writer.stopped) return;
         }
       };
 
@@ -268,83 +199,16 @@ export function createTransferService(store: Store, options: TransferOptions) {
         if (chunk.length >= PREPARE_CHUNK) {
           await flushChunk(chunk);
           chunk = [];
-          if (stopped !== undefined) break;
+          if (writer.stopped) break;
         }
       }
-      if (stopped === undefined) await flushChunk(chunk);
-      for (const tenant of [...open.keys()]) if (stopped === undefined) await send(tenant);
-      await Promise.all(inFlight);
-      if (stopped !== undefined) throw stopped;
+      if (!writer.stopped) await flushChunk(chunk);
+      await writer.finish();
       opts.onProgress?.(counts);
       return counts;
     },
-
-    /** Every stored tenant as JSON text (with its `tenant-id`). */
-    async *tenants(): AsyncGenerator<string> {
-      let cursor = '0';
-      do {
-        const page = await store.scanTenants(cursor, 500);
-        for (const [, json] of page.entries) yield json;
-        cursor = page.cursor;
-      } while (cursor !== '0');
-    },
-
-    /** The tenant's devices as `{"device-id", "data"}` JSON text (each once, even when the hash was resized during the scan). */
-    async *devices(tenantId: string): AsyncGenerator<string> {
-      for await (const [id, json] of scanOnce((c) => store.scanDevices(tenantId, c, 1000))) yield `{"device-id":${JSON.stringify(id)},"data":${json}}`;
-    },
-
-    /** The tenant's credentials records as JSON text. */
-    async *credentials(tenantId: string): AsyncGenerator<string> {
-      for await (const [, json] of scanOnce((c) => store.scanCredentials(tenantId, c, 1000))) yield json;
-    },
-
-    /**
-     * Devices with their credentials records; then, with `data` undefined, the credentials of
-     * devices that have no registration.
-     */
-    async *devicesWithCredentials(tenantId: string): AsyncGenerator<{ deviceId: string; data: string | undefined; credentials: string[] }> {
-      const page: (readonly [string, string])[] = [];
-      const flush = async function* () {
-        const lists = await store.credentialsOfDevices(tenantId, page.map(([id]) => id));
-        for (const [i, [deviceId, data]] of page.entries()) yield { deviceId, data, credentials: lists[i] ?? [] };
-        page.length = 0;
-      };
-      for await (const entry of scanOnce((c) => store.scanDevices(tenantId, c, 1000))) {
-        page.push(entry);
-        if (page.length >= 500) yield* flush();
-      }
-      if (page.length > 0) yield* flush();
-      const orphans: string[] = [];
-      const flushOrphans = async function* () {
-        const registered = await store.lookupDevices(tenantId, orphans);
-        const missing = orphans.filter((_, i) => registered[i] === null || registered[i] === undefined);
-        const lists = await store.credentialsOfDevices(tenantId, missing);
-        for (const [i, deviceId] of missing.entries()) if ((lists[i] ?? []).length > 0) yield { deviceId, data: undefined, credentials: lists[i] ?? [] };
-        orphans.length = 0;
-      };
-      for await (const [deviceId] of scanOnce((c) => store.scanCredentialIndex(tenantId, c, 1000))) {
-        orphans.push(deviceId);
-        if (orphans.length >= 500) yield* flushOrphans();
-      }
-      if (orphans.length > 0) yield* flushOrphans();
-    },
+    ...createExportService(store),
   };
 }
 
 export type TransferService = ReturnType<typeof createTransferService>;
-
-/** A full hash scan, each field once (HSCAN may repeat fields when the hash is resized meanwhile). */
-async function* scanOnce(page: (cursor: string) => Promise<{ cursor: string; entries: readonly (readonly [string, string])[] }>): AsyncGenerator<readonly [string, string]> {
-  const seen = new Set<string>();
-  let cursor = '0';
-  do {
-    const result = await page(cursor);
-    for (const entry of result.entries) {
-      if (seen.has(entry[0])) continue;
-      seen.add(entry[0]);
-      yield entry;
-    }
-    cursor = result.cursor;
-  } while (cursor !== '0');
-}
