@@ -137,12 +137,12 @@ async function runImport(values: ImportArgs, transfer: TransferService): Promise
 
   if (values.ndjson !== undefined) {
     const path = values.ndjson;
-    if (path !== '-' && !existsSync(path)) throw new InputError(`cannot read ${path}: no such file`);
+    const input = openInput(path);
     const size = sizeOf(path);
     let bytes = 0;
     let badLines = 0;
     const entries = readNdjson(
-      openInput(path),
+      input,
       path === '-' ? 'stdin' : path,
       async (entry) => add(tenantCounts, await transfer.importTenants([entry], options)),
       (at, reason) => {
@@ -214,15 +214,9 @@ async function runExport(values: ExportArgs, transfer: TransferService): Promise
   } else {
     const dir = values.dir as string;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const open = (name: string) => {
-      try {
-        if (existsSync(join(dir, name))) throw new Error('it exists');
-        return openOutput(join(dir, name));
-      } catch (err) {
-        throw new InputError(`cannot write ${join(dir, name)}: ${(err as Error).message}; export into an empty directory`);
-      }
-    };
-    const outs = { tenants: open(HONO_FILES.tenants), devices: open(HONO_FILES.devices), credentials: open(HONO_FILES.credentials) };
+    const taken = Object.values(HONO_FILES).filter((name) => existsSync(join(dir, name)));
+    if (taken.length > 0) throw new InputError(`${dir} already holds ${taken.join(', ')}: an export never overwrites a file; choose an empty directory`);
+    const outs = { tenants: openOutput(join(dir, HONO_FILES.tenants)), devices: openOutput(join(dir, HONO_FILES.devices)), credentials: openOutput(join(dir, HONO_FILES.credentials)) };
     await outs.tenants.write('[');
     await writeArray(outs.tenants, tenants.map((t) => indent(t.json, '  ')), '  ', () => undefined);
     await outs.tenants.write('\n');

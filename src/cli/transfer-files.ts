@@ -5,7 +5,7 @@
  *   `credentials.json` (`[{"tenant", "credentials": [records]}]`), read whole;
  * - NDJSON, streamed: one `{"kind": "tenant" | "device" | "credentials", …}` object per line.
  */
-import { createReadStream, createWriteStream, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { accessSync, constants, createReadStream, createWriteStream, openSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -144,7 +144,16 @@ export function sizeOf(path: string): number | undefined {
   }
 }
 
-export const openInput = (path: string): Readable => (path === '-' ? process.stdin : createReadStream(path));
+/** stdin for "-", else the file (InputError when it cannot be read). */
+export function openInput(path: string): Readable {
+  if (path === '-') return process.stdin;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw new InputError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  return createReadStream(path);
+}
 
 /** A writer that respects back-pressure. Files are created 0600: exports hold password hashes and keys. */
 export interface Output {
@@ -153,8 +162,14 @@ export interface Output {
 }
 
 export function openOutput(path: string): Output {
-  const stream: Writable = path === '-' ? process.stdout : createWriteStream(path, { mode: 0o600, flags: 'wx' });
-  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+  let fd: number | undefined;
+  try {
+    if (path !== '-') fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    throw new InputError(`cannot write ${path}: ${(err as Error).message}${(err as NodeJS.ErrnoException).code === 'EEXIST' ? ' (an export never overwrites a file)' : ''}`);
+  }
+  const stream: Writable = fd === undefined ? process.stdout : createWriteStream(path, { fd });
+  const failed = new Promise<never>((_, reject) => stream.once('error', (err) => reject(new InputError(`cannot write ${path}: ${err.message}`))));
   failed.catch(() => undefined);
   return {
     async write(text) {
