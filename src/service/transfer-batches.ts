@@ -99,21 +99,22 @@ export class BatchWriter {
 
 /** Refuses the second listing of a device or of credentials (type, auth-id) within one import. */
 export class DuplicateCheck {
-  private readonly devices = new Set<string>();
-  private readonly credentials = new Set<string>();
+  /** Per tenant: the device ids and the `type NUL auth-id` keys seen so far. */
+  private readonly tenants = new Map<string, { devices: Set<string>; credentials: Set<string> }>();
 
   /** A reason when the device or one of its credentials was listed before; undefined otherwise (and remembered). */
   check(entry: DeviceEntry, device: ImportDevice): string | undefined {
-    const key = `${entry.tenant}\u0000${entry.deviceId}`;
-    if (this.devices.has(key)) return `device "${entry.deviceId}" of tenant "${entry.tenant}" is listed more than once`;
-    const credentialKeys = device.credentials.map((c) => `${entry.tenant}\u0000${c.type}\u0000${c.authId}`);
-    const twice = credentialKeys.findIndex((k) => this.credentials.has(k));
+    let seen = this.tenants.get(entry.tenant);
+    if (seen === undefined) this.tenants.set(entry.tenant, (seen = { devices: new Set(), credentials: new Set() }));
+    if (seen.devices.has(entry.deviceId)) return `device "${entry.deviceId}" of tenant "${entry.tenant}" is listed more than once`;
+    const keys = device.credentials.map((c) => `${c.type}\u0000${c.authId}`);
+    const twice = keys.findIndex((k, i) => seen.credentials.has(k) || keys.indexOf(k) !== i);
     if (twice >= 0) {
       const c = device.credentials[twice] as ImportDevice['credentials'][number];
       return `credentials ${c.type} "${c.authId}" of tenant "${entry.tenant}" are listed more than once`;
     }
-    this.devices.add(key);
-    for (const k of credentialKeys) this.credentials.add(k);
+    seen.devices.add(entry.deviceId);
+    for (const k of keys) seen.credentials.add(k);
     return undefined;
   }
 }

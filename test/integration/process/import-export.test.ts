@@ -177,18 +177,21 @@ describe('device-registry import and export', function () {
   });
 
   it('names invalid records by position and reason, imports the valid ones, and writes nothing of an invalid device', async function () {
-    const devices = [{ tenant: TENANT, devices: [{ 'device-id': 'good' }, { 'device-id': 'bad-via', data: { via: 42 } }, { 'device-id': 'bad-credentials' }, { 'device-id': 'good' }] }, { tenant: 'NO_SUCH_TENANT', devices: [{ 'device-id': 'x' }] }];
+    const devices = [{ tenant: TENANT, devices: [{ 'device-id': 'good' }, { 'device-id': 'bad-via', data: { via: 42 } }, { 'device-id': 'bad-credentials' }, { 'device-id': 'good' }, { 'device-id': 'twice' }] }, { tenant: 'NO_SUCH_TENANT', devices: [{ 'device-id': 'x' }] }];
     const credentials = [{ tenant: TENANT, credentials: [
       { 'device-id': 'bad-credentials', type: 'psk', 'auth-id': 'fine', secrets: [{ key: 'Zm9v' }] },
       { 'device-id': 'bad-credentials', type: 'psk', 'auth-id': 'broken', secrets: [{ key: 'not base64!' }] },
+      { 'device-id': 'twice', type: 'psk', 'auth-id': 'same', secrets: [{ key: 'Zm9v' }] },
+      { 'device-id': 'twice', type: 'psk', 'auth-id': 'same', secrets: [{ key: 'YmFy' }] },
     ] }];
     const run = await cli(['import', '--tenants', join(FIXTURES, 'tenants.json'), '--devices', file('device-identities.json', devices), '--credentials', file('credentials.json', credentials)]);
     expect(run.code).to.equal(1);
     expect(run.stderr).to.include('error: device-identities.json[0].devices[1]: via');
     expect(run.stderr).to.include('error: device-identities.json[0].devices[2]: credentials credentials.json[0].credentials[1]: secrets/0/key');
     expect(run.stderr).to.include('error: device-identities.json[0].devices[3]: device "good" of tenant "DEFAULT_TENANT" is listed more than once');
+    expect(run.stderr).to.include('error: device-identities.json[0].devices[4]: credentials psk "same" of tenant "DEFAULT_TENANT" are listed more than once');
     expect(run.stderr).to.include('error: device-identities.json[1].devices[0]: tenant "NO_SUCH_TENANT" not found');
-    expect(run.stderr).to.include('devices: 1 created').and.include('4 failed');
+    expect(run.stderr).to.include('devices: 1 created').and.include('5 failed');
     expect((await get('/registration/DEFAULT_TENANT/good')).status).to.equal(200);
     expect((await get('/registration/DEFAULT_TENANT/bad-credentials')).status).to.equal(404);
     expect((await get('/credentials/DEFAULT_TENANT/fine/psk')).status, 'the valid record of an invalid device is not written').to.equal(404);
