@@ -726,5 +726,72 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
         expect((await allDenied('keep', 100)).ids).to.deep.equal(['d1']);
       });
     });
+
+    describe('bulk import and scans', function () {
+      const dev = (deviceId: string, json: string | undefined, ...creds: [string, string, string][]) => ({
+        deviceId, json, credentials: creds.map(([type, authId, owner]) => ({ type, authId, json: credJson(owner, type, authId) })),
+      });
+
+      it('writes devices with their credentials in one call; the same call again changes nothing', async function () {
+        await tenant('t1');
+        const batch = [dev('d1', '{"enabled":true}', ['psk', 'a1', 'd1'], ['x509-cert', 'CN=d1', 'd1']), dev('d2', '{"enabled":false}'), dev('d3', undefined, ['psk', 'a3', 'd3'])];
+        expect(await store().importDevices('t1', batch, false)).to.deep.equal([{ outcome: 'created' }, { outcome: 'created' }, { outcome: 'created' }]);
+        expect(await store().lookupDevices('t1', ['d1', 'd2', 'd3'])).to.deep.equal(['{"enabled":true}', '{"enabled":false}', null]);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.deep.equal([credJson('d1', 'psk', 'a1'), credJson('d1', 'x509-cert', 'CN=d1')]);
+        expect(await store().importDevices('t1', batch, false)).to.deep.equal([{ outcome: 'unchanged' }, { outcome: 'unchanged' }, { outcome: 'unchanged' }]);
+        expect(await store().importDevices('t1', [dev('d1', '{"enabled":true}', ['psk', 'a1', 'd1'], ['psk', 'a4', 'd1'])], false)).to.deep.equal([{ outcome: 'updated' }]);
+        expect(await store().getDeviceCredentials('t1', 'd1')).to.have.length(3);
+      });
+
+      it('reports conflicts per device and writes nothing of a refused device; replace overwrites and moves records', async function () {
+        await tenant('t1');
+        await store().importDevices('t1', [dev('d1', '{"enabled":true}', ['psk', 'a1', 'd1']), dev('d2', '{"enabled":true}', ['psk', 'a2', 'd2'])], false);
+        await store().createDevice('t1', 'gone', deviceJson('gone'));
+        await store().addCredentials('t1', 'psk', 'kept', 'gone', credJson('gone', 'psk', 'kept'));
+        await store().denyDevice('t1', 'gone', 'tok_test', '2030-01-01T00:00:00Z');
+        const verdicts = await store().importDevices('t1', [
+          dev('d1', '{"enabled":false}', ['psk', 'new', 'd1']),
+          dev('d2', '{"enabled":true}', ['psk', 'a2', 'd2'], ['psk', 'a1', 'd2']),
+          dev('d3', '{"enabled":true}', ['psk', 'kept', 'd3']),
+          dev('gone', '{"enabled":true}'),
+        ], false);
+        expect(verdicts).to.deep.equal([{ conflict: 'DEVICE_DIFFERS' }, { conflict: 'OWNED', index: 1, owner: 'd1' }, { conflict: 'RESERVED', index: 0 }, { conflict: 'DENIED' }]);
+        expect(await store().lookupCredentials('t1', 'psk', 'new'), 'nothing of a refused device').to.equal(null);
+        expect(await store().lookupDevices('t1', ['d3'])).to.deep.equal([null]);
+
+        const replaced = await store().importDevices('t1', [dev('d1', '{"enabled":false}'), dev('d2', '{"enabled":true}', ['psk', 'a1', 'd2'])], true);
+        expect(replaced).to.deep.equal([{ outcome: 'replaced' }, { outcome: 'replaced' }]);
+        expect(await store().getDeviceCredentials('t1', 'd1'), 'the moved record left its old device').to.deep.equal([]);
+        expect(await store().getDeviceCredentials('t1', 'd2')).to.deep.equal([credJson('d2', 'psk', 'a2'), credJson('d2', 'psk', 'a1')]);
+      });
+
+      it('answers NOT_FOUND naming an unknown tenant', async function () {
+        await expectRegistryError(store().importDevices('no-such-tenant', [dev('d1', '{}')], false), 'NOT_FOUND', /no-such-tenant/);
+      });
+
+      it('scans tenants, devices, credentials and the index completely, and reads the records of many devices', async function () {
+        await tenant('t1');
+        await tenant('t2');
+        const many = Array.from({ length: 250 }, (_, i) => dev(`d${i}`, `{"n":${i}}`, ['psk', `a${i}`, `d${i}`]));
+        await store().importDevices('t1', many, false);
+        const all = async (page: (cursor: string) => Promise<{ cursor: string; entries: readonly (readonly [string, string])[] }>) => {
+          const found = new Map<string, string>();
+          let cursor = '0';
+          do {
+            const result = await page(cursor);
+            for (const [k, v] of result.entries) found.set(k, v);
+            cursor = result.cursor;
+          } while (cursor !== '0');
+          return found;
+        };
+        expect([...(await all((c) => store().scanTenants(c, 10))).keys()].sort()).to.deep.equal(['t1', 't2']);
+        const devices = await all((c) => store().scanDevices('t1', c, 50));
+        expect(devices.size).to.equal(250);
+        expect(devices.get('d7')).to.equal('{"n":7}');
+        expect((await all((c) => store().scanCredentials('t1', c, 50))).size).to.equal(250);
+        expect((await all((c) => store().scanCredentialIndex('t1', c, 50))).get('d9')).to.equal(JSON.stringify(['psk:a9']));
+        expect(await store().credentialsOfDevices('t1', ['d3', 'none', 'd4'])).to.deep.equal([[credJson('d3', 'psk', 'a3')], [], [credJson('d4', 'psk', 'a4')]]);
+      });
+    });
   });
 }
