@@ -102,9 +102,10 @@ export interface RegistryChild extends Child {
 
 /**
  * Starts `node dist/main.js` (or another build's main.js) against the given Redis: HTTP without authentication (loopback),
- * AMQP with the protocol-adapter account of a fresh data directory. `nodeArgs` e.g. `--cpu-prof`.
+ * AMQP with the protocol-adapter account of a fresh data directory. `nodeArgs` e.g. `--cpu-prof`;
+ * `env` adds to (or overrides) the registry's environment.
  */
-export async function startRegistryProcess(redisUrl: string, nodeArgs: readonly string[] = [], main: string = REGISTRY_MAIN): Promise<RegistryChild> {
+export async function startRegistryProcess(redisUrl: string, nodeArgs: readonly string[] = [], main: string = REGISTRY_MAIN, env: Record<string, string> = {}): Promise<RegistryChild> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`make build\` first (make bench does)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'registry-bench-data-'));
   const child = start([...nodeArgs, main], {
@@ -114,6 +115,7 @@ export async function startRegistryProcess(redisUrl: string, nodeArgs: readonly 
     REGISTRY_AMQP_PORT: '0',
     REGISTRY_HTTP_AUTH: 'none',
     REGISTRY_LOG_LEVEL: 'info',
+    ...env,
   }, 'registry');
   const ports = { http: 0, amqp: 0 };
   await child.waitFor((line) => {
