@@ -65,6 +65,8 @@ interface Sample {
   readonly brkKiB: number;
   readonly heapUsedKiB: number;
   readonly heapTotalKiB: number;
+  /** V8's young generation (new space), part of heap total: it grows under load and seldom shrinks. */
+  readonly newSpaceKiB: number;
   readonly externalKiB: number;
 }
 
@@ -81,6 +83,7 @@ async function sample(base: string, pid: number): Promise<Sample> {
     brkKiB: brkKiB(pid),
     heapUsedKiB: gauge('nodejs_heap_size_used_bytes'),
     heapTotalKiB: gauge('nodejs_heap_size_total_bytes'),
+    newSpaceKiB: gauge('nodejs_heap_space_size_total_bytes\\{space="new"\\}'),
     externalKiB: gauge('nodejs_external_memory_bytes'),
   };
 }
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Field = 'rssKiB' | 'brkKiB' | 'heapUsedKiB' | 'heapTotalKiB' | 'externalKiB';
+type Field = 'rssKiB' | 'brkKiB' | 'heapUsedKiB' | 'heapTotalKiB' | 'newSpaceKiB' | 'externalKiB';
 
 /** The samples' values of `field` within [from, to] seconds, sorted. */
 function within(samples: readonly Sample[], field: Field, from: number, to: number): number[] {
@@ -247,14 +250,14 @@ function report(samples: readonly Sample[]): void {
   const peak = Math.max(...samples.map((s) => s.rssKiB));
   const growth = baseline === 0 ? 0 : ((last - baseline) / baseline) * 100;
   const mib = (kib: number) => (kib / 1024).toFixed(1);
-  process.stdout.write(`t_s\trss_mib\tmalloc_main_mib\theap_used_mib\theap_total_mib\texternal_mib\n${samples
-    .map((s) => `${s.t}\t${mib(s.rssKiB)}\t${mib(s.brkKiB)}\t${mib(s.heapUsedKiB)}\t${mib(s.heapTotalKiB)}\t${mib(s.externalKiB)}`).join('\n')}\n\n`);
+  process.stdout.write(`t_s\trss_mib\tmalloc_main_mib\theap_used_mib\theap_total_mib\tnew_space_mib\texternal_mib\n${samples
+    .map((s) => `${s.t}\t${mib(s.rssKiB)}\t${mib(s.brkKiB)}\t${mib(s.heapUsedKiB)}\t${mib(s.heapTotalKiB)}\t${mib(s.newSpaceKiB)}\t${mib(s.externalKiB)}`).join('\n')}\n\n`);
   const span = (field: Field, pick: typeof median) => `${mib(pick(field, warm, warm + window))} → ${mib(pick(field, end - window, end))} MiB`;
   process.stdout.write([
     `soak: ${end - start} s, ${HTTP_WORKERS} HTTP workers, ${AMQP_IN_FLIGHT} AMQP requests in flight`,
     `requests: HTTP ${counts.http} (${counts.http4xx} 4xx as intended, ${counts.http5xx} 5xx${counts.snapshot503 > 0 ? `, ${counts.snapshot503} 503 while a heap snapshot paused the registry` : ''}), AMQP ${counts.amqp} (${counts.amqpErrors} errors)`,
     `RSS: first sample ${mib(samples[0]?.rssKiB ?? 0)} MiB, after warm-up (${Math.round(warm)}–${Math.round(warm + window)} s) ${mib(baseline)} MiB, last ${Math.round(window)} s ${mib(last)} MiB, peak ${mib(peak)} MiB`,
-    `after warm-up → last ${Math.round(window)} s: heap used (lowest sample) ${span('heapUsedKiB', floor)}, heap total (median) ${span('heapTotalKiB', median)}, main malloc arena (median) ${span('brkKiB', median)}, external (median) ${span('externalKiB', median)}`,
+    `after warm-up → last ${Math.round(window)} s: heap used (lowest sample) ${span('heapUsedKiB', floor)}, heap total (median) ${span('heapTotalKiB', median)} of which new space ${span('newSpaceKiB', median)}, main malloc arena (median) ${span('brkKiB', median)}, external (median) ${span('externalKiB', median)}`,
     `RSS growth after warm-up: ${growth.toFixed(1)} % (target < 10 %)`,
     '',
   ].join('\n'));
