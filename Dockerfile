@@ -12,6 +12,10 @@ RUN npm run build && npm prune --omit=dev
 
 # --- runtime: compiled output and production dependencies only, as the non-root node user ---
 FROM node:20-bookworm-slim
+# jemalloc as malloc: glibc's keeps the peak of a burst of native allocations resident for good
+# (docs/reliability.md "Soak"). A bare soname in LD_PRELOAD is found on any architecture.
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/*
+ENV LD_PRELOAD=libjemalloc.so.2
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

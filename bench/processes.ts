@@ -101,7 +101,7 @@ export interface RegistryChild extends Child {
 }
 
 /**
- * Starts `node dist/main.js` (or another build's main.js) against the given Redis: HTTP without authentication (loopback),
+ * Starts `node dist/main.js` (or another build's main.js) against the given Redis, with jemalloc as `make run` does: HTTP without authentication (loopback),
  * AMQP with the protocol-adapter account of a fresh data directory. `nodeArgs` e.g. `--cpu-prof`;
  * `env` adds to (or overrides) the registry's environment.
  */
@@ -115,6 +115,8 @@ export async function startRegistryProcess(redisUrl: string, nodeArgs: readonly 
     REGISTRY_AMQP_PORT: '0',
     REGISTRY_HTTP_AUTH: 'none',
     REGISTRY_LOG_LEVEL: 'info',
+    // jemalloc as malloc, as `make run` and the Docker image start it (docs/reliability.md "Soak").
+    LD_PRELOAD: 'libjemalloc.so.2',
     ...env,
   }, 'registry');
   const ports = { http: 0, amqp: 0 };

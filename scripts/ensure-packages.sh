@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs Debian packages that are missing. Arguments: PACKAGE:COMMAND or PACKAGE:PYTHON=MODULE.
-# Examples: redis-server:redis-server   python3-qpid-proton:/usr/bin/python3=proton
+# Installs Debian packages that are missing. Arguments: PACKAGE:COMMAND, PACKAGE:PYTHON=MODULE or
+# PACKAGE:lib=SONAME (a shared library the dynamic linker knows).
+# Examples: redis-server:redis-server   python3-qpid-proton:/usr/bin/python3=proton   libjemalloc2:lib=libjemalloc.so.2
 set -euo pipefail
 missing=()
 for spec in "$@"; do
   package=${spec%%:*}
   probe=${spec#*:}
-  if [[ $probe == *=* ]]; then
+  if [[ $probe == lib=* ]]; then
+    /sbin/ldconfig -p | grep -qF "${probe#lib=} " || missing+=("$package")
+  elif [[ $probe == *=* ]]; then
     "${probe%%=*}" -c "import ${probe#*=}" >/dev/null 2>&1 || missing+=("$package")
   else
     command -v "$probe" >/dev/null 2>&1 || missing+=("$package")
