@@ -64,13 +64,27 @@ export class InFlight {
     this.check(reply);
   }
 
-  /** Releases, after rhea has written this tick's frames, the credit of every transmitted answer. */
+  /**
+   * Releases the credit of every transmitted answer once rhea has processed the sends: rhea writes
+   * on `process.nextTick`, so a tick queued after the send runs after rhea's, in the same turn, and
+   * the credit of an answer that went out comes back at once (a later turn would starve a client
+   * that keeps exactly REGISTRY_AMQP_CREDIT requests in flight). What is still held then (rhea
+   * may write later, e.g. after a flow frame granted reply credit) is looked at again at the end of
+   * the turn; answers still without reply credit wait for the link's next `sendable`.
+   */
   private check(reply: Sender): void {
     if (this.checking.has(reply)) return;
     this.checking.add(reply);
-    setImmediate(() => {
-      this.checking.delete(reply);
+    process.nextTick(() => {
       this.release(reply);
+      if ((this.held.get(reply)?.length ?? 0) === 0) {
+        this.checking.delete(reply);
+        return;
+      }
+      setImmediate(() => {
+        this.checking.delete(reply);
+        this.release(reply);
+      });
     });
   }
 

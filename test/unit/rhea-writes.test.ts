@@ -30,41 +30,43 @@ describe('rhea writes (src/amqp/rhea.ts batchWrites)', function () {
     await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
   });
 
-  it('sends the frames one event-loop turn produces in one socket write, unchanged and in order', async function () {
-    const serverSide = createContainer({ id: 'writes-server' });
-    const opened = new Promise<{ sender: Sender; socket: Socket }>((resolve) => {
-      serverSide.on('sender_open', (ctx: EventContext) => {
-        const sender = ctx.sender as Sender;
-        sender.set_source({ address: 'batch' });
-        const ready = () => {
-          if ((sender as unknown as { credit: number }).credit >= 20) resolve({ sender, socket: ctx.connection.socket as unknown as Socket });
-          else sender.once('sendable', ready);
-        };
-        ready();
+  for (const [sends, expected] of [[20, 1], [60, 3]] as const) {
+    it(`sends the frames one event-loop turn produces in writes of 24 frames, unchanged and in order (${sends} transfers → ${expected})`, async function () {
+      const serverSide = createContainer({ id: 'writes-server' });
+      const opened = new Promise<{ sender: Sender; socket: Socket }>((resolve) => {
+        serverSide.on('sender_open', (ctx: EventContext) => {
+          const sender = ctx.sender as Sender;
+          sender.set_source({ address: 'batch' });
+          const ready = () => {
+            if ((sender as unknown as { credit: number }).credit >= sends) resolve({ sender, socket: ctx.connection.socket as unknown as Socket });
+            else sender.once('sendable', ready);
+          };
+          ready();
+        });
       });
-    });
-    server = serverSide.listen({ host: '127.0.0.1', port: 0 } as Parameters<typeof serverSide.listen>[0]) as unknown as Server;
-    await new Promise((resolve) => server.once('listening', resolve));
+      server = serverSide.listen({ host: '127.0.0.1', port: 0 } as Parameters<typeof serverSide.listen>[0]) as unknown as Server;
+      await new Promise((resolve) => server.once('listening', resolve));
 
-    const clientSide = createContainer({ id: 'writes-client' });
-    client = clientSide.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, reconnect: false } as Parameters<typeof clientSide.connect>[0]);
-    const received: string[] = [];
-    const all = new Promise<void>((resolve) => {
-      client.on('message', (ctx: EventContext) => {
-        received.push(String((ctx.message as Message).body));
-        if (received.length === 20) resolve();
+      const clientSide = createContainer({ id: 'writes-client' });
+      client = clientSide.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, reconnect: false } as Parameters<typeof clientSide.connect>[0]);
+      const received: string[] = [];
+      const all = new Promise<void>((resolve) => {
+        client.on('message', (ctx: EventContext) => {
+          received.push(String((ctx.message as Message).body));
+          if (received.length === sends) resolve();
+        });
       });
+      client.open_receiver({ source: { address: 'batch' }, credit_window: 100 });
+
+      const { sender, socket } = await opened;
+      const writes = countWrites(socket);
+      await new Promise((resolve) => setImmediate(resolve));
+      writes.reset();
+      for (let i = 0; i < sends; i++) sender.send({ body: `message ${i}` } as Message);
+      await all;
+
+      expect(received).to.deep.equal(Array.from({ length: sends }, (_, i) => `message ${i}`));
+      expect(writes.count, `socket writes for ${sends} transfers sent in one turn`).to.equal(expected);
     });
-    client.open_receiver({ source: { address: 'batch' }, credit_window: 50 });
-
-    const { sender, socket } = await opened;
-    const writes = countWrites(socket);
-    await new Promise((resolve) => setImmediate(resolve));
-    writes.reset();
-    for (let i = 0; i < 20; i++) sender.send({ body: `message ${i}` } as Message);
-    await all;
-
-    expect(received).to.deep.equal(Array.from({ length: 20 }, (_, i) => `message ${i}`));
-    expect(writes.count, 'socket writes for 20 transfers sent in one turn').to.equal(1);
-  });
+  }
 });
