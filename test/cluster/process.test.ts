@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { startTestCluster } from '../helpers/redis-cluster.js';
 import { http, startTestRegistry } from '../helpers/registry.js';
 import { sharedStore } from '../helpers/root-hooks.js';
+import { keys } from '../../src/store/keys.js';
 
 const exec = promisify(execFile);
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -85,6 +86,46 @@ describe('registry process on a Redis Cluster', function () {
       expect(err.message).to.not.include(wrong).and.not.include(password);
     } finally {
       await cluster.destroy();
+    }
+  });
+
+  it('device-registry check scans every master: nothing in a store the registry wrote, then finds and repairs a stray marker', async function () {
+    const store = await sharedStore();
+    expect(await store.command('FLUSHALL')).to.equal('+OK');
+    const registry = await startTestRegistry({ ...store.env });
+    const check = async (...args: string[]) => {
+      try {
+        const { stdout } = await exec(process.execPath, [CLI, 'check', ...args], { env: { PATH: process.env.PATH ?? '', ...store.env }, timeout: 20_000 });
+        return { code: 0, stdout };
+      } catch (err) {
+        return err as { code: number; stdout: string };
+      }
+    };
+    try {
+      // Tenants hash to different masters; devices, credentials and a denied device in each.
+      for (const tenant of ['alpha', 'bravo', 'charlie', 'delta']) {
+        expect((await http(registry.base, 'POST', '/tenant', { 'tenant-id': tenant })).status).to.equal(201);
+        for (const device of ['d1', 'd2']) {
+          expect((await http(registry.base, 'POST', `/registration/${tenant}`, { 'device-id': device })).status).to.equal(201);
+          const credentials = { 'device-id': device, type: 'hashed-password', 'auth-id': `${device}-auth`, secrets: [{ 'pwd-plain': 'a-secret-1' }] };
+          expect((await http(registry.base, 'POST', `/credentials/${tenant}`, credentials)).status).to.equal(201);
+        }
+        expect((await http(registry.base, 'DELETE', `/registration/${tenant}/d2`)).status).to.equal(204);
+      }
+      const clean = await check();
+      expect(clean.stdout.trim()).to.equal('0 finding(s)');
+      expect(clean.code).to.equal(0);
+
+      // redis-cli -c follows the MOVED redirection to the master of the key's slot.
+      const [host, port] = String(store.env.REGISTRY_REDIS_CLUSTER_NODES).split(',')[0]?.split(':') ?? [];
+      expect((await exec('redis-cli', ['-c', '-h', String(host), '-p', String(port), 'SET', keys.tenantMarker('ghost'), '1'])).stdout.trim()).to.equal('OK');
+      const found = await check('--json');
+      expect(found.code).to.equal(1);
+      expect((JSON.parse(found.stdout) as { counts: Record<string, number> }).counts).to.deep.equal({ 'marker-without-tenant': 1 });
+      expect((await check('--fix')).stdout).to.include('repaired 1');
+      expect((await check()).stdout.trim()).to.equal('0 finding(s)');
+    } finally {
+      await registry.stop();
     }
   });
 });
