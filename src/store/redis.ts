@@ -68,14 +68,15 @@ export type CommandObserver = (command: string, seconds: number, failed: boolean
 
 /** Times every command the client sends: one timestamp, and one callback on the command's own promise. */
 function observeCommands(client: RedisClient, observe: CommandObserver): void {
-  const send = client.sendCommand.bind(client) as Redis['sendCommand'];
-  client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: unknown) => {
+  // Every argument is passed on: a cluster's pipelines add the node (slot) their commands go to.
+  const send = client.sendCommand.bind(client) as (command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => unknown;
+  client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
     const started = performance.now();
     command.promise.then(
       () => observe(command.name, (performance.now() - started) / 1000, false),
       () => observe(command.name, (performance.now() - started) / 1000, true),
     );
-    return send(command, stream as Parameters<Redis['sendCommand']>[1]);
+    return send(command, ...rest);
   }) as typeof client.sendCommand;
 }
 

@@ -111,6 +111,8 @@ describe('registry process on a Redis Cluster', function () {
           expect((await http(registry.base, 'POST', `/credentials/${tenant}`, credentials)).status).to.equal(201);
         }
         expect((await http(registry.base, 'DELETE', `/registration/${tenant}/d2`)).status).to.equal(204);
+        // The denied list is read with a MULTI pipeline routed to the tenant's master.
+        expect((await http(registry.base, 'GET', `/denied-devices/${tenant}`)).json).to.deep.equal(['d2']);
       }
       const clean = await check();
       expect(clean.stdout.trim()).to.equal('0 finding(s)');
