@@ -43,3 +43,13 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
   }
   return destination === undefined ? pino(options) : pino(options, destination);
 }
+
+/**
+ * A child of `log` that skips redaction: only for lines whose fields are fixed and never secret,
+ * i.e. the HTTP access line (request id, method, path without query, operation, status, duration).
+ * Redaction walks every logged object and costs about 15 µs a line, three times the rest of the
+ * line; at one line per request that was a tenth of the CPU of an HTTP read.
+ */
+export function unredacted(log: Logger): Logger {
+  return log.child({}, { redact: { paths: [] } });
+}

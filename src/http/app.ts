@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
-import type { Logger } from '../log.js';
+import { unredacted, type Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
@@ -112,6 +112,8 @@ const MAX_LOGGED_PATH = 512;
  * request metrics.
  */
 function observeRequests(log: Logger, metrics: Metrics | undefined) {
+  // The line's fields are fixed and never secret: no redaction pass (src/log.ts).
+  const access = unredacted(log);
   return async function observe(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
     const given = ctx.get('X-Request-Id');
@@ -126,8 +128,8 @@ function observeRequests(log: Logger, metrics: Metrics | undefined) {
       metrics?.httpRequest(operation, ctx.method, ctx.status, seconds);
       const path = ctx.path.length > MAX_LOGGED_PATH ? `${ctx.path.slice(0, MAX_LOGGED_PATH)}…` : ctx.path;
       const line = { reqId, method: ctx.method, path, operation, status: ctx.status, ms: Math.round(seconds * 1e6) / 1e3 };
-      if (QUIET_OPERATIONS.has(operation)) log.debug(line, 'request');
-      else log.info(line, 'request');
+      if (QUIET_OPERATIONS.has(operation)) access.debug(line, 'request');
+      else access.info(line, 'request');
     }
   };
 }

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { createLogger } from '../../src/log.js';
+import { createLogger, unredacted } from '../../src/log.js';
 
 function capture(): { sink: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -42,4 +42,20 @@ describe('log formats', function () {
     expect(out).to.include('req-7').and.include('[redacted]');
     expect(out).to.not.include(SECRET);
   });
+
+  it('unredacted(): the access-line logger writes its fixed fields as they are, in both formats; the parent and its other children still redact', function () {
+    for (const format of ['json', 'pretty'] as const) {
+      const { sink, text } = capture();
+      const log = createLogger('info', sink, format);
+      unredacted(log).info({ reqId: 'req-8', method: 'GET', path: '/registration/t/d', operation: 'getDevice', status: 200, ms: 1.5 }, 'request');
+      log.info({ password: SECRET }, 'parent');
+      log.child({ layer: 'http' }).info({ token: SECRET }, 'child');
+      log.flush();
+      const out = text();
+      expect(out, format).to.include('req-8').and.include('/registration/t/d').and.include('getDevice');
+      expect(out, format).to.not.include(SECRET);
+      if (format === 'json') expect(JSON.parse(out.trim().split('\n')[0] as string)).to.include({ reqId: 'req-8', method: 'GET', status: 200, ms: 1.5, msg: 'request' });
+    }
+  });
 });
+
