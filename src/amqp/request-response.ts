@@ -8,7 +8,7 @@ import { RegistryError, toRegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
-import { FormalError, dataBody, responseMessage, type Answer } from './message.js';
+import { FormalError, dataBody, encodeResponse, type Answer } from './message.js';
 
 /** A request link: the client's sender to `<endpoint>[/<tenant>]`. */
 export interface RequestLink {
@@ -192,7 +192,8 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
       return errorAnswer(err, link);
     })
     .then((answer) => {
-      if (reply.is_open()) sent = reply.send(responseMessage(message, answer));
+      // Pre-encoded (message format 0): rhea sends the bytes as they are.
+      if (reply.is_open()) sent = reply.send(encodeResponse(message, answer), undefined, 0);
       options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - started) / 1000);
       logRequest(options, link, message, answer.status, started);
     })
