@@ -19,8 +19,13 @@ interface CorkableSocket {
   destroyed?: boolean;
 }
 interface ConnectionInternals {
-  socket?: Partial<CorkableSocket>;
+  socket?: Partial<CorkableSocket> & { pause?(): void; resume?(): void };
   output(): void;
+  input(buffer: Buffer): void;
+  is_open(): boolean;
+  previous_input?: Buffer | null;
+  frame_size?: number;
+  received_bytes?: number;
 }
 
 /**
@@ -64,6 +69,76 @@ function batchWrites(): void {
   };
 }
 batchWrites();
+
+/**
+ * When one read brings many requests (a client with 100 in flight on one connection sends them in
+ * one write), rhea would decode them all, the registry would send all their Redis commands in one
+ * pipeline, and answer all of them at once: client, registry and Redis take turns instead of
+ * working at the same time. Here a read larger than SLICE_BYTES on an open connection is handed to
+ * rhea in slices of whole frames, one slice per event-loop turn, with the socket paused until the
+ * last one: the first answers are on their way while the later requests are decoded.
+ */
+/** The most bytes of input rhea gets in one go when a read brings many frames (see sliceInput). */
+export const SLICE_BYTES = 4096;
+
+/**
+ * How many bytes at the start of `buffer` are whole AMQP frames fitting in `limit` (at least the
+ * first frame, however large). What does not parse as frames (a bogus size, a partial frame) goes
+ * to rhea whole, in the slice it starts, so rhea's own checks see it as they would have.
+ */
+export function frameSliceEnd(buffer: Buffer, limit: number): number {
+  let end = 0;
+  while (end + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(end);
+    if (size < 8 || end + size > buffer.length) return end === 0 ? buffer.length : end;
+    if (end > 0 && end + size > limit) return end;
+    end += size;
+  }
+  return end === 0 ? buffer.length : end;
+}
+
+function sliceInput(): void {
+  const proto = (createRequire(import.meta.url)('rhea/lib/connection.js') as { prototype: ConnectionInternals }).prototype;
+  const input = proto.input;
+  const queued = new WeakMap<ConnectionInternals, Buffer[]>();
+
+  const drain = (connection: ConnectionInternals) => {
+    const queue = queued.get(connection);
+    if (queue === undefined) return;
+    const socket = connection.socket;
+    if (socket?.destroyed === true) {
+      queued.delete(connection);
+      return;
+    }
+    const head = queue[0] as Buffer;
+    const end = frameSliceEnd(head, SLICE_BYTES);
+    if (end >= head.length) queue.shift();
+    else queue[0] = head.subarray(end);
+    input.call(connection, end >= head.length ? head : head.subarray(0, end));
+    if (queue.length > 0) setImmediate(drain, connection);
+    else {
+      queued.delete(connection);
+      socket?.resume?.();
+    }
+  };
+
+  proto.input = function (this: ConnectionInternals, buffer: Buffer) {
+    const queue = queued.get(this);
+    if (queue !== undefined) {
+      queue.push(buffer);
+      return;
+    }
+    if (buffer.length <= SLICE_BYTES || !this.is_open() || this.previous_input) return input.call(this, buffer);
+    // The end of a frame rhea holds the start of goes first, so that the slices start at frames.
+    const lead = this.frame_size === undefined || this.frame_size === null ? 0 : this.frame_size - (this.received_bytes ?? 0);
+    if (lead >= buffer.length - SLICE_BYTES) return input.call(this, buffer);
+    if (lead > 0) input.call(this, buffer.subarray(0, lead));
+    queued.set(this, [lead > 0 ? buffer.subarray(lead) : buffer]);
+    this.socket?.pause?.();
+    drain(this);
+  };
+}
+sliceInput();
 
 /** Each received message's encoded bytes (a reference, collected with the message). */
 const encoded = new WeakMap<object, Buffer>();
