@@ -56,7 +56,7 @@ clean:
 # Benchmarks (bench/README.md). `make bench` (at most 5 minutes) prints a markdown table and writes
 # bench/results.json; `make bench-smoke` is the run of a few seconds CI uses to keep the suite
 # working (its figures mean nothing; no time is ever asserted). HTTP load is generated with wrk.
-.PHONY: install-bench bench bench-smoke
+.PHONY: install-bench bench bench-smoke bench-ab
 
 install-bench: install-run
 	@scripts/ensure-packages.sh wrk:wrk
@@ -66,6 +66,12 @@ bench: install-bench build
 
 bench-smoke: install-bench build
 	BENCH_SMOKE=1 npx tsx bench/run.ts
+
+# Paired A/B of two builds (bench/ab.ts): make build && cp -r dist dist-base; change; make bench-ab A=dist-base/main.js
+B ?= dist/main.js
+bench-ab: install-bench build
+	@test -n "$(A)" || { echo 'usage: make bench-ab A=<other build>/main.js [B=dist/main.js]'; exit 2; }
+	npx tsx bench/ab.ts $(A) $(B)
 
 # Soak run (docs/reliability.md): SOAK_SECONDS (default 600) of mixed HTTP + AMQP load against the
 # built registry; prints the registry's resident memory samples and its growth after warm-up.

@@ -8,12 +8,17 @@
  * - the client's sender link gets 100 credits; each request is accepted, answered on the link
  *   named by its reply-to (status 200 as an AMQP int, correlation-id = message-id, the request's
  *   Data body echoed back as a JSON Data section) and then gets one credit back.
+ * - With REDIS_URL (a reference, not the floor): one Redis GET per request (`bench-floor:<tenant of
+ *   the link>:<device_id or message-id>`, same client options as the registry) before the answer:
+ *   the floor plus the one Redis round trip every lookup needs.
  *
- * Run in its own process: `node --import tsx bench/echo-server.ts`; prints `{"port":N}` once bound.
+ * Run in its own process: `[REDIS_URL=…] node --import tsx bench/echo-server.ts`; prints `{"port":N}` once bound.
  */
 import type { Server } from 'node:net';
 import rhea from 'rhea';
 import type { EventContext, Message, Receiver, Sender } from 'rhea';
+import { createLogger } from '../src/log.js';
+import { connectRedis } from '../src/store/redis.js';
 
 const { create_container: createContainer, message: rheaMessage, types } = rhea;
 
@@ -22,6 +27,9 @@ const EMPTY = rheaMessage.data_section(Buffer.from('{}'));
 
 const container = createContainer({ id: 'bench-echo' });
 (container.sasl_server_mechanisms as unknown as { enable_plain(check: () => boolean): void }).enable_plain(() => true);
+
+/** With REDIS_URL: one Redis GET per request before the answer (the floor plus the one round trip a lookup needs). */
+const redis = process.env.REDIS_URL === undefined ? undefined : await connectRedis(process.env.REDIS_URL, 1000, createLogger('warn'));
 
 const replies = new Map<string, Sender>();
 let served = 0;
@@ -61,13 +69,24 @@ container.on('message', (ctx: EventContext) => {
     delivery?.reject({ condition: 'amqp:illegal-state', description: 'unsubscribed reply-to address' });
   } else {
     delivery.accept();
-    reply.send({
-      correlation_id: request.correlation_id ?? request.message_id,
-      content_type: 'application/json',
-      application_properties: { status: types.wrap_int(200) },
-      body: request.body ?? EMPTY,
-    } as Message);
-    served++;
+    const answer = () => {
+      reply.send({
+        correlation_id: request.correlation_id ?? request.message_id,
+        content_type: 'application/json',
+        application_properties: { status: types.wrap_int(200) },
+        body: request.body ?? EMPTY,
+      } as Message);
+      served++;
+      receiver.add_credit(1);
+    };
+    if (redis === undefined) answer();
+    else {
+      const device = request.application_properties?.device_id as unknown;
+      const address = String((receiver as unknown as { target?: { address?: string } }).target?.address ?? '');
+      const key = `bench-floor:${address.slice(address.indexOf('/') + 1)}:${typeof device === 'string' ? device : String(request.message_id)}`;
+      redis.get(key).then(answer, answer);
+    }
+    return;
   }
   receiver.add_credit(1);
 });

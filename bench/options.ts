@@ -16,6 +16,7 @@
  * | BENCH_LOAD_CONCURRENCY   | 512                      | 128           | devices in flight while loading                      |
  * | BENCH_LOAD_METHOD        | auto                     | auto          | auto (= import), import, separate or provision       |
  * | BENCH_BUDGET_S           | 270                      | 45            | scale steps that would end later are skipped         |
+ * | BENCH_PIN                | auto                     | auto          | runs under load with the server under test on core 0, the load client and Redis on core 1: auto (2+ cores and taskset works), on, off |
  * | BENCH_PROFILE            | (unset)                  | (unset)       | directory: run the registry with --cpu-prof there    |
  * | BENCH_REGISTRY_MAIN      | dist/main.js             | dist/main.js  | the registry build to measure (A/B of a change)      |
  * | BENCH_OUT                | bench/results.json       | bench/results-smoke.json | where the JSON goes                       |
@@ -39,6 +40,7 @@ export interface BenchOptions {
   readonly loadConcurrency: number;
   readonly loadMethod: MethodChoice;
   readonly budgetS: number;
+  readonly pin: 'auto' | 'on' | 'off';
   readonly profileDir: string | undefined;
   readonly registryMain: string | undefined;
   readonly out: string;
@@ -63,6 +65,8 @@ export function readOptions(env: Env): BenchOptions {
   }
   const method = env.BENCH_LOAD_METHOD ?? 'auto';
   if (method !== 'auto' && method !== 'import' && method !== 'separate' && method !== 'provision') throw new Error(`BENCH_LOAD_METHOD=${method} must be auto, import, separate or provision`);
+  const pin = env.BENCH_PIN ?? 'auto';
+  if (pin !== 'auto' && pin !== 'on' && pin !== 'off') throw new Error(`BENCH_PIN=${pin} must be auto, on or off`);
   const defaultOut = fileURLToPath(new URL(smoke ? './results-smoke.json' : './results.json', import.meta.url));
   return {
     smoke,
@@ -79,6 +83,7 @@ export function readOptions(env: Env): BenchOptions {
     loadConcurrency: int(env, 'BENCH_LOAD_CONCURRENCY', smoke ? 128 : 512),
     loadMethod: method,
     budgetS: int(env, 'BENCH_BUDGET_S', smoke ? 45 : 270),
+    pin,
     profileDir: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? undefined : env.BENCH_PROFILE,
     registryMain: env.BENCH_REGISTRY_MAIN === undefined || env.BENCH_REGISTRY_MAIN === '' ? undefined : env.BENCH_REGISTRY_MAIN,
     out: env.BENCH_OUT ?? defaultOut,

@@ -3,7 +3,7 @@
  * `make run` starts it), the AMQP echo floor and the Koa + Redis GET floor. Redis is a real
  * redis-server (test/helpers/redis-server.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,3 +158,17 @@ export function profileDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * Sets the CPU affinity of a process and all its threads (`taskset -a -p`), e.g. '0' or '0-1'.
+ * False when taskset is missing or refuses (then nothing changed).
+ */
+export function pinProcess(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+

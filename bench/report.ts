@@ -98,10 +98,22 @@ export interface TargetRow {
   readonly met: boolean | undefined;
 }
 
+/** The echo floor against the echo floor doing one Redis GET per request (a reference, no target). */
+export interface ReferenceRow {
+  readonly connections: number;
+  readonly inFlight: number;
+  readonly floor: Summary;
+  readonly floorGet: Summary;
+  readonly rpsRatio: number;
+  readonly p99Ratio: number;
+}
+
 export interface Results {
   readonly machine: Record<string, unknown>;
   readonly options: Record<string, unknown>;
   readonly amqp: readonly AmqpRow[];
+  /** Absent in results written before it was measured. */
+  readonly amqpReference?: readonly ReferenceRow[];
   readonly http: readonly HttpRow[];
   readonly scale: readonly ScaleRow[];
   readonly skippedScales: readonly number[];
@@ -142,7 +154,7 @@ export function renderMarkdown(r: Results): string {
   );
   out.push('');
   if (r.options.smoke === true) out.push('**SMOKE RUN: the figures mean nothing.**\n');
-  out.push(`Medians of ${String(r.options.rounds)} rounds (scale steps: ${String(r.options.scaleRounds)}) alternating registry and floor; latencies in ms as seen by the load client; CPU in µs per request (registry or floor process / Redis / load client).`);
+  out.push(`Medians of ${String(r.options.rounds)} rounds (scale steps: ${String(r.options.scaleRounds)}) alternating registry and floor; latencies in ms as seen by the load client; CPU in µs per request (registry or floor process / Redis / load client). ${r.options.pinned === true ? 'Runs under load pinned (BENCH_PIN): the server under test alone on core 0, the load client and Redis on core 1; single requests unpinned.' : 'Not pinned: every process on every core.'}`);
   out.push('');
   out.push(`### AMQP 1.0 (base set: ${int(r.options.baseDevices as number)} devices, ${String(r.options.tenants)} tenants; floor = bare rhea echo server, same client)`);
   out.push('');
@@ -162,6 +174,22 @@ export function renderMarkdown(r: Results): string {
     ),
   );
   out.push('');
+  if (r.amqpReference !== undefined && r.amqpReference.length > 0) {
+    out.push('Reference (no target): the echo floor doing one Redis GET before each answer, i.e. the floor plus the one Redis round trip every lookup needs, measured in the same rounds:');
+    out.push('');
+    out.push(
+      table(
+        ['conns × in flight', 'req/s', 'p50', 'p99', 'floor req/s', 'floor p50', 'floor p99', 'req/s ratio', 'p99 ratio', 'CPU µs srv/redis/client'],
+        r.amqpReference.map((row) => [
+          `${row.connections} × ${row.inFlight}`,
+          ...againstFloor(row.floorGet, row.floor, row.rpsRatio),
+          x(row.p99Ratio),
+          `${us(row.floorGet.cpuUs.server)} / ${us(row.floorGet.cpuUs.redis)} / ${us(row.floorGet.cpuUs.client)}`,
+        ]),
+      ),
+    );
+    out.push('');
+  }
   out.push(`### HTTP management API (wrk, ${String(r.options.httpConnections)} connections; floor = bare Koa route doing one Redis GET)`);
   out.push('');
   out.push(

@@ -19,71 +19,30 @@ import { createTransferService, type TransferService } from '../src/service/tran
 import { connectRedis, createRedisStore } from '../src/store/redis.js';
 import type { Store } from '../src/store/store.js';
 import { startTestRedis, type TestRedis } from '../test/helpers/redis-server.js';
-import { corkRheaWrites, runAmqpLoad, type AmqpRequest, type AmqpTarget } from './amqp-load.js';
+import { corkRheaWrites, runAmqpLoad, type AmqpTarget } from './amqp-load.js';
 import * as data from './dataset.js';
+import { floorOp, lookupOps, type AmqpOp } from './operations.js';
 import { addCredentialsScript, getRegistrationScript, registerDeviceScript, runWrk } from './http-load.js';
 import { readOptions, type BenchOptions } from './options.js';
-import { startBenchServer, startRegistryProcess, profileDir, type Child, type RegistryChild } from './processes.js';
-import { renderMarkdown, summarise, type AmqpRow, type BulkRow, type HttpRow, type MemoryRow, type Results, type Run, type ScaleRow, type Summary, type TargetRow } from './report.js';
+import { pinProcess, startBenchServer, startRegistryProcess, profileDir, type Child, type RegistryChild } from './processes.js';
+import { renderMarkdown, summarise, type AmqpRow, type BulkRow, type HttpRow, type MemoryRow, type ReferenceRow, type Results, type Run, type ScaleRow, type Summary, type TargetRow } from './report.js';
 import { ownCpuMs, processCpuMs, type LoadFigures } from './stats.js';
 
 const o: BenchOptions = readOptions(process.env);
 const loadAtStart = loadavg()[0] as number;
+/** Whether the measuring runs were pinned (BENCH_PIN). */
+let pinned = false;
 const t0 = performance.now();
 const elapsed = () => (performance.now() - t0) / 1000;
 const progress = (message: string) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(3)} s] ${message}\n`);
 
-/** An AMQP operation under test: its request links and a generator of random requests. */
-interface AmqpOp {
-  readonly name: string;
-  readonly addresses: readonly string[];
-  next(devices: number): () => AmqpRequest;
-}
-
-const perTenant = (endpoint: string) => Array.from({ length: data.DEVICE_TENANTS }, (_, k) => `${endpoint}/${data.tenantName(k)}`);
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-
-const OPS: readonly AmqpOp[] = [
-  {
-    name: 'tenant get',
-    addresses: ['tenant'],
-    next: () => () => ({ address: 'tenant', subject: 'get', body: json({ 'tenant-id': data.tenantName(Math.floor(Math.random() * o.tenants)) }) }),
-  },
-  {
-    name: 'registration assert',
-    addresses: perTenant('registration'),
-    next: (devices) => () => {
-      const i = data.randomDevice(devices);
-      return { address: `registration/${data.deviceTenant(i)}`, subject: 'assert', properties: { device_id: data.deviceId(i) } };
-    },
-  },
-  {
-    name: 'registration assert via gateway',
-    addresses: perTenant('registration'),
-    next: (devices) => () => {
-      const i = data.randomGatewayDevice(devices);
-      return { address: `registration/${data.deviceTenant(i)}`, subject: 'assert', properties: { device_id: data.deviceId(i), gateway_id: data.gatewayOf(i) } };
-    },
-  },
-  {
-    name: 'credentials get',
-    addresses: perTenant('credentials'),
-    next: (devices) => () => {
-      const i = data.randomDevice(devices);
-      return { address: `credentials/${data.deviceTenant(i)}`, subject: 'get', body: json({ type: 'hashed-password', 'auth-id': data.authId(i) }) };
-    },
-  },
-];
-
-/** The floor gets the same mix of requests (all four kinds, random), on the same links. */
-const FLOOR_OP: AmqpOp = {
-  name: 'echo floor',
-  addresses: [...new Set(OPS.flatMap((op) => op.addresses))],
-  next: (devices) => {
-    const generators = OPS.map((op) => op.next(devices));
-    return () => (generators[Math.floor(Math.random() * generators.length)] as () => AmqpRequest)();
-  },
-};
+const OPS = lookupOps(o.tenants);
+const FLOOR_OP = floorOp(OPS);
+/**
+ * A reference, not a target: the echo floor doing one Redis GET (same client options as the
+ * registry) before each answer, i.e. the floor plus the one round trip every lookup needs.
+ */
+const FLOOR_GET: AmqpOp = { ...FLOOR_OP, name: 'echo floor + one Redis GET' };
 
 interface Env {
   readonly redis: TestRedis;
@@ -94,21 +53,52 @@ interface Env {
   readonly transfer: TransferService;
   readonly registry: RegistryChild;
   readonly echo: Child & { readonly port: number };
+  readonly echoGet: Child & { readonly port: number };
   readonly koa: Child & { readonly port: number };
+  /** Switches the CPU layout (BENCH_PIN): 'pinned' for runs under load, 'free' for single requests and loading. */
+  readonly layout: (mode: 'pinned' | 'free') => void;
+}
+
+/**
+ * BENCH_PIN: while measuring under load (100 in flight, HTTP), the server under test (registry,
+ * echo floors, Koa floor) runs alone on core 0 and the load client (this process, and wrk, which it
+ * starts) and Redis share core 1: registry and floor meet the same layout, the server has a core of
+ * its own as it would in production, and the scheduler does not move processes around between
+ * rounds. One request at a time and loading run unpinned: there, a pinned process pays a wake-up
+ * of the other core for every request (bench/README.md).
+ * Returns undefined when pinning is off or impossible (fewer than 2 cores, no taskset).
+ */
+function cpuLayout(servers: readonly number[], redisPid: number | undefined): ((mode: 'pinned' | 'free') => void) | undefined {
+  const n = cpus().length;
+  if (o.pin === 'off' || n < 2) return undefined;
+  const all = `0-${n - 1}`;
+  if (!pinProcess(process.pid, all)) {
+    if (o.pin === 'on') throw new Error('BENCH_PIN=on, but taskset could not set the CPU affinity');
+    return undefined;
+  }
+  const others = [process.pid, ...(redisPid === undefined ? [] : [redisPid])];
+  return (mode) => {
+    for (const pid of servers) pinProcess(pid, mode === 'pinned' ? '0' : all);
+    for (const pid of others) pinProcess(pid, mode === 'pinned' ? '1' : all);
+  };
 }
 
 async function usedMemory(client: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
 }
 
-async function amqpRun(env: Env, op: AmqpOp, floor: boolean, connections: number, inFlight: number, devices: number, durationMs = o.durationMs, warmupMs = o.warmupMs): Promise<Run> {
+/** Who answers an AMQP run: the registry, the echo floor, or the echo floor doing one Redis GET per request. */
+type AmqpServer = 'registry' | 'floor' | 'floorGet';
+
+async function amqpRun(env: Env, op: AmqpOp, server: AmqpServer, connections: number, inFlight: number, devices: number, durationMs = o.durationMs, warmupMs = o.warmupMs): Promise<Run> {
+  const echo = server === 'floorGet' ? env.echoGet : env.echo;
   const target: AmqpTarget = {
     host: '127.0.0.1',
-    port: floor ? env.echo.port : env.registry.amqpPort,
+    port: server === 'registry' ? env.registry.amqpPort : echo.port,
     username: env.registry.username,
     password: env.registry.password,
   };
-  const pid = floor ? env.echo.pid : env.registry.pid;
+  const pid = server === 'registry' ? env.registry.pid : echo.pid;
   const cpu = { server: 0, redis: 0, client: 0 };
   const result = await runAmqpLoad(target, {
     connections,
@@ -124,7 +114,7 @@ async function amqpRun(env: Env, op: AmqpOp, floor: boolean, connections: number
       cpu.client += sign * ownCpuMs();
     },
   });
-  return toRun(result, { ...cpu, redis: floor ? NaN : cpu.redis });
+  return toRun(result, { ...cpu, redis: server === 'floor' ? NaN : cpu.redis });
 }
 
 async function httpRun(env: Env, floor: boolean, script: string, durationMs = o.httpDurationMs): Promise<Run> {
@@ -153,24 +143,27 @@ async function alternate<K>(rounds: number, subjects: readonly K[], runFloor: ()
   return { floor: summarise(floorRuns), subjects: subjectRuns.map(summarise) };
 }
 
-async function amqpPhase(env: Env, devices: number): Promise<AmqpRow[]> {
+async function amqpPhase(env: Env, devices: number): Promise<{ rows: AmqpRow[]; references: ReferenceRow[] }> {
   // Warm-up (JIT) one request at a time: a burst of full load right before the single-request runs
   // makes their latencies worse on VMs for many seconds afterwards.
   progress('AMQP warm-up');
-  for (const op of [...OPS, FLOOR_OP]) await amqpRun(env, op, op === FLOOR_OP, 1, 1, devices, Math.max(300, o.durationMs), 0);
+  for (const op of OPS) await amqpRun(env, op, 'registry', 1, 1, devices, Math.max(300, o.durationMs), 0);
+  for (const server of ['floor', 'floorGet'] as const) await amqpRun(env, FLOOR_OP, server, 1, 1, devices, Math.max(300, o.durationMs), 0);
   const configs = [
     { connections: 1, inFlight: 1 },
     { connections: 1, inFlight: o.inFlight },
     { connections: o.connections, inFlight: o.inFlight },
   ];
   const rows: AmqpRow[] = [];
+  const references: ReferenceRow[] = [];
   for (const { connections, inFlight } of configs) {
     progress(`AMQP ${connections} connection(s) × ${inFlight} in flight, ${o.rounds} round(s)`);
+    env.layout(inFlight === 1 ? 'free' : 'pinned');
     const { floor, subjects } = await alternate(
       o.rounds,
-      OPS,
-      () => amqpRun(env, FLOOR_OP, true, connections, inFlight, devices),
-      (op) => amqpRun(env, op, false, connections, inFlight, devices),
+      [...OPS, FLOOR_GET],
+      () => amqpRun(env, FLOOR_OP, 'floor', connections, inFlight, devices),
+      (op) => (op === FLOOR_GET ? amqpRun(env, FLOOR_OP, 'floorGet', connections, inFlight, devices) : amqpRun(env, op, 'registry', connections, inFlight, devices)),
     );
     OPS.forEach((op, i) => {
       const registry = subjects[i] as Summary;
@@ -189,8 +182,10 @@ async function amqpPhase(env: Env, devices: number): Promise<AmqpRow[]> {
         met: single ? registry.p50 <= 0.3 : rpsRatio >= 0.8 && p99Ratio <= 1.5,
       });
     });
+    const floorGet = subjects[OPS.length] as Summary;
+    references.push({ connections, inFlight, floor, floorGet, rpsRatio: floorGet.rps / floor.rps, p99Ratio: floorGet.p99 / floor.p99 });
   }
-  return rows;
+  return { rows, references };
 }
 
 async function httpPhase(env: Env, devices: number): Promise<HttpRow[]> {
@@ -216,8 +211,10 @@ async function httpPhase(env: Env, devices: number): Promise<HttpRow[]> {
 
 /** Lookups at one scale: per round the floor and the four lookups, at BENCH_IN_FLIGHT and at 1 in flight. */
 async function scaleLookups(env: Env, devices: number): Promise<{ op: string; loaded: Summary; single: Summary; floorRps: number; floorP50: number }[]> {
-  const single = await alternate(o.scaleRounds, OPS, () => amqpRun(env, FLOOR_OP, true, 1, 1, devices), (op) => amqpRun(env, op, false, 1, 1, devices));
-  const loaded = await alternate(o.scaleRounds, OPS, () => amqpRun(env, FLOOR_OP, true, 1, o.inFlight, devices), (op) => amqpRun(env, op, false, 1, o.inFlight, devices));
+  env.layout('free');
+  const single = await alternate(o.scaleRounds, OPS, () => amqpRun(env, FLOOR_OP, 'floor', 1, 1, devices), (op) => amqpRun(env, op, 'registry', 1, 1, devices));
+  env.layout('pinned');
+  const loaded = await alternate(o.scaleRounds, OPS, () => amqpRun(env, FLOOR_OP, 'floor', 1, o.inFlight, devices), (op) => amqpRun(env, op, 'registry', 1, o.inFlight, devices));
   return OPS.map((op, i) => ({ op: op.name, loaded: loaded.subjects[i] as Summary, single: single.subjects[i] as Summary, floorRps: loaded.floor.rps, floorP50: single.floor.p50 }));
 }
 
@@ -264,8 +261,14 @@ async function main(): Promise<void> {
     stops.push(() => echo.stop());
     const koa = await startBenchServer('koa-floor.ts', { REDIS_URL: redis.url });
     stops.push(() => koa.stop());
+    const echoGet = await startBenchServer('echo-server.ts', { REDIS_URL: redis.url });
+    stops.push(() => echoGet.stop());
     const transfer = createTransferService(store, { maxBcryptCost: 10, hasher: createBcryptHasher(10) });
-    const env: Env = { redis, redisPid, client, store, transfer, registry, echo, koa };
+    const layout = cpuLayout([registry.pid, echo.pid, echoGet.pid, koa.pid].filter((pid): pid is number => pid !== undefined), redisPid);
+    pinned = layout !== undefined;
+    progress(pinned ? 'runs under load: the server under test on core 0, the load client and Redis on core 1 (BENCH_PIN)' : 'measuring without CPU pinning');
+    const env: Env = { redis, redisPid, client, store, transfer, registry, echo, echoGet, koa, layout: layout ?? (() => undefined) };
+    env.layout('free');
 
     // Base data set.
     const base = o.scales[0] as number;
@@ -283,7 +286,8 @@ async function main(): Promise<void> {
     memorySum += first.memoryDelta;
     memory.push({ devices: base, usedMemory: await usedMemory(client), stepBytesPerDevice: first.memoryDelta / base, bytesPerDevice: memorySum / base });
 
-    const amqp = await amqpPhase(env, base);
+    env.layout('pinned');
+    const { rows: amqp, references: amqpReference } = await amqpPhase(env, base);
     const http = await httpPhase(env, base);
 
     // Scale steps.
@@ -312,7 +316,9 @@ async function main(): Promise<void> {
         break;
       }
       progress(`loading devices ${devices} → ${target} (${method})`);
+      env.layout('free');
       const step = await loadStep(env, devices, target, method);
+      env.layout('pinned');
       rates[method] = step.perSecond;
       bulk.push({ ...step, method: methodLabel(method) });
       memorySum += step.memoryDelta;
@@ -335,6 +341,7 @@ async function main(): Promise<void> {
 
     // Bulk: the import path and the per-device store paths on the same number of fresh devices (own tenant, after the memory figures).
     const sample = o.smoke ? 1000 : 20_000;
+    env.layout('free');
     await store.createTenant('bench-bulk', data.tenantJson('bench-bulk'), []);
     for (const [k, method] of (['import', 'separate', 'provision'] as const).entries()) {
       progress(`bulk sample: ${sample} devices (${method})`);
@@ -346,7 +353,7 @@ async function main(): Promise<void> {
       bulk.push({ what: `sample into an empty tenant`, method: methodLabel(method), devices: sample, seconds, perSecond: sample / seconds });
     }
 
-    const results = buildResults({ amqp, http, scale, skippedScales, memory, bulk, redisVersion, base });
+    const results = buildResults({ amqp, amqpReference, http, scale, skippedScales, memory, bulk, redisVersion, base });
     process.stdout.write(`${renderMarkdown(results)}\n`);
     writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
     progress(`wrote ${o.out}`);
@@ -356,7 +363,7 @@ async function main(): Promise<void> {
   }
 }
 
-function buildResults(parts: { amqp: AmqpRow[]; http: HttpRow[]; scale: ScaleRow[]; skippedScales: number[]; memory: MemoryRow[]; bulk: BulkRow[]; redisVersion: string; base: number }): Results {
+function buildResults(parts: { amqp: AmqpRow[]; amqpReference: ReferenceRow[]; http: HttpRow[]; scale: ScaleRow[]; skippedScales: number[]; memory: MemoryRow[]; bulk: BulkRow[]; redisVersion: string; base: number }): Results {
   const { amqp, http, scale, memory, bulk } = parts;
   const targets: TargetRow[] = [];
   const loadedRows = amqp.filter((r) => r.inFlight > 1);
@@ -408,8 +415,9 @@ function buildResults(parts: { amqp: AmqpRow[]; http: HttpRow[]; scale: ScaleRow
       loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
       date: new Date().toISOString(),
     },
-    options: { ...o, baseDevices: parts.base },
+    options: { ...o, baseDevices: parts.base, pinned },
     amqp,
+    amqpReference: parts.amqpReference,
     http,
     scale,
     skippedScales: parts.skippedScales,
