@@ -45,12 +45,13 @@ export class BatchWriter {
     return this.failure !== undefined;
   }
 
-  async add(entry: DeviceEntry, device: ImportDevice): Promise<void> {
+  /** Adds a device to its tenant's batch; a promise only when that filled the batch and it is being sent. */
+  add(entry: DeviceEntry, device: ImportDevice): Promise<void> | undefined {
     let batch = this.open.get(entry.tenant);
     if (batch === undefined) this.open.set(entry.tenant, (batch = { devices: [], entries: [] }));
     batch.devices.push(device);
     batch.entries.push(entry);
-    if (batch.devices.length >= (this.opts.batchSize ?? 200)) await this.send(entry.tenant);
+    return batch.devices.length >= (this.opts.batchSize ?? 200) ? this.send(entry.tenant) : undefined;
   }
 
   /** Sends what is left, waits for every call; rethrows the failure that stopped the import. */

@@ -110,8 +110,9 @@ export function createTransferService(store: Store, options: TransferOptions) {
   function prepare(entry: DeviceEntry, counts: ImportCounts): ImportDevice | Promise<ImportDevice> {
     if (typeof entry.deviceId !== 'string') throw badRequest('missing required property "device-id"');
     const data = entry.data === undefined ? {} : asObject(entry.data, `the registration data of device ${JSON.stringify(entry.deviceId)}`);
-    validate('registration', { ...data, 'device-id': entry.deviceId });
-    const json = entry.data === undefined ? undefined : toStoredData({ ...data, 'device-id': entry.deviceId });
+    const registration = { ...data, 'device-id': entry.deviceId };
+    validate('registration', registration);
+    const json = entry.data === undefined ? undefined : toStoredData(registration);
     const named = (err: unknown, at: string) => (err instanceof RegistryError ? new RegistryError(err.code, `credentials ${at}: ${err.publicMessage}`) : err);
     const credentials = entry.credentials.map((c) => {
       try {
@@ -187,19 +188,31 @@ export function createTransferService(store: Store, options: TransferOptions) {
           else {
             const dup = duplicates.check(entry, result as ImportDevice);
             if (dup !== undefined) fail(entry.at, dup);
-            else await writer.add(entry, result as ImportDevice);
+            else {
+              const sending = writer.add(entry, result as ImportDevice);
+              if (sending !== undefined) await sending;
+            }
           }
           if (writer.stopped) return;
         }
       };
 
       let chunk: DeviceEntry[] = [];
-      for await (const entry of entries) {
-        chunk.push(entry);
-        if (chunk.length >= PREPARE_CHUNK) {
-          await flushChunk(chunk);
-          chunk = [];
-          if (writer.stopped) break;
+      // A synchronous source is read without an await per entry.
+      const flushFull = async (): Promise<boolean> => {
+        await flushChunk(chunk);
+        chunk = [];
+        return !writer.stopped;
+      };
+      if (Symbol.iterator in entries) {
+        for (const entry of entries) {
+          chunk.push(entry);
+          if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
+        }
+      } else {
+        for await (const entry of entries) {
+          chunk.push(entry);
+          if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
         }
       }
       if (!writer.stopped) await flushChunk(chunk);
