@@ -8,12 +8,12 @@
 import { RegistryError, badRequest, conflict } from '../errors.js';
 import type { CredentialsRecord } from '../model/credentials.js';
 import type { ImportDevice, Store } from '../store/store.js';
-import { validate } from '../validation.js';
 import { asObject } from './body.js';
-import { checkCredentials, hashSecrets, withHonoBcrypt } from './credentials.js';
-import { toStoredData } from './devices.js';
+import { hashSecrets, withHonoBcrypt } from './credentials.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { BatchWriter, DuplicateCheck } from './transfer-batches.js';
+import { checkRecord, checkRegistration, hasPlainPassword, shapeRecord, type DeviceEntry, type PreparedCredentials } from './transfer-prepare.js';
+import { PreparePool, type WorkerResult } from './transfer-prepare-pool.js';
 import { createExportService } from './transfer-export.js';
 import { checkTenant } from './tenants.js';
 
@@ -23,14 +23,7 @@ export interface TenantEntry {
   readonly body: unknown;
 }
 
-/** A device to import with its credentials records. `data` undefined: only the credentials. */
-export interface DeviceEntry {
-  readonly at: string;
-  readonly tenant: string;
-  readonly deviceId: string;
-  readonly data: unknown;
-  readonly credentials: readonly { readonly at: string; readonly record: unknown }[];
-}
+export type { DeviceEntry } from './transfer-prepare.js';
 
 export interface ImportFailure {
   readonly at: string;
@@ -63,6 +56,8 @@ export interface ImportOptions {
   readonly onFailure: (failure: ImportFailure) => void;
   /** Called as devices are done (counted in `counts`). */
   readonly onProgress?: (counts: Readonly<ImportCounts>) => void;
+  /** Large imports prepare entries in a worker thread (default true; false: all in this thread). */
+  readonly prepareInWorker?: boolean;
 }
 
 export interface TransferOptions {
@@ -89,30 +84,20 @@ export function createTransferService(store: Store, options: TransferOptions) {
     );
   }
 
-  type Prepared = { type: string; authId: string; json: string };
-  const shaped = (record: CredentialsRecord): Prepared => ({ type: record.type, authId: record['auth-id'], json: JSON.stringify(record) });
-
   /** Validated and shaped; a promise only when plain passwords need bcrypt (the rest stays synchronous, for speed). */
-  function prepareCredentials(entry: DeviceEntry, body: unknown, counts: ImportCounts): Prepared | Promise<Prepared> {
-    const input = asObject(body, 'a credentials record');
-    const named = input['device-id'];
-    if (named !== undefined && named !== entry.deviceId) throw badRequest(`"device-id" ${JSON.stringify(named)} differs from the device ${JSON.stringify(entry.deviceId)} it is listed with`);
-    const record = checkCredentials(named === undefined ? { ...input, 'device-id': entry.deviceId } : input, options.maxBcryptCost);
+  function prepareCredentials(entry: DeviceEntry, body: unknown, counts: ImportCounts): PreparedCredentials | Promise<PreparedCredentials> {
+    const record = checkRecord(entry, body, options.maxBcryptCost);
+    if (!hasPlainPassword(record)) return shapeRecord(withHonoBcrypt(record));
     const plain = record.secrets.filter((s) => s['pwd-plain'] !== undefined).length;
-    if (plain === 0) return shaped(withHonoBcrypt(record));
     return knownHashes(entry.tenant, record).then(async (known) => {
       counts.hashed += plain - known.filter((k) => k !== undefined).length;
-      return shaped(await hashSecrets(record, options.hasher, (i) => known[i]));
+      return shapeRecord(await hashSecrets(record, options.hasher, (i) => known[i]));
     });
   }
 
   /** Validates and shapes one entry as the management API would. BAD_REQUEST naming the record. */
   function prepare(entry: DeviceEntry, counts: ImportCounts): ImportDevice | Promise<ImportDevice> {
-    if (typeof entry.deviceId !== 'string') throw badRequest('missing required property "device-id"');
-    const data = entry.data === undefined ? {} : asObject(entry.data, `the registration data of device ${JSON.stringify(entry.deviceId)}`);
-    const registration = { ...data, 'device-id': entry.deviceId };
-    validate('registration', registration);
-    const json = entry.data === undefined ? undefined : toStoredData(registration);
+    const json = checkRegistration(entry);
     const named = (err: unknown, at: string) => (err instanceof RegistryError ? new RegistryError(err.code, `credentials ${at}: ${err.publicMessage}`) : err);
     const credentials = entry.credentials.map((c) => {
       try {
@@ -122,8 +107,16 @@ export function createTransferService(store: Store, options: TransferOptions) {
         throw named(err, c.at);
       }
     });
-    if (!credentials.some((c) => c instanceof Promise)) return { deviceId: entry.deviceId, json, credentials: credentials as Prepared[] };
+    if (!credentials.some((c) => c instanceof Promise)) return { deviceId: entry.deviceId, json, credentials: credentials as PreparedCredentials[] };
     return Promise.all(credentials).then((list) => ({ deviceId: entry.deviceId, json, credentials: list }));
+  }
+
+  /** A worker's answer for an entry as `prepare` gives it: the device, its error, or (plain passwords) `prepare` itself. */
+  function fromWorker(entry: DeviceEntry, result: WorkerResult, counts: ImportCounts): ImportDevice | Promise<ImportDevice> {
+    if (result === 0) return prepare(entry, counts);
+    if ('fatal' in result) throw new Error(`import preparation failed: ${result.fatal}`);
+    if ('code' in result) throw new RegistryError(result.code, result.message);
+    return result;
   }
 
   return {
@@ -171,16 +164,20 @@ export function createTransferService(store: Store, options: TransferOptions) {
       };
       const writer = new BatchWriter(store, opts, counts, fail);
       const duplicates = new DuplicateCheck();
-      const flushChunk = async (chunk: DeviceEntry[]) => {
-        const results = chunk.map((e): unknown => {
+      /** Each entry prepared (here, or from the worker's answers), or its error. */
+      const prepareChunk = async (chunk: DeviceEntry[], answers?: WorkerResult[]): Promise<unknown[]> => {
+        const results = chunk.map((e, i): unknown => {
           try {
-            const result = prepare(e, counts);
+            const result = answers === undefined ? prepare(e, counts) : fromWorker(e, answers[i] as WorkerResult, counts);
             return result instanceof Promise ? result.catch((err: unknown) => err) : result;
           } catch (err) {
             return err;
           }
         });
-        const prepared = results.some((r) => r instanceof Promise) ? await Promise.all(results) : results;
+        return results.some((r) => r instanceof Promise) ? await Promise.all(results) : results;
+      };
+      /** Checks for duplicates and hands the prepared devices to the writer, in entry order. */
+      const commitChunk = async (chunk: DeviceEntry[], prepared: unknown[]) => {
         for (const [i, result] of prepared.entries()) {
           const entry = chunk[i] as DeviceEntry;
           if (result instanceof RegistryError) fail(entry.at, result.publicMessage);
@@ -197,25 +194,49 @@ export function createTransferService(store: Store, options: TransferOptions) {
         }
       };
 
+      // From the second full chunk on (a large import), a worker thread validates and shapes the
+      // entries while this thread writes the previous chunk: the two cores share the work. Entries
+      // with plain passwords come back unprepared and are hashed here, as before.
+      let pool: PreparePool | undefined;
+      const queued: { chunk: DeviceEntry[]; answers: Promise<WorkerResult[]> }[] = [];
+      const commitOldest = async () => {
+        const { chunk, answers } = queued.shift() as (typeof queued)[number];
+        await commitChunk(chunk, await prepareChunk(chunk, await answers));
+      };
       let chunk: DeviceEntry[] = [];
-      // A synchronous source is read without an await per entry.
+      let full = 0;
       const flushFull = async (): Promise<boolean> => {
-        await flushChunk(chunk);
+        full++;
+        if (full > 1 && opts.prepareInWorker !== false) pool ??= new PreparePool(options.maxBcryptCost);
+        if (pool === undefined) await commitChunk(chunk, await prepareChunk(chunk));
+        else {
+          queued.push({ chunk, answers: pool.prepare(chunk) });
+          if (queued.length > 1) await commitOldest();
+        }
         chunk = [];
         return !writer.stopped;
       };
-      if (Symbol.iterator in entries) {
-        for (const entry of entries) {
-          chunk.push(entry);
-          if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
+      try {
+        // A synchronous source is read without an await per entry.
+        if (Symbol.iterator in entries) {
+          for (const entry of entries) {
+            chunk.push(entry);
+            if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
+          }
+        } else {
+          for await (const entry of entries) {
+            chunk.push(entry);
+            if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
+          }
         }
-      } else {
-        for await (const entry of entries) {
-          chunk.push(entry);
-          if (chunk.length >= PREPARE_CHUNK && !(await flushFull())) break;
+        if (!writer.stopped && chunk.length > 0) {
+          if (pool === undefined) await commitChunk(chunk, await prepareChunk(chunk));
+          else queued.push({ chunk, answers: pool.prepare(chunk) });
         }
+        while (queued.length > 0 && !writer.stopped) await commitOldest();
+      } finally {
+        await pool?.close();
       }
-      if (!writer.stopped) await flushChunk(chunk);
       await writer.finish();
       opts.onProgress?.(counts);
       return counts;
