@@ -55,7 +55,7 @@ export function createAutoProvisioning(store: CredentialsStore, tenants: TenantS
       const cert = readCertificate(certificateBase64);
       const subject = toRfc2253(x509SubjectToDn(cert.subject));
       if (subject !== lookupAuthId('x509-cert', authId)) throw badRequest('the subject DN of client-certificate differs from auth-id');
-      const tenant = await tenants.lookup(tenantId);
+      const tenant = (await tenants.lookup(tenantId))?.tenant;
       if (tenant === undefined) return undefined;
       const issuer = x509SubjectToDn(cert.issuer);
       const ca = trustedCas(tenant).find((c) => c['auto-provisioning-enabled'] === true && dnEquals(String(c['subject-dn']), issuer));

@@ -19,13 +19,19 @@ export interface TenantService {
   /** Removes a tenant with its devices and credentials. NOT_FOUND. */
   remove(tenantId: string): Promise<void>;
   /** Hot path: the tenant, or undefined. One round trip. */
-  lookup(tenantId: string): Promise<JsonObject | undefined>;
+  lookup(tenantId: string): Promise<StoredTenant | undefined>;
   /** Hot path: the tenant owning the trusted CA with this subject DN, or undefined. BAD_REQUEST for an unparsable DN. */
-  lookupByCa(subjectDn: string): Promise<JsonObject | undefined>;
+  lookupByCa(subjectDn: string): Promise<StoredTenant | undefined>;
 }
 
-function parseStored(json: string | null): JsonObject | undefined {
-  return json === null ? undefined : (JSON.parse(json) as JsonObject);
+/** A tenant as read from the store: parsed, and the stored JSON text (sent as it is when nothing changes it). */
+export interface StoredTenant {
+  readonly tenant: JsonObject;
+  readonly json: string;
+}
+
+function parseStored(json: string | null): StoredTenant | undefined {
+  return json === null ? undefined : { tenant: JSON.parse(json) as JsonObject, json };
 }
 
 /** Validates a tenant body and shapes the tenant to store with its CA DN keys. BAD_REQUEST. */

@@ -39,6 +39,11 @@ export function checkRecord(entry: DeviceEntry, body: unknown, maxBcryptCost: nu
   return checkCredentials(named === undefined ? { ...input, 'device-id': entry.deviceId } : input, maxBcryptCost);
 }
 
+/** An error of a credentials record, its message prefixed with where the record is (`credentials <at>: …`). */
+export function inCredentials(err: unknown, at: string): unknown {
+  return err instanceof RegistryError ? new RegistryError(err.code, `credentials ${at}: ${err.publicMessage}`) : err;
+}
+
 export const hasPlainPassword = (record: CredentialsRecord): boolean => record.secrets.some((s) => s['pwd-plain'] !== undefined);
 
 export const shapeRecord = (record: CredentialsRecord): PreparedCredentials => ({ type: record.type, authId: record['auth-id'], json: JSON.stringify(record) });
@@ -55,7 +60,7 @@ export function prepareWithoutHashing(entry: DeviceEntry, maxBcryptCost: number)
     try {
       record = checkRecord(entry, c.record, maxBcryptCost);
     } catch (err) {
-      throw err instanceof RegistryError ? new RegistryError(err.code, `credentials ${c.at}: ${err.publicMessage}`) : err;
+      throw inCredentials(err, c.at);
     }
     if (hasPlainPassword(record)) return undefined;
     credentials.push(shapeRecord(withHonoBcrypt(record)));

@@ -12,7 +12,7 @@ import { asObject } from './body.js';
 import { hashSecrets, withHonoBcrypt } from './credentials.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { BatchWriter, DuplicateCheck } from './transfer-batches.js';
-import { checkRecord, checkRegistration, hasPlainPassword, shapeRecord, type DeviceEntry, type PreparedCredentials } from './transfer-prepare.js';
+import { checkRecord, checkRegistration, hasPlainPassword, inCredentials, shapeRecord, type DeviceEntry, type PreparedCredentials } from './transfer-prepare.js';
 import { PreparePool, type WorkerResult } from './transfer-prepare-pool.js';
 import { createExportService } from './transfer-export.js';
 import { checkTenant } from './tenants.js';
@@ -98,13 +98,12 @@ export function createTransferService(store: Store, options: TransferOptions) {
   /** Validates and shapes one entry as the management API would. BAD_REQUEST naming the record. */
   function prepare(entry: DeviceEntry, counts: ImportCounts): ImportDevice | Promise<ImportDevice> {
     const json = checkRegistration(entry);
-    const named = (err: unknown, at: string) => (err instanceof RegistryError ? new RegistryError(err.code, `credentials ${at}: ${err.publicMessage}`) : err);
     const credentials = entry.credentials.map((c) => {
       try {
         const result = prepareCredentials(entry, c.record, counts);
-        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(named(err, c.at))) : result;
+        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(inCredentials(err, c.at))) : result;
       } catch (err) {
-        throw named(err, c.at);
+        throw inCredentials(err, c.at);
       }
     });
     if (!credentials.some((c) => c instanceof Promise)) return { deviceId: entry.deviceId, json, credentials: credentials as PreparedCredentials[] };

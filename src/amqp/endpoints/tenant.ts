@@ -5,6 +5,7 @@
 import { badRequest, RegistryError } from '../../errors.js';
 import type { JsonObject } from '../../model/credentials.js';
 import { renderTenant } from '../../model/tenant.js';
+import type { StoredTenant } from '../../service/tenants.js';
 import { cacheDirective, type Endpoint, type EndpointContext, type EndpointRequest, type OperationSpec } from '../endpoint.js';
 import { jsonObjectBody, stringProperty, type Answer } from '../message.js';
 
@@ -23,13 +24,15 @@ const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   remove: { summary: 'Delete a tenant with its devices and credentials (§3.3)', deprecated: true, properties: { tenant_id: TENANT_ID }, statuses: [204, 400, 403, 404] },
 };
 
-function found(tenant: JsonObject, context: EndpointContext): Answer {
+function found({ tenant, json }: StoredTenant, context: EndpointContext): Answer {
   const id = String(tenant['tenant-id']);
   // Payload variants are authorised on the result (§3.2, #34).
   if (!context.authorities.mayExecute(`tenant/${id}`, 'get')) return FORBIDDEN;
+  const rendered = renderTenant(tenant, context.profile, Date.now());
   return {
     status: 200,
-    json: JSON.stringify(renderTenant(tenant, context.profile, Date.now())),
+    // Without trusted CAs the stored JSON is the answer: not serialised again.
+    json: rendered === tenant ? json : JSON.stringify(rendered),
     tenantId: id,
     cacheControl: cacheDirective(context.cacheMaxAge),
   };
@@ -43,7 +46,7 @@ async function get(query: JsonObject | undefined, context: EndpointContext, lega
     return tenant === undefined ? { status: 404, tenantId: legacyId } : found(tenant, context);
   }
   if (query === undefined) throw badRequest('a get request needs a body with tenant-id or subject-dn');
-  let tenant: JsonObject | undefined;
+  let tenant: StoredTenant | undefined;
   if (typeof query['tenant-id'] === 'string') tenant = await tenants.lookup(query['tenant-id']);
   else if (typeof query['subject-dn'] === 'string') tenant = await tenants.lookupByCa(query['subject-dn']);
   else throw badRequest('the body needs a string tenant-id or subject-dn');
