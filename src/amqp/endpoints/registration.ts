@@ -23,6 +23,20 @@ const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   deregister: { summary: 'Delete a device; it goes onto the denied list (§4.4)', deprecated: true, properties: { device_id: DEVICE_ID }, statuses: [204, 403, 404] },
 };
 
+/**
+ * The message mappers (§4.2). Hono 1.3–1.7 read the downstream mapper as `mapper`; 1.8 renamed it
+ * `downstream-message-mapper` and added `upstream-message-mapper`. The downstream mapper goes out
+ * under both names, whichever name it was stored under, so every adapter version finds it.
+ */
+function addMappers(body: Record<string, unknown>, data: Record<string, unknown>): void {
+  const downstream = data['downstream-message-mapper'] ?? data.mapper;
+  if (typeof downstream === 'string') {
+    body.mapper = downstream;
+    body['downstream-message-mapper'] = downstream;
+  }
+  if (typeof data['upstream-message-mapper'] === 'string') body['upstream-message-mapper'] = data['upstream-message-mapper'];
+}
+
 async function assert(tenantId: string, deviceId: string, gatewayId: string | undefined, context: EndpointContext): Promise<Answer> {
   const outcome = await context.services.devices.assert(tenantId, deviceId, gatewayId);
   if (outcome.status !== 200 || outcome.data === undefined) return { status: outcome.status, tenantId, deviceId };
@@ -35,7 +49,7 @@ async function assert(tenantId: string, deviceId: string, gatewayId: string | un
   }
   if (outcome.via !== undefined && outcome.via.length > 0) body.via = outcome.via;
   if (outcome.data.defaults !== undefined) body.defaults = outcome.data.defaults;
-  if (typeof outcome.data.mapper === 'string') body.mapper = outcome.data.mapper;
+  addMappers(body, outcome.data);
   return { status: 200, json: JSON.stringify(body), tenantId, deviceId, cacheControl: cacheDirective(maxAge) };
 }
 

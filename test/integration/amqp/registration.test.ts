@@ -182,5 +182,18 @@ describe('AMQP Device Registration API', function () {
       await registerDevice(suite.base, TENANT, '4711');
       expect(expectAnswer(await assertOn(await suite.client(), '4711'), 200)).to.not.have.property('assertion');
     });
+
+    it('sends the downstream mapper under the names of Hono 1.3 and 1.8, and the upstream mapper', async function () {
+      await registerDevice(suite.base, TENANT, 'old-name', { mapper: 'decoder-a' });
+      await registerDevice(suite.base, TENANT, 'new-names', { 'downstream-message-mapper': 'decoder-b', 'upstream-message-mapper': 'encoder-b' });
+      await registerDevice(suite.base, TENANT, 'no-mapper');
+      const client = await suite.client();
+      expect(expectAnswer(await assertOn(client, 'old-name'), 200)).to.include({ mapper: 'decoder-a', 'downstream-message-mapper': 'decoder-a' });
+      expect(expectAnswer(await assertOn(client, 'new-names'), 200)).to.include({
+        mapper: 'decoder-b', 'downstream-message-mapper': 'decoder-b', 'upstream-message-mapper': 'encoder-b',
+      });
+      const plain = expectAnswer(await assertOn(client, 'no-mapper'), 200) as Json;
+      expect(plain).to.not.have.any.keys('mapper', 'downstream-message-mapper', 'upstream-message-mapper');
+    });
   });
 });
