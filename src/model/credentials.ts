@@ -1,6 +1,7 @@
 /**
  * Pure rules for credentials records (hono-amqp-apis.md §5.2, §5.4, §5.5).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { DnSyntaxError, toRfc2253 } from './dn.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -97,6 +98,23 @@ function passwordProblems(secret: Secret, where: string, maxBcryptCost: number):
  */
 export function toHonoBcrypt(hash: string): string {
   return hash.replace(/^\$2[bxy]\$/, '$2a$');
+}
+
+/**
+ * Client-context matching of Hono 1.4 and later (§5.2 step 2, lenient), which Hono's 1.x and 2.x
+ * adapters rely on (their MQTT adapter sends the MQTT client id as `client-id`): only members that
+ * the record's `ext` object also has are compared, and they must be equal; members absent from
+ * `ext`, null members and a record without `ext` do not prevent a match.
+ */
+export function matchesExtension(record: JsonObject, context: JsonObject): boolean {
+  const ext = record.ext;
+  if (ext === null || typeof ext !== 'object' || Array.isArray(ext)) return true;
+  const extension = ext as JsonObject;
+  for (const [name, value] of Object.entries(context)) {
+    if (value === null || !Object.hasOwn(extension, name)) continue;
+    if (!isDeepStrictEqual(extension[name], value)) return false;
+  }
+  return true;
 }
 
 /**

@@ -1883,7 +1883,8 @@ def e57(t):
     return '1.x: 404, disabled secrets stripped'
 
 
-@case('E58', 'client context: extra members must equal top-level string members of the record, else 404')
+@case('E58', 'client context: extra members must equal top-level string members of the record, else 404',
+      instances=('legacy',))
 def e58(t):
     rr = t.rr('credentials/DEFAULT_TENANT')
     r = expect_status(rr.request('get', {'type': 'hashed-password', 'auth-id': 'gw', 'client-id': 'gateway-one'}),
@@ -1895,6 +1896,17 @@ def e58(t):
                   'member absent on the record')
     expect_status(rr.request('get', {'type': 'hashed-password', 'auth-id': 'gw', 'client-id': 'gateway-one',
                                      'other': 'x'}), 404, 'one matching and one absent member')
+
+
+@case('E58b', 'client context (1.x, Hono 1.4+): compared with the record\'s ext; members ext lacks are ignored',
+      instances=('1.x',))
+def e58b(t):
+    rr = t.rr('credentials/DEFAULT_TENANT')
+    expect_status(rr.request('get', {'type': 'hashed-password', 'auth-id': 'sensor1', 'client-id': 'x'}), 200,
+                  'record without ext, context as Hono\'s MQTT adapter sends it')
+    expect_status(rr.request('get', {'type': 'hashed-password', 'auth-id': 'gw', 'client-id': 'gateway-two'}), 200,
+                  'record without ext, client-id only at top level')
+    return '1.x: lenient, against ext'
 
 
 @case('E59', 'psk answers carry key secrets; x509-cert looked up by RFC 2253 subject DN returns secrets [{}]')

@@ -1,10 +1,10 @@
 /**
- * Credentials API (hono-amqp-apis.md §5): `get` by type and auth-id with strict client-context
- * matching (one Redis round trip), the legacy `{"type": "*", "device-id"}` listing, and the
+ * Credentials API (hono-amqp-apis.md §5): `get` by type and auth-id with client-context matching
+ * (strict in the legacy profile, against `ext` in 1.x; one Redis round trip), the legacy `{"type": "*", "device-id"}` listing, and the
  * optional management operations `add`, `update`, `remove`.
  */
 import { badRequest } from '../../errors.js';
-import { matchesClientContext, type CredentialsRecord, type JsonObject } from '../../model/credentials.js';
+import { matchesClientContext, matchesExtension, type CredentialsRecord, type JsonObject } from '../../model/credentials.js';
 import { cacheDirective, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
 import { FormalError, jsonObjectBody, type Answer } from '../message.js';
 
@@ -41,7 +41,8 @@ async function get(tenantId: string, query: JsonObject, context: EndpointContext
   const raw = await context.services.credentials.lookup(tenantId, type, authId);
   if (raw === null) return provision(tenantId, type, authId, certificate, context);
   const record = JSON.parse(raw) as CredentialsRecord;
-  if (!matchesClientContext(record, clientContext)) return { status: 404, tenantId };
+  const matches = context.profile === 'legacy' ? matchesClientContext : matchesExtension;
+  if (!matches(record, clientContext)) return { status: 404, tenantId };
   const json = forProfile(record, raw, context);
   if (json === undefined) return { status: 404, tenantId };
   const cacheable = context.profile === '1.x' && CACHEABLE_TYPES.has(type);

@@ -42,7 +42,7 @@ describe('AMQP Credentials API', function () {
       expectAnswer(await get(client, { type: 'psk', 'auth-id': 'sensor1' }), 404);
     });
 
-    it('matches the client context strictly against top-level string members', async function () {
+    it('matches the client context strictly against top-level string members (legacy profile)', async function () {
       await addCredentials(suite.base, TENANT, sensor1({ 'client-id': 'gadget', region: 'eu' }));
       const client = await suite.client();
       const query = { type: 'hashed-password', 'auth-id': 'sensor1' };
@@ -122,6 +122,16 @@ describe('AMQP Credentials API', function () {
       const res = await get(client, { type: 'hashed-password', 'auth-id': 'sensor1' });
       expectAnswer(res, 404);
       expectAnswer(await get(client, { type: 'psk', 'auth-id': 'all-off' }), 404);
+    });
+
+    it('matches the client context against ext, as Hono 1.4+ registries do: what ext lacks does not matter (§5.2)', async function () {
+      await addCredentials(suite.base, TENANT, sensor1());
+      await addCredentials(suite.base, TENANT, { ...sensor1(), 'auth-id': 'gw', ext: { 'client-id': 'gateway-one' } });
+      const client = await suite.client();
+      // Hono's 1.x and 2.x MQTT adapters send the MQTT client id as client context.
+      expectAnswer(await get(client, { type: 'hashed-password', 'auth-id': 'sensor1', 'client-id': 'mqtt-1' }), 200);
+      expectAnswer(await get(client, { type: 'hashed-password', 'auth-id': 'gw', 'client-id': 'gateway-one', other: 'x' }), 200);
+      expectAnswer(await get(client, { type: 'hashed-password', 'auth-id': 'gw', 'client-id': 'gateway-two' }), 404);
     });
 
     it('describes errors in a text/plain body', async function () {

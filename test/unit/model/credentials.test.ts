@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  bcryptCost, lookupAuthId, matchesClientContext, normaliseAuthId, secretProblems, toHonoBcrypt,
+  bcryptCost, lookupAuthId, matchesClientContext, matchesExtension, normaliseAuthId, secretProblems, toHonoBcrypt,
 } from '../../../src/model/credentials.js';
 import { createHash } from 'node:crypto';
 
@@ -67,5 +67,17 @@ describe('model/credentials', function () {
     expect(matchesClientContext(record, { 'client-id': 'gateway-one' })).to.equal(true);
     expect(matchesClientContext(record, { 'client-id': 'gateway-two' })).to.equal(false);
     expect(matchesClientContext(record, { other: 'x' })).to.equal(false);
+  });
+
+  it('matches a client context against the record\'s ext only, ignoring members ext lacks (Hono 1.4+, §5.2)', function () {
+    const record = { 'device-id': 'gw-1', 'client-id': 'top-level', ext: { 'client-id': 'gateway-one', zone: { id: 1 } } };
+    expect(matchesExtension(record, {})).to.equal(true);
+    expect(matchesExtension(record, { 'client-id': 'gateway-one' })).to.equal(true);
+    expect(matchesExtension(record, { 'client-id': 'gateway-one', other: 'x', none: null })).to.equal(true);
+    expect(matchesExtension(record, { zone: { id: 1 } })).to.equal(true);
+    expect(matchesExtension(record, { zone: { id: 2 } })).to.equal(false);
+    expect(matchesExtension(record, { 'client-id': 'top-level' })).to.equal(false);
+    expect(matchesExtension({ 'device-id': 'd' }, { 'client-id': 'anything' })).to.equal(true);
+    expect(matchesExtension({ 'device-id': 'd', ext: 'not an object' }, { 'client-id': 'anything' })).to.equal(true);
   });
 });
