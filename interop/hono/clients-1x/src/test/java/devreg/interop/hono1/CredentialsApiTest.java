@@ -1,0 +1,182 @@
+package devreg.interop.hono1;
+
+import static devreg.interop.hono1.Hono1Clients.await;
+import static devreg.interop.hono1.Hono1Clients.failure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+
+import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.util.CredentialsObject;
+import org.eclipse.hono.util.RegistrationAssertion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import devreg.interop.Certificates;
+import devreg.interop.Fixtures;
+import devreg.interop.RegistryProcess;
+import devreg.interop.SharedRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/** Hono 1.x's CredentialsClient: `get` (hono-amqp-apis.md §5). */
+@ExtendWith(SharedRegistry.class)
+class CredentialsApiTest {
+
+    private static Hono1Clients hono;
+    private static Fixtures fixtures;
+    private static RegistryProcess registry;
+    private static final Certificates CERTS = new Certificates();
+
+    @BeforeAll
+    static void connect(final RegistryProcess running) {
+        registry = running;
+        hono = new Hono1Clients(registry);
+        fixtures = new Fixtures(registry.management());
+    }
+
+    @AfterAll
+    static void disconnect() {
+        hono.close();
+    }
+
+    private static int statusOf(final Future<?> lookup) {
+        final Throwable failure = failure(lookup);
+        assertInstanceOf(ClientErrorException.class, failure);
+        return ((ClientErrorException) failure).getErrorCode();
+    }
+
+    private static JsonObject stored(final String tenantId, final String authId, final String type) {
+        return new JsonObject(fixtures.api().get("/credentials/" + tenantId + "/" + authId + "/" + type).body());
+    }
+
+    private static void assertSameRecord(final JsonObject stored, final CredentialsObject parsed) {
+        assertEquals(stored.getString("device-id"), parsed.getDeviceId());
+        assertEquals(stored.getString("type"), parsed.getType());
+        assertEquals(stored.getString("auth-id"), parsed.getAuthId());
+        assertTrue(parsed.isEnabled());
+        assertEquals(stored.getJsonArray("secrets"), parsed.getSecrets());
+        parsed.checkValidity();
+    }
+
+    @Test
+    void hashedPasswordParsesIntoTheCredentialsObjectTheManagementApiStored() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = fixtures.password(tenantId, deviceId, "");
+
+        final CredentialsObject credentials = await(hono.credentials(tenantId).get("hashed-password", authId));
+
+        assertSameRecord(stored(tenantId, authId, "hashed-password"), credentials);
+        final JsonObject secret = credentials.getCandidateSecrets().get(0);
+        assertEquals("bcrypt", secret.getString("hash-function"));
+        assertTrue(secret.getString("pwd-hash").startsWith("$2a$"));
+        assertTrue(CredentialsObject.isInValidityPeriod(secret, Instant.now()));
+    }
+
+    @Test
+    void preSharedKeyParsesIntoTheCredentialsObjectTheManagementApiStored() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = Fixtures.id("psk-identity");
+        fixtures.credential(tenantId, deviceId, "psk", authId, "[{\"key\": \"c2VjcmV0LWtleS1vZi10aGUtZGV2aWNl\"}]");
+
+        final CredentialsObject credentials = await(hono.credentials(tenantId).get("psk", authId));
+
+        assertSameRecord(stored(tenantId, authId, "psk"), credentials);
+    }
+
+    @Test
+    void x509CertificateCredentialsAreFoundBySubjectDn() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String subjectDn = "CN=" + Fixtures.id("device") + ",OU=Sensors,O=Interop";
+        fixtures.credential(tenantId, deviceId, "x509-cert", subjectDn, "[{}]");
+
+        assertSameRecord(stored(tenantId, subjectDn, "x509-cert"), await(hono.credentials(tenantId).get("x509-cert", subjectDn)));
+    }
+
+    @Test
+    void credentialsOfAnyOtherTypeAreFoundWithTheirSecretsAsStored() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = Fixtures.id("token");
+        fixtures.credential(tenantId, deviceId, "interop-token", authId, "[{\"token\": \"abc\", \"scope\": [\"telemetry\"]}]");
+
+        assertSameRecord(stored(tenantId, authId, "interop-token"), await(hono.credentials(tenantId).get("interop-token", authId)));
+    }
+
+    @Test
+    void clientContextAsHonosMqttAdapterSendsItFindsCredentialsWithoutThatProperty() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = fixtures.password(tenantId, deviceId, "");
+
+        final JsonObject context = new JsonObject().put("client-id", "mqtt-client-1");
+        assertEquals(deviceId, await(hono.credentials(tenantId).get("hashed-password", authId, context)).getDeviceId());
+    }
+
+    @Test
+    void clientContextIsMatchedAgainstTheCredentialsExtensionProperties() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = fixtures.password(tenantId, deviceId, "\"ext\": {\"client-id\": \"mqtt-client-1\"}");
+
+        final JsonObject matching = new JsonObject().put("client-id", "mqtt-client-1");
+        assertEquals(deviceId, await(hono.credentials(tenantId).get("hashed-password", authId, matching)).getDeviceId());
+        final JsonObject other = new JsonObject().put("client-id", "mqtt-client-2");
+        assertEquals(404, statusOf(hono.credentials(tenantId).get("hashed-password", authId, other)));
+    }
+
+    @Test
+    void unknownAuthIdIsNotFound() {
+        final String tenantId = fixtures.tenant(null);
+        assertEquals(404, statusOf(hono.credentials(tenantId).get("hashed-password", Fixtures.id("nobody"))));
+    }
+
+    @Test
+    void x509AutoProvisioningGivesTheClientTheNewDevicesCredentials() throws Exception {
+        final Certificates.Issued ca = CERTS.ca("/O=Interop/CN=" + Fixtures.id("provisioning-ca"));
+        final String tenantId = fixtures.tenant("[" + Fixtures.trustedCa(ca) + "]");
+        final Certificates.Issued device = CERTS.device(ca, "/O=Interop/CN=" + Fixtures.id("new-device"));
+
+        final JsonObject context = new JsonObject().put("client-certificate", device.certificate().getEncoded());
+        final CredentialsObject credentials = await(hono.credentials(tenantId).get("x509-cert", device.subjectDn(), context));
+
+        assertEquals(device.subjectDn(), credentials.getAuthId());
+        final String deviceId = credentials.getDeviceId();
+        assertSameRecord(stored(tenantId, device.subjectDn(), "x509-cert"), credentials);
+        final JsonObject assertion = await(hono.registration(tenantId).assertRegistration(deviceId));
+        assertEquals(deviceId, assertion.mapTo(RegistrationAssertion.class).getDeviceId());
+    }
+
+    @Test
+    void credentialsOfADeletedDeviceAreNotFound() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = fixtures.password(tenantId, deviceId, "");
+        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+
+        try (Hono1Clients fresh = new Hono1Clients(registry)) {
+            assertEquals(404, statusOf(fresh.credentials(tenantId).get("hashed-password", authId)));
+        }
+        assertTrue(fixtures.api().get("/denied-devices/" + tenantId).body().contains(deviceId));
+    }
+
+    @Test
+    void disabledCredentialsAreNotFound() {
+        final String tenantId = fixtures.tenant(null);
+        final String deviceId = fixtures.device(tenantId, "");
+        final String authId = Fixtures.id("psk-identity");
+        fixtures.credential(tenantId, deviceId, "psk", authId, "[{\"key\": \"a2V5\"}]");
+        fixtures.api().replace("/credentials/" + tenantId + "/" + authId + "/psk", """
+                {"device-id": "%s", "type": "psk", "auth-id": "%s", "enabled": false, "secrets": [{"key": "a2V5"}]}
+                """.formatted(deviceId, authId));
+
+        assertEquals(404, statusOf(hono.credentials(tenantId).get("psk", authId)));
+    }
+}

@@ -1,0 +1,137 @@
+package devreg.interop.hono1;
+
+import static devreg.interop.hono1.Hono1Clients.await;
+import static devreg.interop.hono1.Hono1Clients.failure;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.eclipse.hono.client.ClientErrorException;
+import org.eclipse.hono.util.RegistrationAssertion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import devreg.interop.Fixtures;
+import devreg.interop.RegistryProcess;
+import devreg.interop.SharedRegistry;
+import io.vertx.core.json.JsonObject;
+
+/** Hono 1.x's RegistrationClient: `assert` (hono-amqp-apis.md §4), read back with Hono 1.x's RegistrationAssertion. */
+@ExtendWith(SharedRegistry.class)
+class RegistrationApiTest {
+
+    private static Hono1Clients hono;
+    private static Fixtures fixtures;
+    private static String tenantId;
+    private static RegistryProcess registry;
+
+    @BeforeAll
+    static void connect(final RegistryProcess running) {
+        registry = running;
+        hono = new Hono1Clients(registry);
+        fixtures = new Fixtures(registry.management());
+        tenantId = fixtures.tenant(null);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        hono.close();
+    }
+
+    private static RegistrationAssertion assertDevice(final Hono1Clients clients, final String deviceId, final String gatewayId) {
+        final JsonObject answer = await(clients.registration(tenantId).assertRegistration(deviceId, gatewayId));
+        return answer.mapTo(RegistrationAssertion.class);
+    }
+
+    private static int statusOfAssert(final Hono1Clients clients, final String deviceId, final String gatewayId) {
+        final Throwable failure = failure(clients.registration(tenantId).assertRegistration(deviceId, gatewayId));
+        assertInstanceOf(ClientErrorException.class, failure);
+        return ((ClientErrorException) failure).getErrorCode();
+    }
+
+    @Test
+    void assertOfADeviceParsesIntoTheAssertionOfWhatTheManagementApiStored() {
+        final String gatewayId = fixtures.device(tenantId, "");
+        final String deviceId = fixtures.device(tenantId, """
+                "via": ["%s"], "defaults": {"content-type": "text/plain", "ttl": 60}, "mapper": "interop-mapper",
+                "ext": {"note": "kept"}""".formatted(gatewayId));
+        final JsonObject stored = new JsonObject(fixtures.api().get("/registration/" + tenantId + "/" + deviceId).body()).getJsonObject("data");
+
+        final RegistrationAssertion assertion = assertDevice(hono, deviceId, null);
+
+        assertEquals(deviceId, assertion.getDeviceId());
+        assertEquals(stored.getJsonArray("via").getList(), assertion.getAuthorizedGateways());
+        assertEquals(stored.getJsonObject("defaults").getMap(), assertion.getDefaults());
+        assertEquals(stored.getString("mapper"), assertion.getDownstreamMessageMapper());
+    }
+
+    @Test
+    void assertCarriesBothMessageMappersUnderTheNamesHono18AndLaterRead() {
+        final String deviceId = fixtures.device(tenantId,
+                "\"downstream-message-mapper\": \"interop-down\", \"upstream-message-mapper\": \"interop-up\"");
+
+        final RegistrationAssertion assertion = assertDevice(hono, deviceId, null);
+
+        assertEquals("interop-down", assertion.getDownstreamMessageMapper());
+        assertEquals("interop-up", assertion.getUpstreamMessageMapper());
+    }
+
+    @Test
+    void assertOfADisabledDeviceFailsWithHonosNotFoundError() {
+        assertEquals(404, statusOfAssert(hono, fixtures.device(tenantId, "\"enabled\": false"), null));
+    }
+
+    @Test
+    void assertOfAnUnknownDeviceFailsWithHonosNotFoundError() {
+        assertEquals(404, statusOfAssert(hono, Fixtures.id("nobody"), null));
+    }
+
+    @Test
+    void assertThroughAGatewayListedInViaSucceeds() {
+        final String gatewayId = fixtures.device(tenantId, "");
+        final String deviceId = fixtures.device(tenantId, "\"via\": [\"%s\"]".formatted(gatewayId));
+
+        final RegistrationAssertion assertion = assertDevice(hono, deviceId, gatewayId);
+
+        assertEquals(deviceId, assertion.getDeviceId());
+        assertEquals(List.of(gatewayId), assertion.getAuthorizedGateways());
+    }
+
+    @Test
+    void assertThroughAGatewayOfAGroupInViaGroupsSucceeds() {
+        // The group has one member: the registry lists the asserting gateway itself in via (README Limits).
+        final String group = Fixtures.id("gateways");
+        final String gatewayId = fixtures.device(tenantId, "\"memberOf\": [\"%s\"]".formatted(group));
+        final String deviceId = fixtures.device(tenantId, "\"viaGroups\": [\"%s\"]".formatted(group));
+
+        final RegistrationAssertion assertion = assertDevice(hono, deviceId, gatewayId);
+
+        assertEquals(List.of(gatewayId), assertion.getAuthorizedGateways());
+    }
+
+    @Test
+    void assertThroughAGatewayNotAuthorisedForTheDeviceFailsWithForbidden() {
+        final String gatewayId = fixtures.device(tenantId, "");
+        final String otherGateway = fixtures.device(tenantId, "");
+        final String deviceId = fixtures.device(tenantId, "\"via\": [\"%s\"]".formatted(gatewayId));
+
+        assertEquals(403, statusOfAssert(hono, deviceId, otherGateway));
+    }
+
+    @Test
+    void assertOfADeletedDeviceFailsBecauseItIsOnTheDeniedList() {
+        final String deviceId = fixtures.device(tenantId, "");
+        assertDevice(hono, deviceId, null);
+        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+
+        // A fresh client: the first one may answer from its cache for the max-age it was given.
+        try (Hono1Clients fresh = new Hono1Clients(registry)) {
+            assertEquals(404, statusOfAssert(fresh, deviceId, null));
+        }
+        assertTrue(fixtures.api().get("/denied-devices/" + tenantId).body().contains(deviceId));
+    }
+}
