@@ -3,12 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM := npm --no-audit --no-fund --loglevel=error
 
-.PHONY: help install install-run install-test build run test test-cluster test-unit lint swagger clean
+.PHONY: help install install-run install-test install-hono build run test test-cluster test-hono test-unit lint swagger clean
 
 help:
 	@echo "make run    install what is missing, build, start the registry (HTTP on 127.0.0.1:28080, embedded Redis)"
 	@echo "make test   install what is missing, build, run every test"
 	@echo "make test-cluster   the same suites (and cluster faults) on a local Redis Cluster"
+	@echo "make test-hono   Hono's own registry clients and HTTP adapter against the built registry (Java, Maven)"
 	@echo "make build | lint | swagger | clean"
 
 node_modules/.installed: package.json package-lock.json
@@ -42,6 +43,15 @@ test: install-test build
 # fault tests against Redis Clusters on loopback ports (docs/cluster.md). CI runs it after `make test`.
 test-cluster: install-test build
 	TEST_REDIS=cluster npx mocha --config .mocharc.cluster.json
+
+# Hono's own code against the built registry (docs/hono-interop.md): Hono's AMQP registry clients and
+# its HTTP protocol adapter, from Maven Central, in interop/hono. Maven keeps what it downloads in
+# ~/.m2/repository, so later runs (and CI on the same machine) resolve nothing again.
+install-hono: install-test
+	@scripts/ensure-packages.sh openjdk-17-jdk-headless:javac maven:mvn
+
+test-hono: install-hono build
+	mvn -B -ntp -Dstyle.color=never -f interop/hono/pom.xml -Dregistry.root=$(CURDIR) verify
 
 lint: node_modules/.installed
 	npx tsc -p tsconfig.json --noEmit

@@ -113,7 +113,7 @@ public final class RegistryProcess implements AutoCloseable {
         }
     }
 
-    /** The repository root: the system property registry.root, else the nearest parent with dist/main.js. */
+    /** The repository root: the system property registry.root, else the nearest parent with package.json and src/amqp. */
     public static Path repositoryRoot() {
         final String configured = System.getProperty("registry.root");
         if (configured != null && !configured.isBlank()) {
