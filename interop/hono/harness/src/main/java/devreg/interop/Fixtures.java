@@ -70,6 +70,21 @@ public final class Fixtures {
         return authId;
     }
 
+    /** Deletes a device (it goes onto the tenant's denied list). */
+    public void deleteDevice(final String tenantId, final String deviceId) {
+        api.remove("/registration/" + Management.segment(tenantId) + "/" + Management.segment(deviceId));
+    }
+
+    /** Whether GET /denied-devices lists the device. */
+    public boolean isDenied(final String tenantId, final String deviceId) {
+        return api.get("/denied-devices/" + Management.segment(tenantId)).body().contains("\"" + deviceId + "\"");
+    }
+
+    /** The credentials record as GET /credentials/{tenant}/{auth-id}/{type} shows it (JSON text). */
+    public String storedCredentials(final String tenantId, final String authId, final String type) {
+        return api.get("/credentials/" + Management.segment(tenantId) + "/" + Management.segment(authId) + "/" + Management.segment(type)).body();
+    }
+
     /** A credential of any type with the given secrets array. */
     public void credential(final String tenantId, final String deviceId, final String type, final String authId, final String secrets) {
         api.create("/credentials/" + Management.segment(tenantId), """

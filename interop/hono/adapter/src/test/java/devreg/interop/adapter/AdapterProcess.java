@@ -26,7 +26,7 @@ import devreg.interop.RegistryProcess;
  * Central) in its own JVM, configured as Hono's admin guide describes: the Tenant, Device Registration,
  * Credentials and Device Connection services at the registry (SASL PLAIN, an account of its accounts
  * file), the AMQP messaging network and the command connection at the broker, the adapter's insecure
- * port on a free loopback port.
+ * port on a free loopback port. Each adapter gets a broker of its own, started and stopped with it.
  */
 final class AdapterProcess implements AutoCloseable {
 
@@ -46,11 +46,32 @@ final class AdapterProcess implements AutoCloseable {
 
     private static final Pattern READINESS = Pattern.compile("readiness probe available at (http://\\S+)");
 
+    private final Broker broker;
     private final Process process;
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final int port;
 
-    AdapterProcess(final Kind kind, final RegistryProcess registry, final Broker broker) throws IOException {
+    /** Starts a broker and the adapter, and waits until the adapter is ready. */
+    static AdapterProcess start(final Kind kind, final RegistryProcess registry) throws Exception {
+        final Broker broker = new Broker();
+        final AdapterProcess adapter;
+        try {
+            adapter = new AdapterProcess(kind, registry, broker);
+        } catch (final IOException e) {
+            broker.close();
+            throw e;
+        }
+        try {
+            adapter.awaitReady(Duration.ofSeconds(90));
+        } catch (final InterruptedException | RuntimeException e) {
+            adapter.close();
+            throw e;
+        }
+        return adapter;
+    }
+
+    private AdapterProcess(final Kind kind, final RegistryProcess registry, final Broker broker) throws IOException {
+        this.broker = broker;
         final String classpath = Files.readString(Path.of(System.getProperty(kind.prefix + ".adapter.classpath.file"))).trim();
         port = RegistryProcess.freePort();
         final List<String> command = new ArrayList<>(List.of(
@@ -103,6 +124,11 @@ final class AdapterProcess implements AutoCloseable {
         return port;
     }
 
+    /** The port of the broker's AMQP acceptor. */
+    int brokerPort() {
+        return broker.port();
+    }
+
     String log() {
         return String.join("\n", log);
     }
@@ -111,7 +137,7 @@ final class AdapterProcess implements AutoCloseable {
      * Waits until the adapter's readiness probe answers 200: it has started and connected to the services
      * and the messaging network. The probe's address is the one the adapter logs.
      */
-    void awaitReady(final Duration timeout) throws InterruptedException {
+    private void awaitReady(final Duration timeout) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         final HttpClient http = HttpClient.newHttpClient();
         while (System.nanoTime() < deadline) {
@@ -137,10 +163,11 @@ final class AdapterProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
         process.destroy();
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
+        broker.close();
     }
 }

@@ -1,17 +1,15 @@
 package devreg.interop.adapter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.qpid.proton.amqp.Binary;
-import org.apache.qpid.proton.amqp.messaging.Data;
 import org.apache.qpid.proton.message.Message;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +29,6 @@ import devreg.interop.SharedRegistry;
 @ExtendWith(SharedRegistry.class)
 class HttpAdapterTest {
 
-    private static Broker broker;
     private static AdapterProcess adapter;
     private static Fixtures fixtures;
     private static RegistryProcess registry;
@@ -40,18 +37,13 @@ class HttpAdapterTest {
     static void start(final RegistryProcess running) throws Exception {
         registry = running;
         fixtures = new Fixtures(registry.management());
-        broker = new Broker();
-        adapter = new AdapterProcess(AdapterProcess.Kind.HTTP, registry, broker);
-        adapter.awaitReady(Duration.ofSeconds(90));
+        adapter = AdapterProcess.start(AdapterProcess.Kind.HTTP, registry);
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (adapter != null) {
             adapter.close();
-        }
-        if (broker != null) {
-            broker.close();
         }
     }
 
@@ -67,23 +59,18 @@ class HttpAdapterTest {
         return Integer.parseInt(out);
     }
 
-    private static String payloadOf(final Message message) {
-        final Binary body = ((Data) message.getBody()).getValue();
-        return new String(body.getArray(), body.getArrayOffset(), body.getLength(), StandardCharsets.UTF_8);
-    }
-
     @Test
     void telemetryOfADeviceWithTheRightPasswordIsAcceptedAndReachesTheConsumer() throws Exception {
         final String tenantId = fixtures.tenant(null);
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
 
-        try (TelemetryConsumer consumer = new TelemetryConsumer(broker.port(), tenantId)) {
+        try (TelemetryConsumer consumer = new TelemetryConsumer(adapter.brokerPort(), tenantId)) {
             assertEquals(202, sendTelemetry(authId, tenantId, Fixtures.PASSWORD, "{\"temp\": 21}"));
 
             final Message message = consumer.next(20);
             assertNotNull(message, "no telemetry reached the consumer; adapter log:\n" + adapter.log());
-            assertEquals("{\"temp\": 21}", payloadOf(message));
+            assertEquals("{\"temp\": 21}", TelemetryConsumer.payloadOf(message));
             assertEquals(deviceId, message.getApplicationProperties().getValue().get("device_id"));
             assertEquals("telemetry/" + tenantId, message.getAddress());
         }
@@ -95,7 +82,7 @@ class HttpAdapterTest {
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
 
-        try (TelemetryConsumer consumer = new TelemetryConsumer(broker.port(), tenantId)) {
+        try (TelemetryConsumer consumer = new TelemetryConsumer(adapter.brokerPort(), tenantId)) {
             assertEquals(401, sendTelemetry(authId, tenantId, "not-the-password", "{\"temp\": 22}"));
             assertNull(consumer.next(1));
         }
@@ -106,10 +93,10 @@ class HttpAdapterTest {
         final String tenantId = fixtures.tenant(null);
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
-        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+        fixtures.deleteDevice(tenantId, deviceId);
 
         assertEquals(401, sendTelemetry(authId, tenantId, Fixtures.PASSWORD, "{\"temp\": 23}"));
-        assertEquals(true, fixtures.api().get("/denied-devices/" + tenantId).body().contains(deviceId));
+        assertTrue(fixtures.isDenied(tenantId, deviceId));
     }
 
     @Test

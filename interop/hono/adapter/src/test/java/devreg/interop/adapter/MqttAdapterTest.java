@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 
-import org.apache.qpid.proton.amqp.Binary;
-import org.apache.qpid.proton.amqp.messaging.Data;
 import org.apache.qpid.proton.message.Message;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -32,25 +29,19 @@ import devreg.interop.SharedRegistry;
 @ExtendWith(SharedRegistry.class)
 class MqttAdapterTest {
 
-    private static Broker broker;
     private static AdapterProcess adapter;
     private static Fixtures fixtures;
 
     @BeforeAll
     static void start(final RegistryProcess registry) throws Exception {
         fixtures = new Fixtures(registry.management());
-        broker = new Broker();
-        adapter = new AdapterProcess(AdapterProcess.Kind.MQTT, registry, broker);
-        adapter.awaitReady(Duration.ofSeconds(90));
+        adapter = AdapterProcess.start(AdapterProcess.Kind.MQTT, registry);
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (adapter != null) {
             adapter.close();
-        }
-        if (broker != null) {
-            broker.close();
         }
     }
 
@@ -93,7 +84,7 @@ class MqttAdapterTest {
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
 
-        try (TelemetryConsumer consumer = new TelemetryConsumer(broker.port(), tenantId)) {
+        try (TelemetryConsumer consumer = new TelemetryConsumer(adapter.brokerPort(), tenantId)) {
             final MqttClient device = connect(authId, tenantId, Fixtures.PASSWORD);
             device.publish("telemetry", "{\"hum\": 40}".getBytes(StandardCharsets.UTF_8), 1, false);
             device.disconnect();
@@ -101,8 +92,7 @@ class MqttAdapterTest {
 
             final Message message = consumer.next(20);
             assertNotNull(message, "no telemetry reached the consumer; adapter log:\n" + adapter.log());
-            final Binary body = ((Data) message.getBody()).getValue();
-            assertEquals("{\"hum\": 40}", new String(body.getArray(), body.getArrayOffset(), body.getLength(), StandardCharsets.UTF_8));
+            assertEquals("{\"hum\": 40}", TelemetryConsumer.payloadOf(message));
             assertEquals(deviceId, message.getApplicationProperties().getValue().get("device_id"));
         }
     }
@@ -121,7 +111,7 @@ class MqttAdapterTest {
         final String tenantId = mqttTenant();
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
-        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+        fixtures.deleteDevice(tenantId, deviceId);
 
         assertEquals(BAD_USER_NAME_OR_PASSWORD, refusal(authId, tenantId, Fixtures.PASSWORD));
     }

@@ -1,10 +1,13 @@
 package devreg.interop.adapter;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.qpid.proton.amqp.Binary;
+import org.apache.qpid.proton.amqp.messaging.Data;
 import org.apache.qpid.proton.message.Message;
 
 import io.vertx.core.Vertx;
@@ -41,6 +44,12 @@ final class TelemetryConsumer implements AutoCloseable {
             }).open();
         });
         connection = opened.get(20, TimeUnit.SECONDS);
+    }
+
+    /** A message's Data body as UTF-8 text. */
+    static String payloadOf(final Message message) {
+        final Binary body = ((Data) message.getBody()).getValue();
+        return new String(body.getArray(), body.getArrayOffset(), body.getLength(), StandardCharsets.UTF_8);
     }
 
     /** The next message, or null after the timeout. */

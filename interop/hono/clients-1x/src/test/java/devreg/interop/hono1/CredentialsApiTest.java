@@ -51,7 +51,7 @@ class CredentialsApiTest {
     }
 
     private static JsonObject stored(final String tenantId, final String authId, final String type) {
-        return new JsonObject(fixtures.api().get("/credentials/" + tenantId + "/" + authId + "/" + type).body());
+        return new JsonObject(fixtures.storedCredentials(tenantId, authId, type));
     }
 
     private static void assertSameRecord(final JsonObject stored, final CredentialsObject parsed) {
@@ -159,12 +159,12 @@ class CredentialsApiTest {
         final String tenantId = fixtures.tenant(null);
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
-        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+        fixtures.deleteDevice(tenantId, deviceId);
 
         try (Hono1Clients fresh = new Hono1Clients(registry)) {
             assertEquals(404, statusOf(fresh.credentials(tenantId).get("hashed-password", authId)));
         }
-        assertTrue(fixtures.api().get("/denied-devices/" + tenantId).body().contains(deviceId));
+        assertTrue(fixtures.isDenied(tenantId, deviceId));
     }
 
     @Test

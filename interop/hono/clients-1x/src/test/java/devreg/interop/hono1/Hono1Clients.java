@@ -1,9 +1,5 @@
 package devreg.interop.hono1;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 import org.eclipse.hono.client.CredentialsClient;
 import org.eclipse.hono.client.CredentialsClientFactory;
 import org.eclipse.hono.client.DeviceConnectionClient;
@@ -16,6 +12,7 @@ import org.eclipse.hono.client.SendMessageSampler;
 import org.eclipse.hono.client.TenantClient;
 import org.eclipse.hono.client.TenantClientFactory;
 
+import devreg.interop.Await;
 import devreg.interop.RegistryProcess;
 import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
@@ -74,31 +71,14 @@ final class Hono1Clients implements AutoCloseable {
         return await(deviceConnections.getOrCreateDeviceConnectionClient(tenantId));
     }
 
-    /** Waits for a future of Hono's clients (every call here is answered well within the request timeout). */
+    /** The result of one of Hono's futures (Await.result). */
     static <T> T await(final Future<T> future) {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (final ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (final TimeoutException e) {
-            throw new IllegalStateException("no outcome within 10 s", e);
-        }
+        return Await.result(future.toCompletionStage());
     }
 
-    /** The failure of a future that must fail. */
+    /** The failure of one of Hono's futures that must fail. */
     static Throwable failure(final Future<?> future) {
-        try {
-            final Object value = await(future);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (final RuntimeException e) {
-            return e;
-        }
+        return Await.failure(future.toCompletionStage());
     }
 
     @Override

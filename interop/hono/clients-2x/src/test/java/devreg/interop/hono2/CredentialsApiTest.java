@@ -4,7 +4,6 @@ import static devreg.interop.hono2.Hono2Clients.await;
 import static devreg.interop.hono2.Hono2Clients.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
@@ -51,7 +50,7 @@ class CredentialsApiTest {
 
     /** The record as GET /credentials/{tenant}/{auth-id}/{type} shows it. */
     private static JsonObject stored(final String tenantId, final String authId, final String type) {
-        return new JsonObject(fixtures.api().get("/credentials/" + tenantId + "/" + authId + "/" + type).body());
+        return new JsonObject(fixtures.storedCredentials(tenantId, authId, type));
     }
 
     private static void assertSameRecord(final JsonObject stored, final CredentialsObject parsed) {
@@ -170,12 +169,12 @@ class CredentialsApiTest {
         final String tenantId = fixtures.tenant(null);
         final String deviceId = fixtures.device(tenantId, "");
         final String authId = fixtures.password(tenantId, deviceId, "");
-        fixtures.api().remove("/registration/" + tenantId + "/" + deviceId);
+        fixtures.deleteDevice(tenantId, deviceId);
 
         try (Hono2Clients fresh = new Hono2Clients(registry)) {
             assertEquals(404, statusOf(failure(fresh.credentials.get(tenantId, "hashed-password", authId, null))));
         }
-        assertNotEquals(-1, fixtures.api().get("/denied-devices/" + tenantId).body().indexOf(deviceId));
+        assertTrue(fixtures.isDenied(tenantId, deviceId));
     }
 
     @Test

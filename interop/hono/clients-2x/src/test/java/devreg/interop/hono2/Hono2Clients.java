@@ -1,7 +1,5 @@
 package devreg.interop.hono2;
 
-import java.util.concurrent.TimeUnit;
-
 import org.eclipse.hono.client.amqp.config.RequestResponseClientConfigProperties;
 import org.eclipse.hono.client.amqp.connection.HonoConnection;
 import org.eclipse.hono.client.amqp.connection.SendMessageSampler;
@@ -10,6 +8,7 @@ import org.eclipse.hono.client.registry.amqp.ProtonBasedDeviceRegistrationClient
 import org.eclipse.hono.client.registry.amqp.ProtonBasedTenantClient;
 import org.eclipse.hono.service.cache.Caches;
 
+import devreg.interop.Await;
 import devreg.interop.RegistryProcess;
 import io.opentracing.noop.NoopTracerFactory;
 import io.vertx.core.Future;
@@ -58,31 +57,14 @@ final class Hono2Clients implements AutoCloseable {
         return config;
     }
 
-    /** Waits for a future of Hono's clients (every call here is answered well within the request timeout). */
+    /** The result of one of Hono's futures (Await.result). */
     static <T> T await(final Future<T> future) {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (final java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (final java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("no outcome within 10 s", e);
-        }
+        return Await.result(future.toCompletionStage());
     }
 
-    /** The failure of a future that must fail. */
+    /** The failure of one of Hono's futures that must fail. */
     static Throwable failure(final Future<?> future) {
-        try {
-            final Object value = await(future);
-            throw new AssertionError("expected a failure, got " + value);
-        } catch (final RuntimeException e) {
-            return e;
-        }
+        return Await.failure(future.toCompletionStage());
     }
 
     @Override
