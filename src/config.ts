@@ -4,6 +4,7 @@
  * reported together in one ConfigError.
  */
 import { join } from 'node:path';
+import { DEFAULT_JSON_MAX_DEPTH } from './json-input.js';
 import { parseDuration } from './model/tokens.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -16,6 +17,8 @@ export interface HttpConfig {
   readonly bindAddress: string;
   /** Largest accepted request body, in bytes (413 above). */
   readonly maxBodyBytes: number;
+  /** Deepest nesting of a JSON body (400 above); REGISTRY_JSON_MAX_DEPTH. */
+  readonly maxJsonDepth: number;
   /** `token`: bearer tokens required; `none`: no authentication (loopback only). */
   readonly auth: 'token' | 'none';
   readonly tlsCert: string | undefined;
@@ -100,6 +103,8 @@ export interface AmqpConfig {
   readonly credit: number;
   readonly maxFrameSize: number;
   readonly maxMessageSize: number;
+  /** Deepest nesting of a JSON body (rejected above); REGISTRY_JSON_MAX_DEPTH. */
+  readonly maxJsonDepth: number;
   /** Idle timeout the registry advertises; peers must send something at least this often. */
   readonly idleTimeoutMs: number;
   readonly maxLinksPerConnection: number;
@@ -120,6 +125,8 @@ export interface Config {
   readonly amqp: AmqpConfig;
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
+  /** Deepest nesting of JSON read from outside (bodies; each record of an import file). */
+  readonly maxJsonDepth: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** On SIGTERM/SIGINT: how long in-flight requests may take before connections are cut. */
@@ -131,6 +138,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_HTTP_PORT', default: '28080', description: 'TCP port of the HTTP management API (0 picks a free port).' },
   { name: 'REGISTRY_BIND_ADDRESS', default: '127.0.0.1', description: 'Address the HTTP listener binds to.' },
   { name: 'REGISTRY_HTTP_MAX_BODY_BYTES', default: '65536', description: 'Largest accepted HTTP request body in bytes; larger bodies get 413.' },
+  { name: 'REGISTRY_JSON_MAX_DEPTH', default: '32', description: 'Deepest nesting of objects and arrays in a JSON body (HTTP, AMQP) or in a record of an import file (4–1000); deeper JSON is refused with 400 (AMQP: hono:bad-request) before it is parsed.' },
   { name: 'REGISTRY_HTTP_HEADERS_TIMEOUT_MS', default: '10000', description: 'A request whose headers are not complete after this many milliseconds gets 408 and its connection is closed (slow clients).' },
   { name: 'REGISTRY_HTTP_REQUEST_TIMEOUT_MS', default: '30000', description: 'A request whose body is not complete after this many milliseconds gets 408.' },
   { name: 'REGISTRY_HTTP_KEEP_ALIVE_TIMEOUT_MS', default: '5000', description: 'An idle keep-alive connection is closed after this many milliseconds.' },
@@ -280,11 +288,13 @@ export function loadConfig(env: Env): Config {
   if (tokenPepper !== undefined && tokenPepper.length < 32) r.problems.push('REGISTRY_TOKEN_PEPPER must have at least 32 characters');
   const maxLifetime = parseDuration(r.string('REGISTRY_TOKEN_MAX_LIFETIME', '365d'));
   if (maxLifetime === undefined) r.problems.push('REGISTRY_TOKEN_MAX_LIFETIME must be a duration like 365d, 12h or 3600');
+  const maxJsonDepth = r.int('REGISTRY_JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 4, 1000);
   const config: Config = {
     http: {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
       bindAddress,
       maxBodyBytes: r.int('REGISTRY_HTTP_MAX_BODY_BYTES', 65536, 1024, 16 * 1024 * 1024),
+      maxJsonDepth,
       auth,
       tlsCert: httpTlsCert,
       tlsKey: httpTlsKey,
@@ -323,6 +333,7 @@ export function loadConfig(env: Env): Config {
       credit: r.int('REGISTRY_AMQP_CREDIT', 100, 1, 10_000),
       maxFrameSize: r.int('REGISTRY_AMQP_MAX_FRAME_SIZE', 16384, 512, 1024 * 1024),
       maxMessageSize: r.int('REGISTRY_AMQP_MAX_MESSAGE_SIZE', 65536, 1024, 16 * 1024 * 1024),
+      maxJsonDepth,
       idleTimeoutMs: r.int('REGISTRY_AMQP_IDLE_TIMEOUT_MS', 30000, 1000, 3_600_000),
       maxLinksPerConnection: r.int('REGISTRY_AMQP_MAX_LINKS', 256, 2, 65536),
       maxConnections: r.int('REGISTRY_AMQP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
@@ -332,6 +343,7 @@ export function loadConfig(env: Env): Config {
       assertionLifetime: r.int('REGISTRY_ASSERTION_LIFETIME', 600, 1, 86400 * 365),
     },
     credentials: { maxBcryptCost, bcryptCost },
+    maxJsonDepth,
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf<LogFormat>('REGISTRY_LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']),
     shutdownGraceMs: r.int('REGISTRY_SHUTDOWN_GRACE_MS', 3000, 0, 600_000),

@@ -16,6 +16,8 @@ export interface EndpointContext {
   readonly profile: HonoApiProfile;
   /** `max-age` in seconds for cacheable answers; 0 = `no-cache`. */
   readonly cacheMaxAge: number;
+  /** Deepest nesting of a JSON body (REGISTRY_JSON_MAX_DEPTH); deeper bodies are rejected. */
+  readonly maxJsonDepth: number;
   readonly assertion: { readonly secret: string | undefined; readonly lifetime: number };
 }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { message as rheaMessage, typedCorrelation, types } from './rhea.js';
 import { badRequest } from '../errors.js';
+import { JsonInputError, parseJsonInput } from '../json-input.js';
 import type { JsonObject } from '../model/credentials.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,13 +36,16 @@ export function dataBody(message: Message): Buffer | undefined {
   throw new FormalError('the body must be a single Data section');
 }
 
-/** Parses a Data body as a JSON object. FormalError when it is not UTF-8 JSON of an object. */
-export function jsonObjectBody(bytes: Buffer): JsonObject {
+/**
+ * Parses a Data body as a JSON object. FormalError when it is not UTF-8 JSON of an object, is
+ * nested deeper than `maxDepth` or holds a number that cannot be stored exactly (src/json-input.ts).
+ */
+export function jsonObjectBody(bytes: Buffer, maxDepth: number): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(bytes));
-  } catch {
-    throw new FormalError('the body is not UTF-8 JSON');
+    value = parseJsonInput(utf8.decode(bytes), maxDepth);
+  } catch (err) {
+    throw new FormalError(err instanceof JsonInputError && err.kind !== 'syntax' ? `the body: ${err.message}` : 'the body is not UTF-8 JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormalError('the body must be a JSON object');
   return value as JsonObject;

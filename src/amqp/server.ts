@@ -98,6 +98,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     principal,
     profile: config.honoApi,
     cacheMaxAge: config.cacheMaxAge,
+    maxJsonDepth: config.maxJsonDepth,
     assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime },
   });
 

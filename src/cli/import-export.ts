@@ -120,7 +120,7 @@ function parse(command: 'import' | 'export', args: string[]): ImportArgs | Expor
   }
 }
 
-async function runImport(values: ImportArgs, transfer: TransferService): Promise<boolean> {
+async function runImport(values: ImportArgs, transfer: TransferService, maxJsonDepth: number): Promise<boolean> {
   const failures = failureReporter();
   const progress = createProgress(process.stderr, 'devices');
   const options = {
@@ -144,6 +144,7 @@ async function runImport(values: ImportArgs, transfer: TransferService): Promise
     const entries = readNdjson(
       input,
       path === '-' ? 'stdin' : path,
+      maxJsonDepth,
       async (entry) => add(tenantCounts, await transfer.importTenants([entry], options)),
       (at, reason) => {
         badLines++;
@@ -159,8 +160,8 @@ async function runImport(values: ImportArgs, transfer: TransferService): Promise
     const files = { tenants: pick(values.tenants, HONO_FILES.tenants), devices: pick(values.devices, HONO_FILES.devices), credentials: pick(values.credentials, HONO_FILES.credentials) };
     if (dir !== undefined && Object.values(files).every((f) => f === undefined)) throw new InputError(`${dir} holds none of ${Object.values(HONO_FILES).join(', ')}`);
     // Read and check the overall shape of every file before writing anything.
-    const tenants = files.tenants === undefined ? [] : readHonoTenants(files.tenants);
-    const devices = readHonoDevices(files.devices, files.credentials);
+    const tenants = files.tenants === undefined ? [] : readHonoTenants(files.tenants, maxJsonDepth);
+    const devices = readHonoDevices(files.devices, files.credentials, maxJsonDepth);
     add(tenantCounts, await transfer.importTenants(tenants, options));
     deviceCounts = await transfer.importDevices(devices, { ...options, onProgress: (c) => progress.update(done(c), devices.length === 0 ? 1 : done(c) / devices.length) });
   }
@@ -250,7 +251,7 @@ export async function runTransferCommand(command: 'import' | 'export', args: str
   const { store, close } = await openStore(config, log);
   try {
     const transfer = createTransferService(store, { maxBcryptCost: config.credentials.maxBcryptCost, hasher: createBcryptHasher(config.credentials.bcryptCost) });
-    return await (command === 'import' ? runImport(values as ImportArgs, transfer) : runExport(values as ExportArgs, transfer));
+    return await (command === 'import' ? runImport(values as ImportArgs, transfer, config.maxJsonDepth) : runExport(values as ExportArgs, transfer));
   } finally {
     await close();
   }

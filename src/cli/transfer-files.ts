@@ -9,6 +9,7 @@ import { accessSync, constants, createReadStream, createWriteStream, openSync, r
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { JsonInputError, parseJsonInput } from '../json-input.js';
 import type { DeviceEntry, TenantEntry } from '../service/transfer.js';
 
 /** A file that cannot be used at all (unreadable, not JSON, wrong overall shape): nothing is written. */
@@ -17,31 +18,45 @@ export class InputError extends Error {}
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** JSON.parse's complaint without the snippet of input V8 may quote (it could be a password). */
-export function jsonProblem(err: unknown): string {
-  return String((err as Error).message).replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
+/**
+ * How many levels a file's own structure adds above a record, so that a record may nest as deeply
+ * as the same record sent over HTTP (REGISTRY_JSON_MAX_DEPTH): `[{"tenant", "devices": [{"data": …`
+ * puts registration data at level 5 where an HTTP body starts at 1.
+ */
+const WRAPPING = { tenants: 1, devices: 4, credentials: 3, ndjson: 2 } as const;
+const NOT_JSON = 'not valid JSON';
+
+/**
+ * `value` of the JSON text, whose records may nest `maxDepth` levels below the file's own
+ * `wrapping`; the problem as text when it is not JSON the registry accepts.
+ */
+function parseText(text: string, maxDepth: number, wrapping: number): { value: unknown } | { problem: string } {
+  try {
+    return { value: parseJsonInput(text, maxDepth + wrapping) };
+  } catch (err) {
+    if (!(err instanceof JsonInputError)) throw err;
+    if (err.kind === 'depth') return { problem: `a record is nested deeper than ${maxDepth} levels (REGISTRY_JSON_MAX_DEPTH)` };
+    return { problem: err.kind === 'syntax' ? `${NOT_JSON}: ${err.message}` : err.message };
+  }
 }
 
-function readArray(path: string): unknown[] {
+function readArray(path: string, maxDepth: number, wrapping: number): unknown[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new InputError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${path} is not valid JSON: ${jsonProblem(err)}`);
-  }
+  const parsed = parseText(text, maxDepth, wrapping);
+  if ('problem' in parsed) throw new InputError(`${path}${parsed.problem.startsWith(NOT_JSON) ? ' is ' : ': '}${parsed.problem}`);
+  const { value } = parsed;
   if (!Array.isArray(value)) throw new InputError(`${path} must hold a JSON array (Hono's file format), not ${value === null ? 'null' : typeof value}`);
   return value;
 }
 
 /** `[i]` elements of a per-tenant file must be `{"tenant": "<id>", "<member>": [...]}`. */
-function tenantGroups(path: string, member: 'devices' | 'credentials'): { tenant: string; items: unknown[]; at: string }[] {
-  return readArray(path).map((group, i) => {
+function tenantGroups(path: string, member: 'devices' | 'credentials', maxDepth: number): { tenant: string; items: unknown[]; at: string }[] {
+  return readArray(path, maxDepth, WRAPPING[member]).map((group, i) => {
     const at = `${basename(path)}[${i}]`;
     if (!isObject(group) || typeof group.tenant !== 'string' || !Array.isArray(group[member])) {
       throw new InputError(`${at} must be an object {"tenant": "<tenant id>", "${member}": [ … ]}`);
@@ -50,9 +65,9 @@ function tenantGroups(path: string, member: 'devices' | 'credentials'): { tenant
   });
 }
 
-/** The tenants of a Hono `tenants.json`. */
-export function readHonoTenants(path: string): TenantEntry[] {
-  return readArray(path).map((body, i) => ({ at: `${basename(path)}[${i}]`, body }));
+/** The tenants of a Hono `tenants.json`; a record may nest `maxDepth` levels (REGISTRY_JSON_MAX_DEPTH). */
+export function readHonoTenants(path: string, maxDepth: number): TenantEntry[] {
+  return readArray(path, maxDepth, WRAPPING.tenants).map((body, i) => ({ at: `${basename(path)}[${i}]`, body }));
 }
 
 interface MutableEntry extends DeviceEntry {
@@ -62,12 +77,13 @@ interface MutableEntry extends DeviceEntry {
 /**
  * The devices of `device-identities.json` with their records from `credentials.json` attached;
  * records of devices the identities file does not list follow as credentials-only entries.
- * A device without `data` is registered as `{"enabled": true}`, as Hono does.
+ * A device without `data` is registered as `{"enabled": true}`, as Hono does. A record may nest
+ * `maxDepth` levels (REGISTRY_JSON_MAX_DEPTH).
  */
-export function readHonoDevices(devicesPath: string | undefined, credentialsPath: string | undefined): DeviceEntry[] {
+export function readHonoDevices(devicesPath: string | undefined, credentialsPath: string | undefined, maxDepth: number): DeviceEntry[] {
   const entries: MutableEntry[] = [];
   const byDevice = new Map<string, MutableEntry>();
-  for (const group of devicesPath === undefined ? [] : tenantGroups(devicesPath, 'devices')) {
+  for (const group of devicesPath === undefined ? [] : tenantGroups(devicesPath, 'devices', maxDepth)) {
     group.items.forEach((item, j) => {
       const device = isObject(item) ? item : {};
       const entry: MutableEntry = { at: `${group.at}.devices[${j}]`, tenant: group.tenant, deviceId: device['device-id'] as string, data: device.data ?? {}, credentials: [] };
@@ -76,7 +92,7 @@ export function readHonoDevices(devicesPath: string | undefined, credentialsPath
       if (!byDevice.has(key)) byDevice.set(key, entry);
     });
   }
-  for (const group of credentialsPath === undefined ? [] : tenantGroups(credentialsPath, 'credentials')) {
+  for (const group of credentialsPath === undefined ? [] : tenantGroups(credentialsPath, 'credentials', maxDepth)) {
     group.items.forEach((record, j) => {
       const at = `${group.at}.credentials[${j}]`;
       const deviceId = isObject(record) ? record['device-id'] : undefined;
@@ -93,10 +109,14 @@ export function readHonoDevices(devicesPath: string | undefined, credentialsPath
   return entries;
 }
 
-/** Streams an NDJSON source; tenant lines go to `onTenant` (awaited, so they exist before their devices). */
+/**
+ * Streams an NDJSON source; tenant lines go to `onTenant` (awaited, so they exist before their
+ * devices). A record may nest `maxDepth` levels (REGISTRY_JSON_MAX_DEPTH).
+ */
 export async function* readNdjson(
   input: Readable,
   name: string,
+  maxDepth: number,
   onTenant: (entry: TenantEntry) => Promise<void>,
   onBadLine: (at: string, reason: string) => void,
   onBytes?: (bytes: number) => void,
@@ -108,13 +128,12 @@ export async function* readNdjson(
     onBytes?.(Buffer.byteLength(line) + 1);
     if (line.trim() === '') continue;
     const at = `${name}:${n}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      onBadLine(at, `not valid JSON: ${jsonProblem(err)}`);
+    const parsed = parseText(line, maxDepth, WRAPPING.ndjson);
+    if ('problem' in parsed) {
+      onBadLine(at, parsed.problem);
       continue;
     }
+    const { value } = parsed;
     if (!isObject(value)) {
       onBadLine(at, 'a line must hold a JSON object');
       continue;

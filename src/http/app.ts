@@ -24,6 +24,7 @@ export interface HttpOptions {
   readonly port: number;
   readonly bindAddress: string;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
   readonly auth: 'token' | 'none';
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
@@ -73,7 +74,7 @@ function tenantOf(route: Route, params: Record<string, string>, body: unknown): 
   return undefined;
 }
 
-function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>): void {
+function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>): void {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
   const tokens = options.auth === 'token' ? services.tokens : undefined;
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
@@ -87,7 +88,7 @@ function mount(router: Router, route: Route, services: RouteDeps, options: Pick<
     try {
       requireScopes(ctx, route, caller);
       requireTenant(caller, tenant);
-      const body = route.body === undefined ? undefined : await readJsonBody(ctx, options.maxBodyBytes);
+      const body = route.body === undefined ? undefined : await readJsonBody(ctx, options.maxBodyBytes, options.maxJsonDepth);
       tenant = tenantOf(route, params, body);
       requireTenant(caller, tenant);
       const reply = await route.handle(services, { params, query: ctx.query as Record<string, string | undefined>, body, caller });
@@ -144,7 +145,7 @@ export interface HttpExtras {
 }
 
 /** Builds the Koa application (no listener). */
-export function createHttpApp(services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'auth'>, log: Logger, extras: HttpExtras = {}): Koa {
+export function createHttpApp(services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>, log: Logger, extras: HttpExtras = {}): Koa {
   const app = new Koa();
   const router = new Router();
   const docs = createApiDocs();

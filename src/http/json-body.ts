@@ -1,8 +1,10 @@
 /**
- * Reads a JSON request body: `application/json` required, bounded size, valid UTF-8, valid JSON.
+ * Reads a JSON request body: `application/json` required, bounded size, valid UTF-8, valid JSON
+ * of bounded depth whose numbers can be stored exactly (src/json-input.ts).
  */
 import type { Context } from 'koa';
 import { RegistryError, badRequest } from '../errors.js';
+import { JsonInputError, parseJsonInput } from '../json-input.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -30,8 +32,11 @@ function tooLarge(maxBytes: number): RegistryError {
   return new RegistryError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, { headers: { Connection: 'close' } });
 }
 
-/** The parsed body. BAD_REQUEST for a wrong content type, empty body, invalid UTF-8 or JSON; PAYLOAD_TOO_LARGE. */
-export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unknown> {
+/**
+ * The parsed body. BAD_REQUEST for a wrong content type, empty body, invalid UTF-8 or JSON, JSON
+ * nested deeper than `maxDepth`, a number that cannot be stored exactly; PAYLOAD_TOO_LARGE.
+ */
+export async function readJsonBody(ctx: Context, maxBytes: number, maxDepth: number): Promise<unknown> {
   if (!isJsonMediaType(ctx.get('Content-Type') || undefined)) {
     throw badRequest('Content-Type must be application/json');
   }
@@ -45,8 +50,10 @@ export async function readJsonBody(ctx: Context, maxBytes: number): Promise<unkn
   }
   if (text.trim() === '') throw badRequest('request body is empty; a JSON object is required');
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonInput(text, maxDepth);
   } catch (err) {
-    throw badRequest(`request body is not valid JSON: ${(err as Error).message}`);
+    if (!(err instanceof JsonInputError)) throw err;
+    if (err.kind === 'syntax') throw badRequest(`request body is not valid JSON: ${err.message}`);
+    throw badRequest(`request body: ${err.message}`);
   }
 }

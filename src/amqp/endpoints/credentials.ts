@@ -79,7 +79,7 @@ export const credentialsEndpoint: Endpoint = {
   prepare(request, context) {
     const tenantId = request.tenantId as string;
     if (request.body === undefined) throw new FormalError('credentials requests need a Data body');
-    const query = jsonObjectBody(request.body);
+    const query = jsonObjectBody(request.body, context.maxJsonDepth);
     const { subject } = request;
     if (!Object.hasOwn(OPERATIONS, subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
     const credentials = context.services.credentials;

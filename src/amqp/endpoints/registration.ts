@@ -67,7 +67,7 @@ export const registrationEndpoint: Endpoint = {
     if (legacyDevice !== undefined && legacyDevice !== deviceId) throw new FormalError('device_id differs from the device in the link address');
     const gatewayId = stringProperty(message, 'gateway_id');
     if (!Object.hasOwn(OPERATIONS, subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
-    const body = request.body === undefined ? undefined : jsonObjectBody(request.body);
+    const body = request.body === undefined ? undefined : jsonObjectBody(request.body, context.maxJsonDepth);
     const devices = context.services.devices;
     return async () => {
       if (!context.authorities.mayExecute(`registration/${tenantId}`, subject)) return { status: 403, tenantId, deviceId };

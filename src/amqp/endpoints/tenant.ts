@@ -78,7 +78,7 @@ export const tenantEndpoint: Endpoint = {
   targetSegments: 1,
   prepare(request, context) {
     const tenantId = stringProperty(request.message, 'tenant_id');
-    const body = request.body === undefined ? undefined : jsonObjectBody(request.body);
+    const body = request.body === undefined ? undefined : jsonObjectBody(request.body, context.maxJsonDepth);
     switch (request.subject) {
       case 'get':
         return () => get(body, context, tenantId);
