@@ -19,6 +19,7 @@ import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 import { createApiDocs } from './api-docs.js';
 import { ROUTES, toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './routes.js';
+import { shownPath, shownTarget } from './shown-url.js';
 
 export interface HttpOptions {
   readonly port: number;
@@ -77,14 +78,16 @@ function tenantOf(route: Route, params: Record<string, string>, body: unknown): 
 function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>): void {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
   const tokens = options.auth === 'token' ? services.tokens : undefined;
+  const declaredQuery = new Set((route.query ?? []).map((q) => q.name));
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
     const caller: Caller = await authenticate(ctx, route, tokens);
     const params = ctx.params as Record<string, string>;
     let tenant: unknown = route.tenant === 'path' ? params.tenantId : undefined;
     // Every mutating call of an authenticated caller is audited, refused ones too; the target keeps
-    // the query (a purge is not a restore).
+    // the route's own query parameters (a purge is not a restore) and no other value.
     const audit = (status: number) =>
-      route.audit && services.audit.record(caller, { action: route.operationId, target: ctx.url, status, ...(typeof tenant === 'string' ? { tenant } : {}) });
+      route.audit &&
+      services.audit.record(caller, { action: route.operationId, target: shownTarget(ctx.path, ctx.querystring, declaredQuery), status, ...(typeof tenant === 'string' ? { tenant } : {}) });
     try {
       requireScopes(ctx, route, caller);
       requireTenant(caller, tenant);
@@ -109,8 +112,8 @@ const MAX_LOGGED_PATH = 512;
 
 /**
  * The outermost middleware: the request id (echoed or made, returned in X-Request-Id), one log
- * line per request (method, path without the query, operation, status, duration) and the HTTP
- * request metrics.
+ * line per request (method, path without the query and without token values, operation, status,
+ * duration) and the HTTP request metrics.
  */
 function observeRequests(log: Logger, metrics: Metrics | undefined) {
   // The line's fields are fixed and never secret: no redaction pass (src/log.ts).
@@ -127,7 +130,8 @@ function observeRequests(log: Logger, metrics: Metrics | undefined) {
       const seconds = (performance.now() - started) / 1000;
       const operation = typeof ctx.routerName === 'string' ? ctx.routerName : 'unmatched';
       metrics?.httpRequest(operation, ctx.method, ctx.status, seconds);
-      const path = ctx.path.length > MAX_LOGGED_PATH ? `${ctx.path.slice(0, MAX_LOGGED_PATH)}…` : ctx.path;
+      const shown = shownPath(ctx.path);
+      const path = shown.length > MAX_LOGGED_PATH ? `${shown.slice(0, MAX_LOGGED_PATH)}…` : shown;
       const line = { reqId, method: ctx.method, path, operation, status: ctx.status, ms: Math.round(seconds * 1e6) / 1e3 };
       if (QUIET_OPERATIONS.has(operation)) access.debug(line, 'request');
       else access.info(line, 'request');

@@ -5,6 +5,7 @@
 import type { Context, Next } from 'koa';
 import { RegistryError, type ErrorCode, toRegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { shownPath } from './shown-url.js';
 
 /** Errors thrown by Koa or the router itself carry an HTTP status; map the ones a client can cause. */
 const FRAMEWORK_STATUS: Readonly<Record<number, ErrorCode>> = {
@@ -38,7 +39,7 @@ export function errorHandler(log: Logger) {
     } catch (thrown) {
       const err = fromFramework(thrown);
       if (err.status >= 500) {
-        log.error({ err: err.cause ?? err, code: err.code, reqId: ctx.state.requestId as unknown, method: ctx.method, path: ctx.path }, 'request failed');
+        log.error({ err: err.cause ?? err, code: err.code, reqId: ctx.state.requestId as unknown, method: ctx.method, path: shownPath(ctx.path) }, 'request failed');
       }
       ctx.status = err.status;
       ctx.set(err.headers);

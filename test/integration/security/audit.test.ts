@@ -73,6 +73,20 @@ describe('audit trail', function () {
     });
   }
 
+  it('keeps the route\'s own query parameters in the target and no other value (?access_token=…)', async function () {
+    const tenant = freshTenant();
+    await provision.denied(tenant);
+    const caller = await mint(base, BOOTSTRAP, { scopes: ['devices:delete', 'devices:purge'], tenants: [tenant] });
+    const secret = 'query-secret-0123456789abcdef';
+    const query = `?access_token=${secret}&purge=true&token=${secret}&password=${secret}&${secret}&weird%20name=${secret}`;
+    const res = await http(base, 'DELETE', `/denied-devices/${tenant}/dev-1${query}`, undefined, bearer(caller.token));
+    expect(res.status, res.text).to.equal(204);
+    const entries = (await audit('?limit=50')).filter((e) => e.token === caller.id);
+    expect(entries.map((e) => e.target)).to.deep.equal([
+      `/denied-devices/${tenant}/dev-1?access_token=[redacted]&purge=true&token=[redacted]&password=[redacted]&[redacted]&[redacted]`,
+    ]);
+  });
+
   it('tells a purge of a denied device from a restore', async function () {
     const tenant = freshTenant();
     await provision.denied(tenant);

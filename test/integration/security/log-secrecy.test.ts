@@ -1,8 +1,9 @@
 /**
  * No secret, password or hash enters any log or the audit trail (management-security.md "Audit
  * trail"): a registry with token authentication and debug logging goes through token creation,
- * failed logins with wrong tokens, credentials with pwd-plain, bcrypt and SHA hashes, and AMQP
- * PLAIN logins; then every value used is searched for in the logs and the audit trail.
+ * secrets in query strings and a token value in a path, failed logins with wrong tokens,
+ * credentials with pwd-plain, bcrypt and SHA hashes, and AMQP PLAIN logins; then every value
+ * used is searched for in the logs and the audit trail.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -50,6 +51,23 @@ describe('secrets stay out of the logs and the audit trail', function () {
     keep('token b', b.token);
     expect((await http(base, 'GET', `/credentials/${TENANT}/none`, undefined, bearer(b.token))).status).to.equal(404);
     expect((await http(base, 'DELETE', `/tokens/${b.id}`, undefined, bearer(a.token))).status).to.equal(204);
+
+    // secrets in query strings, under any name, and a token value where its id belongs
+    const inQuery = ['access_token', 'token', 'password', 'bare'].map((name) => {
+      const value = `${name}-${randomBytes(12).toString('hex')}`;
+      keep(`?${name}=`, value);
+      return name === 'bare' ? value : `${name}=${value}`;
+    });
+    const query = `?${inQuery.join('&')}`;
+    const queried: [string, string, unknown, number][] = [
+      ['POST', `/tenant${query}`, { 'tenant-id': 'query-secrets' }, 201],
+      ['PUT', `/tenant/query-secrets${query}`, { enabled: true }, 204],
+      ['DELETE', `/denied-devices/${TENANT}/none${query}&purge=true`, undefined, 404],
+      ['DELETE', `/tokens/${a.token}${query}`, undefined, 404],
+      ['GET', `/tokens${query}`, undefined, 200],
+      ['GET', `/tenant/${a.token}${query}`, undefined, 404],
+    ];
+    for (const [method, path, body, status] of queried) expect((await http(base, method, path, body, admin)).status, `${method} ${path}`).to.equal(status);
 
     // failed logins: wrong, revoked and malformed tokens
     const wrong = `dr_${randomBytes(32).toString('base64url')}`;
