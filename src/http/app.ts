@@ -3,10 +3,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { STATUS_CODES, createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import { unredacted, type Logger } from '../log.js';
@@ -15,6 +14,7 @@ import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
 import type { Caller } from '../model/tokens.js';
 import { authenticate, requireScopes, requireTenant } from './auth.js';
+import { createClientErrors } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 import { createApiDocs } from './api-docs.js';
@@ -171,34 +171,21 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
   return app;
 }
 
-/**
- * Answers a request the HTTP parser refused (head too large, timeout, malformed) with a JSON error
- * and closes the connection, as Node's default handler does, but in the API's error format.
- */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const sent = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
-  if (err.code === 'ECONNRESET' || !socket.writable || sent) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: status === 431 ? 'request headers too large' : status === 408 ? 'request timed out' : 'malformed request' });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 /** Starts listening. Resolves once the port is bound. */
 export async function startHttpServer(app: Koa, options: HttpOptions): Promise<HttpServer> {
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined;
   // The timeouts are enforced by a periodic check; a short period keeps them close to their values.
   const serverOptions = { maxHeaderSize: options.maxHeaderBytes, connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) };
+  const clientErrors = createClientErrors();
+  const handle = clientErrors.track(app.callback());
   const server: Server = tls
-    ? createTlsServer({ ...serverOptions, cert: readFileSync(options.tlsCert as string), key: readFileSync(options.tlsKey as string) }, app.callback())
-    : createServer(serverOptions, app.callback());
+    ? createTlsServer({ ...serverOptions, cert: readFileSync(options.tlsCert as string), key: readFileSync(options.tlsKey as string) }, handle)
+    : createServer(serverOptions, handle);
   server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = Math.max(options.requestTimeoutMs, options.headersTimeoutMs);
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.maxConnections = options.maxConnections;
-  server.on('clientError', answerClientError);
+  server.on('clientError', clientErrors.onClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.bindAddress, () => resolve());

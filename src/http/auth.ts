@@ -3,7 +3,7 @@
  * token with the route's scopes and the tenant it acts on, RFC 6750 errors.
  */
 import type { Context } from 'koa';
-import { RegistryError } from '../errors.js';
+import { RegistryError, badRequest } from '../errors.js';
 import { hasScope, hasTenant, type Caller, type Scope } from '../model/tokens.js';
 import type { TokenService } from '../service/tokens.js';
 import type { Route } from './routes.js';
@@ -17,8 +17,21 @@ export function requiredScopes(route: Route, query: Readonly<Record<string, unkn
   return [...route.scopes, ...extra];
 }
 
-/** The authenticated caller. UNAUTHORIZED, TOO_MANY_REQUESTS. */
+/** How often the request carries `Authorization` (Node keeps only the first of several in `headers`). */
+function authorizationCount(ctx: Context): number {
+  const raw = ctx.req.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'authorization') count++;
+  return count;
+}
+
+/**
+ * The authenticated caller. BAD_REQUEST for a second Authorization header (a singleton field, RFC
+ * 9110 §11.6.2: which one counts would depend on the software reading it); UNAUTHORIZED,
+ * TOO_MANY_REQUESTS.
+ */
 export async function authenticate(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
+  if (route.scopes.length > 0 && authorizationCount(ctx) > 1) throw badRequest('the Authorization header may be given only once');
   if (tokens === undefined || route.scopes.length === 0) return UNAUTHENTICATED;
   return tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
 }

@@ -23,7 +23,10 @@ const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: stri
   401: { name: 'Unauthorized', description: 'No token, a malformed Authorization header, or an unknown, revoked or expired token.', headers: { 'WWW-Authenticate': 'Bearer realm="device-registry"[, error="invalid_token", error_description="…"] (RFC 6750).' } },
   403: { name: 'Forbidden', description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list.', headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="<missing scopes>" when a scope is missing.' } },
   429: { name: 'TooManyRequests', description: 'Too many failed authentications from this address; retry after Retry-After seconds.', headers: { 'Retry-After': 'Seconds until the address may authenticate again.' } },
-  400: { name: 'BadRequest', description: 'The request is malformed: wrong Content-Type, empty or invalid JSON, or a body that breaks the schema or the rules. `error` says what is wrong.' },
+  400: {
+    name: 'BadRequest',
+    description: 'The request is malformed: wrong Content-Type, empty or invalid JSON, JSON nested deeper than REGISTRY_JSON_MAX_DEPTH, a number that cannot be stored exactly, a body that breaks the schema or the rules, or a second Authorization header. `error` says what is wrong.',
+  },
   404: { name: 'NotFound', description: 'The tenant or the resource does not exist.' },
   409: { name: 'Conflict', description: 'The resource exists already, or a unique value (tenant id, CA subject DN, type + auth-id) is taken.' },
   413: { name: 'PayloadTooLarge', description: 'The request body exceeds REGISTRY_HTTP_MAX_BODY_BYTES.' },
@@ -53,7 +56,8 @@ function operation(route: Route): Json {
   if (Object.keys(headers).length > 0) success.headers = headers;
   const responses: Json = { [String(route.success.status)]: success };
   const scopes = [...route.scopes];
-  const authErrors = scopes.length === 0 ? [] : [401, 403, 429];
+  // A secured route also answers 400 to a second Authorization header.
+  const authErrors = scopes.length === 0 ? [] : [400, 401, 403, 429];
   for (const status of [...route.errors, ...authErrors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: scopes.length === 0 ? [] : [{ bearer: scopes }], 'x-required-scopes': scopes };
   if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
