@@ -152,7 +152,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_TOKEN_MAX_LIFETIME', default: '365d', description: 'Longest lifetime of a token (30d, 12h, 3600 …).' },
   { name: 'REGISTRY_AUTH_FAILURE_LIMIT', default: '5', description: 'Failed authentications from one address within the window that block it (429).' },
   { name: 'REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', default: '60', description: 'The window in which failed authentications are counted.' },
-  { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address gets 429 with Retry-After.' },
+  { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address\'s failed attempts get 429 with Retry-After (a valid token from it still passes).' },
   { name: 'REGISTRY_REDIS_URL', default: '(unset: embedded Redis)', description: 'URL of an external Redis (`redis://host:port/db`, `rediss://…`, `unix:///path.sock`). Unset: the registry spawns its own redis-server.' },
   { name: 'REGISTRY_REDIS_CLUSTER_NODES', default: '(unset)', description: 'Comma-separated `host:port` seed nodes of a Redis Cluster (`[::1]:7000` for IPv6; `redis://user:password@host:port` for nodes that require AUTH); the registry then runs on the cluster and starts no Redis itself. Excludes REGISTRY_REDIS_URL.' },
   { name: 'REGISTRY_DATA_DIR', default: './data', description: 'Directory of the embedded Redis (append-only file, socket, pid file).' },

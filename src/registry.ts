@@ -102,6 +102,11 @@ export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): 
         windowMs: config.security.authFailureWindowSeconds * 1000,
         blockMs: config.security.authBlockSeconds * 1000,
       },
+      onBlocked: (address, blockedMs) =>
+        log.warn(
+          { address, seconds: Math.ceil(blockedMs / 1000) },
+          `blocking ${address}: ${config.security.authFailureLimit} failed authentications within ${config.security.authFailureWindowSeconds} s; its failed attempts get 429 (valid tokens still pass)`,
+        ),
     },
     onAuditError: (err) => log.error({ err }, 'could not write an audit entry'),
   };

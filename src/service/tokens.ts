@@ -16,6 +16,8 @@ export interface TokenOptions {
   readonly pepper: Buffer;
   readonly maxLifetimeSeconds: number;
   readonly limiter: LimiterPolicy;
+  /** Called once when a client address gets blocked (it is logged: an operator may be locking out a tool). */
+  readonly onBlocked?: (clientKey: string, blockedMs: number) => void;
   readonly now?: () => number;
 }
 
@@ -68,8 +70,13 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
   const now = options.now ?? Date.now;
   const touched = new Map<string, number>();
 
-  async function fail(clientKey: string, message: string): Promise<never> {
-    await store.recordAuthFailure(clientKey, options.limiter);
+  /** A failed authentication: counted, 401; 429 while the address is blocked (and not counted). */
+  async function fail(clientKey: string, blockedMs: number, message: string): Promise<never> {
+    if (blockedMs > 0) {
+      throw new RegistryError('TOO_MANY_REQUESTS', 'too many failed authentications from this address; retry later', { headers: { 'Retry-After': String(Math.ceil(blockedMs / 1000)) } });
+    }
+    const blocked = await store.recordAuthFailure(clientKey, options.limiter);
+    if (blocked > 0) options.onBlocked?.(clientKey, blocked);
     throw unauthorized(message, true);
   }
 
@@ -102,14 +109,13 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
       const match = /^bearer +(\S+)$/i.exec(authorization.trim());
       const value = match?.[1];
       const hash = tokenHash(options.pepper, value ?? authorization);
+      // The token is checked while the address is blocked too: a valid token is never refused
+      // (an operator's tool must not be locked out by another one failing from the same address).
       const { blockedMs, json } = await store.authenticate(hash, clientKey);
-      if (blockedMs > 0) {
-        throw new RegistryError('TOO_MANY_REQUESTS', 'too many failed authentications from this address; retry later', { headers: { 'Retry-After': String(Math.ceil(blockedMs / 1000)) } });
-      }
-      if (value === undefined || !TOKEN68.test(value)) return fail(clientKey, 'the Authorization header must be "Bearer <token>"');
-      if (json === null) return fail(clientKey, 'the token is unknown, revoked or expired');
+      if (value === undefined || !TOKEN68.test(value)) return fail(clientKey, blockedMs, 'the Authorization header must be "Bearer <token>"');
+      if (json === null) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
       const record = JSON.parse(json) as TokenRecord;
-      if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, 'the token is unknown, revoked or expired');
+      if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
       touch(record.id);
       return { tokenId: record.id, scopes: record.scopes, tenants: record.tenants, expiresAt: Date.parse(record.expires) };
     },

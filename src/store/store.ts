@@ -142,9 +142,9 @@ export interface AuditQuery {
 }
 
 export interface SecurityStore {
-  /** One round trip: how long the client address is still blocked (0: not), and the token record. */
+  /** One round trip: how long the client address is still blocked (0: not), and the token record (looked up while blocked too). */
   authenticate(hashHex: string, clientKey: string): Promise<{ blockedMs: number; json: string | null }>;
-  /** Counts a failed authentication; answers how long the address is now blocked (0: not). */
+  /** Counts a failed authentication (not while the address is blocked); answers the block this failure started (0: none). */
   recordAuthFailure(clientKey: string, policy: LimiterPolicy): Promise<number>;
   /** Stores a token record under the keyed hash of its value; Redis expires it at `expiresAtMs`. */
   saveToken(hashHex: string, id: string, json: string, expiresAtMs: number): Promise<void>;

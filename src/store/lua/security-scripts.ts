@@ -4,21 +4,29 @@
  */
 import type { LuaScript } from './scripts.js';
 
-/** KEYS: auth-blocked(client), token(hash). Answers {blocked ms, token JSON | nil}. */
+/**
+ * KEYS: auth-blocked(client), token(hash). Answers {blocked ms (0: not blocked), token JSON | nil}:
+ * the token is looked up while the address is blocked too, since a valid token is never refused.
+ */
 export const authenticate: LuaScript = {
   name: 'authenticate',
   numberOfKeys: 2,
   source: `
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then return {ttl, false} end
-return {0, redis.call('GET', KEYS[2])}`,
+if ttl < 0 then ttl = 0 end
+return {ttl, redis.call('GET', KEYS[2])}`,
 };
 
-/** KEYS: auth-failures(client), auth-blocked(client). ARGV: window ms, limit, block ms. Answers the block in ms (0: not blocked). */
+/**
+ * KEYS: auth-failures(client), auth-blocked(client). ARGV: window ms, limit, block ms. Answers the
+ * block in ms when this failure blocked the address, else 0 (failures while it is blocked are not
+ * counted, so each block is announced once).
+ */
 export const recordAuthFailure: LuaScript = {
   name: 'record-auth-failure',
   numberOfKeys: 2,
   source: `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 if n < tonumber(ARGV[2]) then return 0 end

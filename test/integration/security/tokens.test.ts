@@ -395,40 +395,65 @@ describe('bad-authentication limiter', function () {
     redis?.disconnect();
   });
 
-  it('answers 429 with Retry-After and a JSON error after 5 failures from one address, even to a valid token', async function () {
+  /** The limiter's warnings in a registry's log that name `address`. */
+  const blockWarnings = (r: TestRegistry, address: string) =>
+    r.logs.map((l) => JSON.parse(l) as { level: number; msg: string; address?: string }).filter((l) => l.level === 40 && l.address === address && l.msg.startsWith('blocking'));
+
+  it('answers 429 with Retry-After and a JSON error to failed attempts after 5 failures from one address', async function () {
     for (let i = 0; i < 5; i++) expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 401);
     const blocked = await http(a.base, 'GET', '/tokens', undefined, wrong());
     expectJsonError(blocked, 429);
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).to.be.within(1, 300);
-    const valid = await http(a.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP));
-    expectJsonError(valid, 429);
-    expect(Number(valid.headers.get('retry-after'))).to.be.within(1, 300);
     // malformed headers are failures too, and are blocked the same way
     expectJsonError(await http(a.base, 'GET', '/tokens', undefined, { Authorization: 'Basic xyz' }), 429);
+  });
+
+  it('never refuses a valid token from a blocked address, and keeps refusing the failures', async function () {
+    for (let i = 0; i < 5; i++) expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 401);
+    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 429);
+    for (let i = 0; i < 3; i++) {
+      expect((await http(a.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).status).to.equal(200);
+      expectJsonError(await http(b.base, 'GET', '/tokens', undefined, wrong()), 429);
+    }
+    const minted = await mint(b.base, BOOTSTRAP, { scopes: ['devices:read'], tenants: ['*'] });
+    expect((await http(a.base, 'GET', '/registration/DEFAULT_TENANT/none', undefined, bearer(minted.token))).status).to.equal(404);
+    expect(await redis.exists('auth-blocked:{~auth}:127.0.0.1')).to.equal(1);
+  });
+
+  it('logs one warning naming the address when it gets blocked, not one per refused attempt', async function () {
+    const before = blockWarnings(a, '127.0.0.1').length + blockWarnings(b, '127.0.0.1').length;
+    for (let i = 0; i < 5; i++) expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 401);
+    for (let i = 0; i < 10; i++) expectJsonError(await http(i % 2 === 0 ? a.base : b.base, 'GET', '/tokens', undefined, wrong()), 429);
+    const warnings = [...blockWarnings(a, '127.0.0.1'), ...blockWarnings(b, '127.0.0.1')];
+    expect(warnings.length - before).to.equal(1);
+    expect(warnings[warnings.length - 1]?.msg).to.include('valid tokens still pass');
   });
 
   it('shares the counters between two registries on one Redis: failures on A block B', async function () {
     for (let i = 0; i < 3; i++) expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 401);
     for (let i = 0; i < 2; i++) expectJsonError(await http(b.base, 'GET', '/tokens', undefined, wrong()), 401);
-    expectJsonError(await http(b.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP)), 429);
-    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP)), 429);
+    expectJsonError(await http(b.base, 'GET', '/tokens', undefined, wrong()), 429);
+    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 429);
+    expect((await http(b.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).status).to.equal(200);
   });
 
   it('blocks only the failing address (127.0.0.2), not another (127.0.0.1)', async function () {
     for (let i = 0; i < 5; i++) expect((await requestFrom('127.0.0.2', a.registry.httpPort, 'GET', '/tokens', wrong())).status).to.equal(401);
-    const blocked = await requestFrom('127.0.0.2', b.registry.httpPort, 'GET', '/tokens', bearer(BOOTSTRAP));
+    const blocked = await requestFrom('127.0.0.2', b.registry.httpPort, 'GET', '/tokens', wrong());
     expect(blocked.status, blocked.text).to.equal(429);
     expect(blocked.headers['retry-after']).to.match(/^\d+$/);
     expect(JSON.parse(blocked.text)).to.have.property('error').that.is.a('string');
-    expect((await http(a.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).status).to.equal(200);
+    expect((await requestFrom('127.0.0.2', b.registry.httpPort, 'GET', '/tokens', bearer(BOOTSTRAP))).status).to.equal(200);
+    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, wrong()), 401);
+    expect(blockWarnings(a, '127.0.0.2').length + blockWarnings(b, '127.0.0.2').length).to.equal(1);
   });
 
   it('counts by the connection\'s address and ignores X-Forwarded-For', async function () {
     for (let i = 0; i < 5; i++) {
       expectJsonError(await http(a.base, 'GET', '/tokens', undefined, { ...wrong(), 'X-Forwarded-For': `198.51.100.${i}`, 'X-Real-IP': `198.51.100.${i}` }), 401);
     }
-    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, { ...bearer(BOOTSTRAP), 'X-Forwarded-For': '203.0.113.7' }), 429);
+    expectJsonError(await http(a.base, 'GET', '/tokens', undefined, { ...wrong(), 'X-Forwarded-For': '203.0.113.7' }), 429);
   });
 
   it('does not limit a valid token, however many successful calls it makes', async function () {
