@@ -99,8 +99,10 @@ async function token(sub: string | undefined, args: string[], config: Config): P
     });
   } else if (sub === 'revoke' && args[0] !== undefined) {
     const id = args[0];
-    await withServices(config, (services) => services.tokens.revoke(OPERATOR, id));
-    process.stderr.write(`token ${id} revoked\n`);
+    let revoked: string[] = [];
+    await withServices(config, async (services) => void (revoked = await services.tokens.revoke(OPERATOR, id)));
+    const minted = revoked.slice(1);
+    process.stderr.write(`token ${id} revoked${minted.length === 0 ? '' : `, and the tokens it minted: ${minted.join(', ')}`}\n`);
   } else {
     fail(USAGE[`token ${sub ?? 'create'}`] ?? (USAGE.main as string));
   }

@@ -34,8 +34,13 @@ export interface Caller {
   readonly tokenId: string;
   readonly scopes: readonly Scope[];
   readonly tenants: readonly string[];
-  /** When the caller's own token expires (ms since the epoch); undefined: never. */
+  /** When the caller's own token expires (ms since the epoch); undefined: never (no stored token: the command line, REGISTRY_HTTP_AUTH=none). */
   readonly expiresAt?: number;
+}
+
+/** True when the caller authenticated with a stored token (which a revocation can take away). */
+export function isStoredToken(caller: Caller): boolean {
+  return caller.expiresAt !== undefined;
 }
 
 export const TOKEN_PREFIX = 'dr_';

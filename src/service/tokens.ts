@@ -5,7 +5,7 @@
  */
 import { RegistryError, badRequest } from '../errors.js';
 import {
-  grantsWithin, newTokenId, newTokenValue, parseDuration, sameHash, tokenHash,
+  grantsWithin, isStoredToken, newTokenId, newTokenValue, parseDuration, sameHash, tokenHash,
   type Caller, type Scope, type TokenRecord,
 } from '../model/tokens.js';
 import type { LimiterPolicy, SecurityStore } from '../store/store.js';
@@ -38,8 +38,11 @@ export interface TokenService {
   create(caller: Caller, body: unknown): Promise<NewToken>;
   /** Tokens the caller created (an all-powerful token sees all), and the caller itself. */
   list(caller: Caller): Promise<PublicToken[]>;
-  /** NOT_FOUND when the token does not exist or is not the caller's. */
-  revoke(caller: Caller, id: string): Promise<void>;
+  /**
+   * Revokes the token and, at once on every instance, every token it minted, directly or not;
+   * answers their ids. NOT_FOUND when the token does not exist or is not the caller's.
+   */
+  revoke(caller: Caller, id: string): Promise<string[]>;
   /** Stores a token with a known value (bootstrap token, CLI), replacing an older one of the same id. */
   ensure(value: string, grant: { id: string; scopes: readonly Scope[]; tenants: readonly string[]; description: string; createdBy: string; lifetimeSeconds: number }): Promise<PublicToken>;
   /** True when at least one unexpired token exists. */
@@ -88,9 +91,12 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
     store.touchToken(id, new Date(at).toISOString()).catch(() => touched.delete(id));
   }
 
-  async function save(value: string, record: Omit<TokenRecord, 'hash'>): Promise<TokenRecord> {
+  /** Stores the token; one minted by a token (`parentId`) only while that token is not revoked. */
+  async function save(value: string, record: Omit<TokenRecord, 'hash'>, parentId?: string): Promise<TokenRecord> {
     const full: TokenRecord = { ...record, hash: tokenHash(options.pepper, value) };
-    await store.saveToken(full.hash, full.id, JSON.stringify(full), Date.parse(full.expires));
+    if (!(await store.saveToken(full.hash, full.id, JSON.stringify(full), Date.parse(full.expires), parentId))) {
+      throw unauthorized('the token is unknown, revoked or expired', true);
+    }
     return full;
   }
 
@@ -134,7 +140,7 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
       const record = await save(value, {
         id: newTokenId(), description: String(input.description ?? ''), scopes, tenants,
         created: new Date(created).toISOString(), expires: new Date(expires).toISOString(), 'created-by': caller.tokenId,
-      });
+      }, isStoredToken(caller) ? caller.tokenId : undefined);
       return { id: record.id, token: value, record: publicToken(record) };
     },
 
@@ -149,7 +155,9 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
 
     async revoke(caller, id) {
       const visible = (await this.list(caller)).some((t) => t.id === id);
-      if (!visible || !(await store.deleteToken(id))) throw new RegistryError('NOT_FOUND', `token "${id}" not found`);
+      const revoked = visible ? await store.revokeToken(id) : [];
+      if (revoked.length === 0) throw new RegistryError('NOT_FOUND', `token "${id}" not found`);
+      return revoked;
     },
 
     async ensure(value, grant) {

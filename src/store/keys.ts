@@ -54,6 +54,8 @@ export const keys = Object.freeze({
   tokenIds: (): string => `token-ids:${AUTH_TAG}`,
   /** Hash: token id → ISO time it was last used. */
   tokenLastUsed: (): string => `token-last-used:${AUTH_TAG}`,
+  /** Hash: token id → id of the token that minted it (for tokens minted by tokens): revocation takes the descendants too. */
+  tokenParents: (): string => `token-parents:${AUTH_TAG}`,
   /** Counter (expires): failed authentications of one client address. */
   authFailures: (client: string): string => `auth-failures:${AUTH_TAG}:${escapeId(client)}`,
   /** String (expires): the client address is blocked after too many failures. */
@@ -109,7 +111,7 @@ export interface KeyInfo {
 }
 
 const TENANT_KEY_KINDS = ['tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways'] as const;
-const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'audit'] as const;
+const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
 const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
 const KEY_SHAPE = /^[a-z-]+:\{([^{}]+)\}(?::(.*))?$/s;
 

@@ -14,6 +14,7 @@ export interface SecurityClient {
   hgetall(key: string): Promise<Record<string, string>>;
   mget(...keys: string[]): Promise<(string | null)[]>;
   hdel(key: string, ...fields: string[]): Promise<number>;
+  del(...keys: string[]): Promise<number>;
   hset(key: string, field: string, value: string): Promise<number>;
   hexists(key: string, field: string): Promise<number>;
   xadd(key: string, ...args: (string | number)[]): Promise<string | null>;
@@ -49,17 +50,22 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
 
   return {
     async authenticate(hashHex, clientKey) {
-      const [blockedMs, json] = (await run(lua.authenticate, [keys.authBlocked(clientKey), keys.token(hashHex)], [])) as [number, string | null];
+      const [blockedMs, json] = (await run(lua.authenticate, [keys.authBlocked(clientKey), keys.token(hashHex), keys.tokenIds()], [hashHex])) as [number, string | null];
       return { blockedMs, json: json ?? null };
     },
     async recordAuthFailure(clientKey, policy: LimiterPolicy) {
       const args = [String(policy.windowMs), String(policy.limit), String(policy.blockMs)];
       return (await run(lua.recordAuthFailure, [keys.authFailures(clientKey), keys.authBlocked(clientKey)], args)) as number;
     },
-    async saveToken(hashHex, id, json, expiresAtMs) {
-      await changeToken(id, (current) =>
-        run(lua.saveToken, [keys.token(hashHex), keys.tokenIds(), keys.token(current ?? hashHex)], [id, hashHex, json, String(expiresAtMs), current ?? '']),
+    async saveToken(hashHex, id, json, expiresAtMs, parentId) {
+      const outcome = await changeToken(id, (current) =>
+        run(
+          lua.saveToken,
+          [keys.token(hashHex), keys.tokenIds(), keys.token(current ?? hashHex), keys.tokenParents()],
+          [id, hashHex, json, String(expiresAtMs), current ?? '', parentId ?? ''],
+        ),
       );
+      return outcome === 'OK';
     },
     async listTokens() {
       const ids = await client.hgetall(keys.tokenIds());
@@ -70,15 +76,28 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
       if (expired.length > 0) {
         await client.hdel(keys.tokenIds(), ...expired);
         await client.hdel(keys.tokenLastUsed(), ...expired);
+        await client.hdel(keys.tokenParents(), ...expired);
       }
       const lastUsed = await client.hgetall(keys.tokenLastUsed());
       return records.flatMap((json, i) => (json === null ? [] : [{ json, lastUsed: lastUsed[entries[i]?.[0] ?? ''] }]));
     },
-    async deleteToken(id) {
-      const outcome = await changeToken(id, async (current) =>
-        current === null ? 'NOT_FOUND' : run(lua.deleteToken, [keys.tokenIds(), keys.tokenLastUsed(), keys.token(current)], [id, current]),
-      );
-      return outcome === 'OK';
+    async revokeToken(id) {
+      const revoked = (await run(lua.revokeToken, [keys.tokenIds(), keys.tokenLastUsed(), keys.tokenParents()], [id])) as string[];
+      const ids = revoked.filter((_, i) => i % 2 === 0);
+      // No longer valid already (authentication needs the id in token-ids); the records would expire by themselves.
+      if (revoked.length > 0) await client.del(...revoked.filter((_, i) => i % 2 === 1).map((hash) => keys.token(hash)));
+      return ids;
+    },
+    async indexTokenParents() {
+      const ids = await client.hgetall(keys.tokenIds());
+      const entries = Object.entries(ids);
+      if (entries.length === 0) return;
+      const records = await client.mget(...entries.map(([, hash]) => keys.token(hash)));
+      const pairs = records.flatMap((json, i) => {
+        const parent = json === null ? undefined : (JSON.parse(json) as { 'created-by'?: string })['created-by'];
+        return parent !== undefined && ids[parent] !== undefined ? [entries[i]?.[0] as string, parent] : [];
+      });
+      if (pairs.length > 0) await run(lua.indexTokenParents, [keys.tokenIds(), keys.tokenParents()], pairs);
     },
     async touchToken(id, at) {
       // Only for tokens that still exist: a revoked token must not come back through its last use.

@@ -323,6 +323,7 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
       // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
       const creating = await client.hkeys(keys.tenantsCreating());
       if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
+      await delegated.indexTokenParents();
     });
 
   return {

@@ -146,12 +146,20 @@ export interface SecurityStore {
   authenticate(hashHex: string, clientKey: string): Promise<{ blockedMs: number; json: string | null }>;
   /** Counts a failed authentication (not while the address is blocked); answers the block this failure started (0: none). */
   recordAuthFailure(clientKey: string, policy: LimiterPolicy): Promise<number>;
-  /** Stores a token record under the keyed hash of its value; Redis expires it at `expiresAtMs`. */
-  saveToken(hashHex: string, id: string, json: string, expiresAtMs: number): Promise<void>;
+  /**
+   * Stores a token record under the keyed hash of its value; Redis expires it at `expiresAtMs`.
+   * With `parentId` (the token that mints it), only while that token exists: false when it does not.
+   */
+  saveToken(hashHex: string, id: string, json: string, expiresAtMs: number, parentId?: string): Promise<boolean>;
   /** Every unexpired token record, with when it was last used. */
   listTokens(): Promise<{ json: string; lastUsed: string | undefined }[]>;
-  /** False when there is no such token. */
-  deleteToken(id: string): Promise<boolean>;
+  /**
+   * Revokes the token and every token it minted, directly or not, in one atomic step; answers
+   * their ids (the token first), empty when there is no such token.
+   */
+  revokeToken(id: string): Promise<string[]>;
+  /** Start-up: records which token minted which for tokens saved before that was recorded. */
+  indexTokenParents(): Promise<void>;
   touchToken(id: string, at: string): Promise<void>;
   /** Appends to the bounded audit stream. */
   appendAudit(entry: AuditEntry): Promise<void>;

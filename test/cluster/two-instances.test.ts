@@ -118,6 +118,23 @@ describe('two registry instances on one Redis Cluster', function () {
     await expectStatus(http(a.base, 'GET', '/tenant/DEFAULT_TENANT', undefined, auth(token)), 401);
   });
 
+  it('tokens: revoking a token through one instance revokes what it minted through both, on both at once', async function () {
+    const mint = async (r: TestRegistry, by: string, scopes: string[]) =>
+      (await expectStatus(http(r.base, 'POST', '/tokens', { scopes, tenants: ['*'], 'expires-in': '1h' }, auth(by)), 201)).json as { token: string; id: string };
+    const root = await mint(a, BOOTSTRAP, ['tokens:create', 'tenants:read']);
+    const child = await mint(b, root.token, ['tokens:create', 'tenants:read']);
+    const grandchild = await mint(a, child.token, ['tenants:read']);
+    for (const r of [a, b]) await expectStatus(http(r.base, 'GET', '/tenant/DEFAULT_TENANT', undefined, auth(grandchild.token)), 200);
+    await expectStatus(call(b, 'DELETE', `/tokens/${root.id}`), 204);
+    for (const r of [a, b]) {
+      for (const t of [root, child, grandchild]) {
+        // 429 once these failures block the address: a valid token would still pass.
+        const res = await http(r.base, 'GET', '/tenant/DEFAULT_TENANT', undefined, auth(t.token));
+        expect(res.status, res.text).to.be.oneOf([401, 429]);
+      }
+    }
+  });
+
   it('the bad-authentication limiter counts failures at both instances: 2 at A and 2 at B block the address at both', async function () {
     // From an address of its own (127.0.0.3), so that failures of other tests do not count.
     const from = (r: TestRegistry, headers: Record<string, string>) => requestFrom('127.0.0.3', r.registry.httpPort, 'GET', '/tenant/DEFAULT_TENANT', headers);

@@ -5,16 +5,20 @@
 import type { LuaScript } from './scripts.js';
 
 /**
- * KEYS: auth-blocked(client), token(hash). Answers {blocked ms (0: not blocked), token JSON | nil}:
- * the token is looked up while the address is blocked too, since a valid token is never refused.
+ * KEYS: auth-blocked(client), token(hash), token-ids. ARGV: hash. Answers {blocked ms (0: not
+ * blocked), token JSON | nil}: the token is looked up while the address is blocked too, since a
+ * valid token is never refused. A record counts only while token-ids names it: a revocation
+ * removes ids from there in one step, with every descendant (their keys are removed after).
  */
 export const authenticate: LuaScript = {
   name: 'authenticate',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   source: `
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then ttl = 0 end
-return {ttl, redis.call('GET', KEYS[2])}`,
+local json = redis.call('GET', KEYS[2])
+if json and redis.call('HGET', KEYS[3], cjson.decode(json)['id']) ~= ARGV[1] then json = false end
+return {ttl, json}`,
 };
 
 /**
@@ -38,32 +42,78 @@ return tonumber(ARGV[3])`,
 /**
  * Stores a token; an older token with the same id (another value) is revoked in the same step.
  * The caller read the id's current hash first, so that every key the script touches is declared
- * (Redis Cluster routes by them); when it changed in between, the script answers CHANGED.
- * KEYS: token(hash), token-ids, token(current hash, or the new one). ARGV: id, hash, json, expires-at ms, current hash or ''.
+ * (Redis Cluster routes by them); when it changed in between, the script answers CHANGED. A token
+ * minted by another token is stored only while that one exists (PARENT_GONE: it was revoked
+ * meanwhile), and is recorded as its child.
+ * KEYS: token(hash), token-ids, token(current hash, or the new one), token-parents.
+ * ARGV: id, hash, json, expires-at ms, current hash or '', id of the minting token or ''.
  */
 export const saveToken: LuaScript = {
   name: 'save-token',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   source: `
 local old = redis.call('HGET', KEYS[2], ARGV[1]) or ''
 if old ~= ARGV[5] then return 'CHANGED' end
+if ARGV[6] ~= '' then
+  if redis.call('HEXISTS', KEYS[2], ARGV[6]) == 0 then return 'PARENT_GONE' end
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
+end
 if old ~= '' and old ~= ARGV[2] then redis.call('DEL', KEYS[3]) end
 redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 'OK'`,
 };
 
-/** KEYS: token-ids, token-last-used, token(hash read by the caller). ARGV: id, that hash. CHANGED when it is no longer the id's hash. */
-export const deleteToken: LuaScript = {
-  name: 'delete-token',
+/**
+ * Revokes a token and every token it minted, directly or not, in one step: their ids leave
+ * token-ids (so they no longer authenticate, on every instance) and the indexes. Answers the
+ * revoked ids and hashes, the token first (empty when there is no such token); the caller then
+ * deletes their records (which would expire by themselves).
+ * KEYS: token-ids, token-last-used, token-parents. ARGV: token id.
+ */
+export const revokeToken: LuaScript = {
+  name: 'revoke-token',
   numberOfKeys: 3,
   source: `
-local hash = redis.call('HGET', KEYS[1], ARGV[1])
-if not hash then return 'NOT_FOUND' end
-if hash ~= ARGV[2] then return 'CHANGED' end
-redis.call('DEL', KEYS[3])
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {} end
+local children = {}
+local pairs_ = redis.call('HGETALL', KEYS[3])
+for i = 1, #pairs_, 2 do
+  local parent = pairs_[i + 1]
+  children[parent] = children[parent] or {}
+  table.insert(children[parent], pairs_[i])
+end
+local family, seen, revoked = {ARGV[1]}, {[ARGV[1]] = true}, {}
+local n = 1
+while n <= #family do
+  for _, child in ipairs(children[family[n]] or {}) do
+    if not seen[child] then seen[child] = true; table.insert(family, child) end
+  end
+  n = n + 1
+end
+for _, id in ipairs(family) do
+  local hash = redis.call('HGET', KEYS[1], id)
+  if hash then table.insert(revoked, id); table.insert(revoked, hash) end
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('HDEL', KEYS[3], id)
+end
+return revoked`,
+};
+
+/**
+ * Records the minting token of tokens saved before token-parents existed (start-up; never
+ * overwrites). KEYS: token-ids, token-parents. ARGV: id, minting token id, … pairs.
+ */
+export const indexTokenParents: LuaScript = {
+  name: 'index-token-parents',
+  numberOfKeys: 2,
+  source: `
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 and redis.call('HEXISTS', KEYS[1], ARGV[i + 1]) == 1 then
+    redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+end
 return 'OK'`,
 };
 
