@@ -93,18 +93,43 @@ function keyText(quoted: string): string {
 }
 
 /**
- * One pass over the text, outside strings: throws `depth` as soon as containers nest deeper than
- * `maxDepth`; answers the path of the first number that cannot be stored exactly, if any. On text
- * that is not JSON the answer means nothing: JSON.parse reports that first.
+ * One pass over the text, outside strings, keeping nothing but the depth: throws `depth` as soon
+ * as containers nest deeper than `maxDepth`; answers the path of the first number that cannot be
+ * stored exactly, if any (found by a second pass that tracks where it is). On text that is not
+ * JSON the answer means nothing: JSON.parse reports that first.
  */
 function scan(text: string, maxDepth: number): string | undefined {
-  const levels = new Levels(maxDepth);
   let depth = 0;
-  let expectKey = false;
-  let inexact: string | undefined;
+  let inexact = -1;
   const length = text.length;
   let i = 0;
   while (i < length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c === MINUS || isDigit(c)) {
+      const end = numberEnd(text, i);
+      if (inexact < 0 && !storable(text, i, end)) inexact = i;
+      i = end;
+      continue;
+    }
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > maxDepth) throw new JsonInputError('depth', `JSON nested deeper than ${maxDepth} levels (REGISTRY_JSON_MAX_DEPTH)`);
+    } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) depth--;
+    i++;
+  }
+  return inexact < 0 ? undefined : pathAt(text, inexact, maxDepth);
+}
+
+/** The path of the value starting at `offset` (the text is known to nest at most `maxDepth` levels). */
+function pathAt(text: string, offset: number, maxDepth: number): string {
+  const levels = new Levels(maxDepth);
+  let depth = 0;
+  let expectKey = false;
+  let i = 0;
+  while (i < offset) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
@@ -116,15 +141,8 @@ function scan(text: string, maxDepth: number): string | undefined {
       i = end;
       continue;
     }
-    if (c === MINUS || (c >= 0x30 && c <= 0x39)) {
-      let end = i + 1;
-      while (end < length && isNumberChar(text.charCodeAt(end))) end++;
-      if (inexact === undefined && !storable(text.slice(i, end))) inexact = levels.path(text, depth);
-      i = end;
-      continue;
-    }
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (++depth > maxDepth) throw new JsonInputError('depth', `JSON nested deeper than ${maxDepth} levels (REGISTRY_JSON_MAX_DEPTH)`);
+      depth++;
       levels.isArray[depth] = c === OPEN_ARRAY ? 1 : 0;
       levels.index[depth] = 0;
       expectKey = c === OPEN_OBJECT;
@@ -134,10 +152,13 @@ function scan(text: string, maxDepth: number): string | undefined {
     } else if (c === COMMA) {
       if (levels.isArray[depth] === 1) levels.index[depth] = (levels.index[depth] ?? 0) + 1;
       else expectKey = true;
+    } else if (c === MINUS || isDigit(c)) {
+      i = numberEnd(text, i);
+      continue;
     }
     i++;
   }
-  return inexact;
+  return levels.path(text, depth);
 }
 
 /** The index after the closing quote of the string starting at `start` (the text's end if none). */
@@ -153,17 +174,32 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-/** Digits, `.`, `e`, `E`, `+`, `-`. */
-function isNumberChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS;
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** The index after the number token starting at `start`: digits, `.`, `e`, `E`, `+`, `-`. */
+function numberEnd(text: string, start: number): number {
+  let end = start + 1;
+  for (; end < text.length; end++) {
+    const c = text.charCodeAt(end);
+    if (!(isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS)) break;
+  }
+  return end;
 }
 
 /** A JSON number token is storable when the float it parses to prints as the same decimal value. */
-function storable(token: string): boolean {
+function storable(text: string, start: number, end: number): boolean {
   // Up to 15 significant digits without an exponent always survive a 64-bit float (DBL_DIG).
-  if (token.length <= 15 && !/[eE]/.test(token)) return true;
+  if (end - start <= 15 && !hasExponent(text, start, end)) return true;
+  const token = text.slice(start, end);
   const value = Number(token);
   return Number.isFinite(value) && decimal(token) === decimal(String(value));
+}
+
+function hasExponent(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((text.charCodeAt(i) | 0x20) === 0x65) return true;
+  return false;
 }
 
 /** The decimal value of a number's text, normalised: `-12345e-2` for `-123.450`, `0` for any zero. */
