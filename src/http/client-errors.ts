@@ -42,8 +42,10 @@ export function createClientErrors(): ClientErrors {
     onClientError(err, socket) {
       const open = [...(unanswered.get(socket) ?? [])];
       // A request still being received is the one the error is about: it gets no answer of its own.
-      if (err.code !== 'ECONNRESET' && open.length > 0 && open.every((res) => res.req.complete)) waiting.set(socket, () => answerClientError(err, socket));
-      else answerClientError(err, socket);
+      if (err.code !== 'ECONNRESET' && open.length > 0 && open.every((res) => res.req.complete)) {
+        // Unless the last answer ends the connection itself (Connection: close): then it only has to finish.
+        waiting.set(socket, () => socket.writable && answerClientError(err, socket));
+      } else answerClientError(err, socket);
     },
   };
 }

@@ -57,6 +57,13 @@ describe('pipelined requests followed by garbage', function () {
     expect(answers[1]?.headers.connection).to.equal('close');
   });
 
+  it('answers a request that asks to close the connection, and nothing after it', async function () {
+    const closing = `GET /tenant/pipelined HTTP/1.1\r\nHost: registry\r\nConnection: close\r\n\r\n`;
+    const answers = responses(await exchange(port(), `${closing}GARBAGE\r\n\r\n`));
+    expect(answers.map((a) => a.status)).to.deep.equal([200]);
+    expect(JSON.parse(answers[0]?.body ?? '')).to.have.property('tenant-id', 'pipelined');
+  });
+
   it('answers every pipelined request, writes included, in order before the 400', async function () {
     const body = JSON.stringify({ 'device-id': 'd1' });
     const post = `POST /registration/pipelined HTTP/1.1\r\nHost: registry\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
