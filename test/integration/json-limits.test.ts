@@ -54,7 +54,7 @@ describe('JSON depth and exact numbers on every face', function () {
       for (const { method, path, body, needs } of bodies()) {
         await provision(needs);
         for (const levels of DEPTHS) {
-          const res = await http(suite.base, method, path, withField(body, 'ext', nested(levels)));
+          const res = await http(suite.base, method, path, withField(body, 'custom', nested(levels)));
           expectRefused(res, /nested deeper than 32 levels/);
         }
         await http(suite.base, 'DELETE', `/registration/${TENANT}/dev-1`);
@@ -99,15 +99,15 @@ describe('JSON depth and exact numbers on every face', function () {
       const client = await suite.client({ username: ADMIN_USER });
       return client.request(endpoint, { subject, body, applicationProperties: properties });
     };
-    const raw = (base: Record<string, unknown>, value: string) => Buffer.from(withField(base, 'ext', value));
+    const raw = (base: Record<string, unknown>, value: string, field = 'ext') => Buffer.from(withField(base, field, value));
 
     it('rejects register, tenant add and credentials add bodies nested 5,000 and 20,000 levels deep (hono:bad-request)', async function () {
       await http(suite.base, 'POST', `/registration/${TENANT}`, { 'device-id': 'dev-2' });
       for (const levels of DEPTHS) {
         const requests = [
-          manage(`registration/${TENANT}`, 'register', raw({}, nested(levels)), { device_id: 'deep' }),
-          manage('tenant', 'add', raw({}, nested(levels)), { tenant_id: 'deep' }),
-          manage(`credentials/${TENANT}`, 'add', raw({ ...credentials, 'device-id': 'dev-2' }, nested(levels))),
+          manage(`registration/${TENANT}`, 'register', raw({}, nested(levels), 'custom'), { device_id: 'deep' }),
+          manage('tenant', 'add', raw({}, nested(levels), 'custom'), { tenant_id: 'deep' }),
+          manage(`credentials/${TENANT}`, 'add', raw({ ...credentials, 'device-id': 'dev-2' }, nested(levels), 'custom')),
         ];
         for (const res of await Promise.all(requests)) {
           expectRejected(res);
