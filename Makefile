@@ -63,18 +63,20 @@ swagger: node_modules/.installed
 clean:
 	rm -rf dist
 
-# Benchmarks (bench/README.md). `make bench` (at most 5 minutes) prints a markdown table and writes
-# bench/results.json; `make bench-smoke` is the run of a few seconds CI uses to keep the suite
-# working (its figures mean nothing; no time is ever asserted). HTTP load is generated with wrk.
+# Benchmarks (bench/README.md, docs/performance.md). `make bench` (5–8 minutes) measures the registry
+# against its floors with fixed request counts in alternating rounds, prints the markdown report and
+# writes bench/results.{json,md}; `make bench-smoke` is the run of a few seconds CI uses to keep the
+# suite working (its figures mean nothing; no time is ever asserted).
 .PHONY: install-bench bench bench-smoke bench-ab
 
+# wrk drives the HTTP half of bench-ab.
 install-bench: install-run
 	@scripts/ensure-packages.sh wrk:wrk
 
-bench: install-bench build
+bench: install-run build
 	npx tsx bench/run.ts
 
-bench-smoke: install-bench build
+bench-smoke: install-run build
 	BENCH_SMOKE=1 npx tsx bench/run.ts
 
 # Paired A/B of two builds (bench/ab.ts): make build && cp -r dist dist-base; change; make bench-ab A=dist-base/main.js

@@ -6,14 +6,16 @@
  * it opens a reply receiver `<address>/<uuid>` first, then the sender to the address. Responses are
  * matched by correlation-id; the time from `send` to the answer is one latency sample.
  *
- * A run = warm-up (not recorded) + measuring window; requests still open when the window ends are
- * waited for but not counted.
+ * A run = priming (not recorded) + measuring window, counted or timed (bench/recorder.ts); requests
+ * still open when the window ends are waited for but not counted.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import rhea from 'rhea';
 import type { Connection, Container, EventContext, Message, Receiver, Sender } from 'rhea';
-import { Samples, type LoadFigures } from './stats.js';
+import { Recorder, type CountedWindow, type LoadResult } from './recorder.js';
+
+export type { LoadResult } from './recorder.js';
 
 const { create_container: createContainer, message: rheaMessage } = rhea;
 
@@ -61,8 +63,12 @@ export interface LoadSpec {
   readonly connections: number;
   /** Requests in flight over all connections (spread evenly). */
   readonly inFlight: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
+  /** A counted window (prime + requests); without it, a timed one of warmupMs + durationMs. */
+  readonly window?: CountedWindow;
+  readonly warmupMs?: number;
+  readonly durationMs?: number;
+  /** A counted run that takes longer fails (default 120 s). */
+  readonly maxMs?: number;
   /** Every address `next()` can return (their links are opened before the clock starts). */
   readonly addresses: readonly string[];
   readonly next: () => AmqpRequest;
@@ -70,10 +76,6 @@ export interface LoadSpec {
   readonly expectStatus?: number;
   /** Called (synchronously) when the measuring window opens and closes, e.g. to read CPU counters. */
   readonly onWindow?: (edge: 'start' | 'end') => void;
-}
-
-export interface LoadResult extends LoadFigures {
-  readonly statuses: Readonly<Record<string, number>>;
 }
 
 interface LinkPair {
@@ -84,7 +86,7 @@ interface LinkPair {
 interface ConnState {
   readonly connection: Connection;
   readonly links: Map<string, LinkPair>;
-  /** message-id → send time (ms). */
+  /** message-id → send time (performance.now()). */
   readonly pending: Map<string, number>;
   seq: number;
 }
@@ -146,14 +148,7 @@ export async function runAmqpLoad(target: AmqpTarget, spec: LoadSpec): Promise<L
     await Promise.all(conns.map((c) => closeConnection(c.connection)));
     throw err;
   }
-
-  const expect = spec.expectStatus ?? 200;
-  const samples = new Samples();
-  const statuses: Record<string, number> = {};
-  let measuring = false;
-  let running = true;
-  let completed = 0;
-  let errors = 0;
+  const recorder = new Recorder(spec.window, String(spec.expectStatus ?? 200), spec.onWindow);
   let outstanding = 0;
   let drained: (() => void) | undefined;
 
@@ -178,13 +173,8 @@ export async function runAmqpLoad(target: AmqpTarget, spec: LoadSpec): Promise<L
     if (started === undefined) return;
     conn.pending.delete(id as string);
     outstanding--;
-    if (measuring) {
-      samples.add(performance.now() - started);
-      completed++;
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status !== String(expect)) errors++;
-    }
-    if (running) send(conn);
+    recorder.answer(started, status);
+    if (recorder.sending) send(conn);
     else if (outstanding === 0) drained?.();
   };
 
@@ -204,23 +194,39 @@ export async function runAmqpLoad(target: AmqpTarget, spec: LoadSpec): Promise<L
     const share = Math.floor(spec.inFlight / spec.connections) + (c < spec.inFlight % spec.connections ? 1 : 0);
     for (let i = 0; i < share; i++) send(conn);
   });
-  await new Promise((r) => setTimeout(r, spec.warmupMs));
-  spec.onWindow?.('start');
-  measuring = true;
-  const started = performance.now();
-  await new Promise((r) => setTimeout(r, spec.durationMs));
-  measuring = false;
-  const durationMs = performance.now() - started;
-  spec.onWindow?.('end');
-  running = false;
-  if (outstanding > 0) {
-    await new Promise<void>((resolve) => {
-      drained = resolve;
-      setTimeout(resolve, 5000);
-    });
+  try {
+    await windowOf(recorder, spec);
+  } finally {
+    recorder.close();
+    if (outstanding > 0) {
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        setTimeout(resolve, 5000);
+      });
+    }
+    await Promise.all(conns.map((c) => closeConnection(c.connection)));
   }
-  await Promise.all(conns.map((c) => closeConnection(c.connection)));
+  return recorder.result();
+}
 
-  const [p50, p90, p99, max] = samples.percentiles(50, 90, 99, 100) as [number, number, number, number];
-  return { requests: completed, durationMs, rps: (completed * 1000) / durationMs, p50, p90, p99, max, mean: samples.mean(), errors, statuses };
+/**
+ * Waits for the window to close: a counted window closes itself (an error after `maxMs`, e.g.
+ * when the server stopped answering); a timed one is opened and closed here.
+ */
+export async function windowOf(recorder: Recorder, spec: { readonly window?: CountedWindow; readonly warmupMs?: number; readonly durationMs?: number; readonly maxMs?: number }): Promise<void> {
+  if (spec.window !== undefined) {
+    let timer: NodeJS.Timeout | undefined;
+    const maxMs = spec.maxMs ?? 120_000;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the run did not complete ${spec.window?.requests} requests within ${maxMs} ms`)), maxMs)));
+    try {
+      await Promise.race([recorder.closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return;
+  }
+  await new Promise((r) => setTimeout(r, spec.warmupMs ?? 0));
+  recorder.open();
+  await new Promise((r) => setTimeout(r, spec.durationMs ?? 1000));
+  recorder.close();
 }

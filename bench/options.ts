@@ -4,22 +4,24 @@
  * | variable                 | full run                 | BENCH_SMOKE=1 | meaning                                              |
  * |--------------------------|--------------------------|---------------|------------------------------------------------------|
  * | BENCH_SCALES             | 10000,100000,1000000     | 1000,3000     | device counts of the scale steps (first = base set)  |
- * | BENCH_DURATION_MS        | 1000                     | 250           | measuring window of one AMQP run                     |
- * | BENCH_WARMUP_MS          | 250                      | 100           | unrecorded lead-in of every AMQP run                 |
- * | BENCH_HTTP_DURATION_MS   | 2000                     | 1000          | one wrk run (whole seconds)                          |
+ * | BENCH_REQUESTS           | 20000                    | 1000          | recorded requests of a run under load (AMQP, HTTP)   |
+ * | BENCH_PRIME              | 5000                     | 300           | unrecorded requests before them (same connections)   |
+ * | BENCH_HTTP_REQUESTS      | 10000                    | 500           | recorded requests of an HTTP run (after BENCH_PRIME) |
+ * | BENCH_SINGLE_REQUESTS    | 2000                     | 100           | recorded requests of a run of one at a time          |
+ * | BENCH_SINGLE_PRIME       | 300                      | 30            | unrecorded requests before them                      |
  * | BENCH_ROUNDS             | 3                        | 1             | alternating registry/floor rounds (medians)          |
- * | BENCH_SCALE_ROUNDS       | 2                        | 1             | rounds per scale step                                |
+ * | BENCH_SCALE_ROUNDS       | 3                        | 1             | rounds of the lookups at the largest scale step      |
  * | BENCH_CONNECTIONS        | 4                        | 2             | the "several connections" of the AMQP runs           |
  * | BENCH_IN_FLIGHT          | 100                      | 100           | requests in flight of the loaded AMQP runs           |
- * | BENCH_HTTP_CONNECTIONS   | 32                       | 8             | wrk connections                                      |
+ * | BENCH_HTTP_CONNECTIONS   | 32                       | 8             | keep-alive connections of the HTTP runs              |
  * | BENCH_TENANTS            | 1000                     | 50            | tenants (tenant `get` draws from all)                |
  * | BENCH_LOAD_CONCURRENCY   | 512                      | 128           | devices in flight while loading                      |
  * | BENCH_LOAD_METHOD        | auto                     | auto          | auto (= import), import, separate or provision       |
- * | BENCH_BUDGET_S           | 270                      | 45            | scale steps that would end later are skipped         |
+ * | BENCH_BUDGET_S           | 420                      | 45            | scale steps that would end later are skipped         |
  * | BENCH_PIN                | auto                     | auto          | runs under load with the server under test on core 0, the load client and Redis on core 1: auto (2+ cores and taskset works), on, off |
  * | BENCH_PROFILE            | (unset)                  | (unset)       | directory: run the registry with --cpu-prof there    |
  * | BENCH_REGISTRY_MAIN      | dist/main.js             | dist/main.js  | the registry build to measure (A/B of a change)      |
- * | BENCH_OUT                | bench/results.json       | bench/results-smoke.json | where the JSON goes                       |
+ * | BENCH_OUT                | bench/results.json       | bench/results-smoke.json | where the JSON goes (the markdown: same name, .md) |
  */
 import { fileURLToPath } from 'node:url';
 
@@ -28,9 +30,11 @@ export type MethodChoice = 'auto' | 'import' | 'separate' | 'provision';
 export interface BenchOptions {
   readonly smoke: boolean;
   readonly scales: readonly number[];
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly httpDurationMs: number;
+  readonly requests: number;
+  readonly prime: number;
+  readonly httpRequests: number;
+  readonly singleRequests: number;
+  readonly singlePrime: number;
   readonly rounds: number;
   readonly scaleRounds: number;
   readonly connections: number;
@@ -56,6 +60,7 @@ function int(env: Env, name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/** The `make bench` options from the environment (table above); throws on an invalid value. */
 export function readOptions(env: Env): BenchOptions {
   const smoke = env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
   const scalesRaw = env.BENCH_SCALES ?? (smoke ? '1000,3000' : '10000,100000,1000000');
@@ -71,18 +76,20 @@ export function readOptions(env: Env): BenchOptions {
   return {
     smoke,
     scales,
-    durationMs: int(env, 'BENCH_DURATION_MS', smoke ? 250 : 1000, 50),
-    warmupMs: int(env, 'BENCH_WARMUP_MS', smoke ? 100 : 250, 0),
-    httpDurationMs: int(env, 'BENCH_HTTP_DURATION_MS', smoke ? 1000 : 2000, 1000),
+    requests: int(env, 'BENCH_REQUESTS', smoke ? 1000 : 20_000, 100),
+    prime: int(env, 'BENCH_PRIME', smoke ? 300 : 5000, 0),
+    httpRequests: int(env, 'BENCH_HTTP_REQUESTS', smoke ? 500 : 10_000, 100),
+    singleRequests: int(env, 'BENCH_SINGLE_REQUESTS', smoke ? 100 : 2000, 10),
+    singlePrime: int(env, 'BENCH_SINGLE_PRIME', smoke ? 30 : 300, 0),
     rounds: int(env, 'BENCH_ROUNDS', smoke ? 1 : 3),
-    scaleRounds: int(env, 'BENCH_SCALE_ROUNDS', smoke ? 1 : 2),
+    scaleRounds: int(env, 'BENCH_SCALE_ROUNDS', smoke ? 1 : 3),
     connections: int(env, 'BENCH_CONNECTIONS', smoke ? 2 : 4, 2),
     inFlight: int(env, 'BENCH_IN_FLIGHT', 100),
     httpConnections: int(env, 'BENCH_HTTP_CONNECTIONS', smoke ? 8 : 32),
     tenants: int(env, 'BENCH_TENANTS', smoke ? 50 : 1000, 10),
     loadConcurrency: int(env, 'BENCH_LOAD_CONCURRENCY', smoke ? 128 : 512),
     loadMethod: method,
-    budgetS: int(env, 'BENCH_BUDGET_S', smoke ? 45 : 270),
+    budgetS: int(env, 'BENCH_BUDGET_S', smoke ? 45 : 420),
     pin,
     profileDir: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? undefined : env.BENCH_PROFILE,
     registryMain: env.BENCH_REGISTRY_MAIN === undefined || env.BENCH_REGISTRY_MAIN === '' ? undefined : env.BENCH_REGISTRY_MAIN,

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -172,3 +172,23 @@ export function pinProcess(pid: number, cpus: string): boolean {
   }
 }
 
+/**
+ * BENCH_PIN: while measuring under load, the server under test runs alone on core 0 and the load
+ * client (this process) and Redis share core 1: registry and floors meet the same layout and the
+ * server has a core of its own as in production. One request at a time and loading run unpinned:
+ * there, a pinned process pays a wake-up of the other core for every request (bench/README.md).
+ * Undefined when pinning is off or impossible (fewer than 2 cores, no taskset).
+ */
+export function cpuLayout(pin: 'auto' | 'on' | 'off', servers: readonly (number | undefined)[], clients: readonly (number | undefined)[]): ((mode: 'pinned' | 'free') => void) | undefined {
+  const n = cpus().length;
+  if (pin === 'off' || n < 2) return undefined;
+  const all = `0-${n - 1}`;
+  if (!pinProcess(process.pid, all)) {
+    if (pin === 'on') throw new Error('BENCH_PIN=on, but taskset could not set the CPU affinity');
+    return undefined;
+  }
+  return (mode) => {
+    for (const pid of servers) if (pid !== undefined) pinProcess(pid, mode === 'pinned' ? '0' : all);
+    for (const pid of clients) if (pid !== undefined) pinProcess(pid, mode === 'pinned' ? '1' : all);
+  };
+}

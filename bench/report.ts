@@ -1,62 +1,43 @@
 /**
- * The result model of a benchmark run and its markdown rendering.
+ * The result model of a `make bench` run and its markdown rendering (the measuring model is in
+ * measure.ts).
  */
-import { median } from './stats.js';
+import type { Summary } from './measure.js';
+import { fmt, machineTable, table, type Machine } from './markdown.js';
 
-/** One measured run (AMQP or HTTP), with the CPU the processes used in its window. */
-export interface Run {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly requests: number;
-  readonly errors: number;
-  /** CPU per request (µs) of the server process, Redis and the load client (AMQP only). */
-  readonly cpuUs: { readonly server: number; readonly redis: number; readonly client: number };
-  readonly statuses?: Readonly<Record<string, number>>;
-}
-
-/** Medians over the rounds of one measured thing. */
-export interface Summary {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-  readonly cpuUs: { readonly server: number; readonly redis: number; readonly client: number };
-  readonly rounds: readonly Run[];
-}
-
-export function summarise(runs: readonly Run[]): Summary {
-  return {
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    cpuUs: {
-      server: median(runs.map((r) => r.cpuUs.server)),
-      redis: median(runs.map((r) => r.cpuUs.redis)),
-      client: median(runs.map((r) => r.cpuUs.client)),
-    },
-    rounds: runs,
-  };
-}
-
+/** One AMQP lookup at one concurrency, against the floors of the same rounds. */
 export interface AmqpRow {
   readonly op: string;
   readonly connections: number;
   readonly inFlight: number;
   readonly registry: Summary;
-  readonly floor: Summary;
-  readonly rpsRatio: number;
-  readonly p99Ratio: number;
+  /** Paired ratios (median over the rounds): registry req/s ÷ bare echo, ÷ echo + GET. */
+  readonly rpsVsEcho: number;
+  readonly rpsVsEchoGet: number;
+  /** Registry CPU per lookup ÷ the echo + GET server's. */
+  readonly cpuVsEchoGet: number;
+  /** Registry p50 ÷ the echo + GET server's. */
+  readonly p50VsEchoGet: number;
   readonly target: string;
   readonly met: boolean;
+}
+
+/** The AMQP floors at one concurrency: bare rhea echo and echo + one Redis GET. */
+export interface AmqpFloorRow {
+  readonly connections: number;
+  readonly inFlight: number;
+  readonly echo: Summary;
+  readonly echoGet: Summary;
+  /** echo + GET req/s ÷ bare echo (paired). */
+  readonly rpsRatio: number;
 }
 
 export interface HttpRow {
   readonly route: string;
   readonly registry: Summary;
-  readonly floor: Summary;
-  readonly rpsRatio: number;
+  /** Paired ratios against the Koa + one GET floor. */
+  readonly rpsVsFloor: number;
+  readonly cpuVsFloor: number;
   readonly target: string;
   readonly met: boolean | undefined;
 }
@@ -68,10 +49,14 @@ export interface ScaleRow {
   readonly loaded: Summary;
   /** One request at a time. */
   readonly single: Summary;
-  readonly floorRps: number;
-  readonly floorP50: number;
-  /** Against the first (base) scale: rps and p99 at BENCH_IN_FLIGHT. */
+  /** The echo + GET floor of the same rounds (loaded, single). */
+  readonly floorLoaded: Summary;
+  readonly floorSingle: Summary;
+  /** Registry req/s ÷ the floor's at this step, divided by the same at the base step. */
   readonly rpsVsBase: number;
+  /** Registry CPU per lookup here ÷ at the base step (loaded runs). */
+  readonly cpuVsBase: number;
+  /** Registry p99 ÷ the floor's here, divided by the same at the base step. */
   readonly p99VsBase: number;
 }
 
@@ -82,6 +67,10 @@ export interface MemoryRow {
   readonly stepBytesPerDevice: number;
   /** All load steps up to here, per device. */
   readonly bytesPerDevice: number;
+  /** MEMORY USAGE of the registry's keys by kind (src/store/keys.ts), per device. */
+  readonly kinds: Readonly<Record<string, number>>;
+  /** Per device, of the kinds not in the base layout (e.g. search indexes): reported apart. */
+  readonly apartBytesPerDevice: number;
 }
 
 export interface BulkRow {
@@ -98,22 +87,12 @@ export interface TargetRow {
   readonly met: boolean | undefined;
 }
 
-/** The echo floor against the echo floor doing one Redis GET per request (a reference, no target). */
-export interface ReferenceRow {
-  readonly connections: number;
-  readonly inFlight: number;
-  readonly floor: Summary;
-  readonly floorGet: Summary;
-  readonly rpsRatio: number;
-  readonly p99Ratio: number;
-}
-
 export interface Results {
-  readonly machine: Record<string, unknown>;
+  readonly machine: Machine;
   readonly options: Record<string, unknown>;
   readonly amqp: readonly AmqpRow[];
-  /** Absent in results written before it was measured. */
-  readonly amqpReference?: readonly ReferenceRow[];
+  readonly amqpFloors: readonly AmqpFloorRow[];
+  readonly httpFloor: Summary | undefined;
   readonly http: readonly HttpRow[];
   readonly scale: readonly ScaleRow[];
   readonly skippedScales: readonly number[];
@@ -123,126 +102,93 @@ export interface Results {
   readonly elapsedSeconds: number;
 }
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-const ms = (n: number) => (Number.isFinite(n) ? (n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–');
-const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
-const us = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
-const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? '✅' : '❌');
-const errs = (s: Summary) => (s.errors > 0 ? ` ⚠${s.errors} err` : '');
+const { int, ms, x, us, mark, errs, cpu } = fmt;
 
-/** req/s, p50, p99 of the registry and of the floor, and the req/s ratio. */
-const againstFloor = (registry: Summary, floor: Summary, rpsRatio: number) => [
-  int(registry.rps), ms(registry.p50), ms(registry.p99), int(floor.rps) + errs(floor), ms(floor.p50), ms(floor.p99), x(rpsRatio),
-];
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+function amqpSection(r: Results): string[] {
+  const o = r.options;
+  return [
+    `### AMQP 1.0 lookups (${int(o.baseDevices as number)} devices, ${String(o.tenants)} tenants)`,
+    '',
+    table(
+      ['operation', 'conns × in flight', 'req/s', 'p50', 'p99', 'CPU µs reg / redis / client', 'req/s ÷ echo', 'req/s ÷ echo+GET', 'CPU ÷ echo+GET', 'p50 ÷ echo+GET', 'target', ''],
+      r.amqp.map((row) => [
+        row.op + errs(row.registry), `${row.connections} × ${row.inFlight}`, int(row.registry.rps), ms(row.registry.p50), ms(row.registry.p99), cpu(row.registry),
+        x(row.rpsVsEcho), x(row.rpsVsEchoGet), x(row.cpuVsEchoGet), x(row.p50VsEchoGet), row.target, mark(row.met),
+      ]),
+    ),
+    '',
+    'The floors of the same rounds: a bare rhea echo server (ratio 1) and the same echo doing one Redis GET per request (the one round trip every lookup needs):',
+    '',
+    table(
+      ['conns × in flight', 'floor', 'req/s', 'p50', 'p99', 'CPU µs srv / redis / client', 'req/s ÷ echo'],
+      r.amqpFloors.flatMap((row) => [
+        [`${row.connections} × ${row.inFlight}`, 'bare echo' + errs(row.echo), int(row.echo.rps), ms(row.echo.p50), ms(row.echo.p99), cpu(row.echo), '1.00×'],
+        [`${row.connections} × ${row.inFlight}`, 'echo + GET' + errs(row.echoGet), int(row.echoGet.rps), ms(row.echoGet.p50), ms(row.echoGet.p99), cpu(row.echoGet), x(row.rpsRatio)],
+      ]),
+    ),
+    '',
+  ];
 }
 
-export function renderMarkdown(r: Results): string {
-  const m = r.machine;
-  const out: string[] = [];
-  out.push(`## Registry benchmark — ${String(m.date)}`);
-  out.push('');
-  const load = m.loadAverage as { start: number; end: number } | undefined;
-  out.push(
+function httpSection(r: Results): string[] {
+  const floor = r.httpFloor;
+  const floorRow = floor === undefined ? [] : [['Koa + one GET (floor)' + errs(floor), int(floor.rps), ms(floor.p50), ms(floor.p99), cpu(floor), '1.00×', '1.00×', '', '']];
+  return [
+    `### HTTP management API (${String(r.options.httpConnections)} keep-alive connections)`,
+    '',
     table(
-      ['CPU', 'cores', 'RAM', 'OS', 'Node', 'Redis', 'load avg (1 min) start / end', 'run time'],
-      [[String(m.cpuModel), String(m.cpus), `${String(m.memoryGiB)} GiB`, String(m.os), String(m.node), String(m.redis), load === undefined ? '–' : `${load.start.toFixed(1)} / ${load.end.toFixed(1)}`, `${r.elapsedSeconds.toFixed(0)} s`]],
+      ['route', 'req/s', 'p50', 'p99', 'CPU µs srv / redis / client', 'req/s ÷ floor', 'CPU ÷ floor', 'target', ''],
+      [...floorRow, ...r.http.map((row) => [row.route + errs(row.registry), int(row.registry.rps), ms(row.registry.p50), ms(row.registry.p99), cpu(row.registry), x(row.rpsVsFloor), x(row.cpuVsFloor), row.target, mark(row.met)])],
     ),
-  );
-  out.push('');
-  if (r.options.smoke === true) out.push('**SMOKE RUN: the figures mean nothing.**\n');
-  out.push(`Medians of ${String(r.options.rounds)} rounds (scale steps: ${String(r.options.scaleRounds)}) alternating registry and floor; latencies in ms as seen by the load client; CPU in µs per request (registry or floor process / Redis / load client). ${r.options.pinned === true ? 'Runs under load pinned (BENCH_PIN): the server under test alone on core 0, the load client and Redis on core 1; single requests unpinned.' : 'Not pinned: every process on every core.'}`);
-  out.push('');
-  out.push(`### AMQP 1.0 (base set: ${int(r.options.baseDevices as number)} devices, ${String(r.options.tenants)} tenants; floor = bare rhea echo server, same client)`);
-  out.push('');
-  out.push(
+    '',
+  ];
+}
+
+function scaleSection(r: Results): string[] {
+  const out = [
+    `### Scale (1 connection; keys drawn from all devices; the base step is the AMQP rounds above)`,
+    '',
     table(
-      ['operation', 'conns × in flight', 'req/s', 'p50', 'p99', 'floor req/s', 'floor p50', 'floor p99', 'req/s ratio', 'p99 ratio', 'CPU µs reg/redis/client', 'floor CPU µs srv/client', 'target', ''],
-      r.amqp.map((row) => [
-        row.op + errs(row.registry),
-        `${row.connections} × ${row.inFlight}`,
-        ...againstFloor(row.registry, row.floor, row.rpsRatio),
-        x(row.p99Ratio),
-        `${us(row.registry.cpuUs.server)} / ${us(row.registry.cpuUs.redis)} / ${us(row.registry.cpuUs.client)}`,
-        `${us(row.floor.cpuUs.server)} / ${us(row.floor.cpuUs.client)}`,
-        row.target,
-        mark(row.met),
-      ]),
-    ),
-  );
-  out.push('');
-  if (r.amqpReference !== undefined && r.amqpReference.length > 0) {
-    out.push('Reference (no target): the echo floor doing one Redis GET before each answer, i.e. the floor plus the one Redis round trip every lookup needs, measured in the same rounds:');
-    out.push('');
-    out.push(
-      table(
-        ['conns × in flight', 'req/s', 'p50', 'p99', 'floor req/s', 'floor p50', 'floor p99', 'req/s ratio', 'p99 ratio', 'CPU µs srv/redis/client'],
-        r.amqpReference.map((row) => [
-          `${row.connections} × ${row.inFlight}`,
-          ...againstFloor(row.floorGet, row.floor, row.rpsRatio),
-          x(row.p99Ratio),
-          `${us(row.floorGet.cpuUs.server)} / ${us(row.floorGet.cpuUs.redis)} / ${us(row.floorGet.cpuUs.client)}`,
-        ]),
-      ),
-    );
-    out.push('');
-  }
-  out.push(`### HTTP management API (wrk, ${String(r.options.httpConnections)} connections; floor = bare Koa route doing one Redis GET)`);
-  out.push('');
-  out.push(
-    table(
-      ['route', 'req/s', 'p50', 'p99', 'floor req/s', 'floor p50', 'floor p99', 'req/s ratio', 'CPU µs reg/redis', 'floor CPU µs koa/redis', 'target', ''],
-      r.http.map((row) => [
-        row.route + errs(row.registry),
-        ...againstFloor(row.registry, row.floor, row.rpsRatio),
-        `${us(row.registry.cpuUs.server)} / ${us(row.registry.cpuUs.redis)}`,
-        `${us(row.floor.cpuUs.server)} / ${us(row.floor.cpuUs.redis)}`,
-        row.target,
-        mark(row.met),
-      ]),
-    ),
-  );
-  out.push('');
-  out.push(`### Scale (AMQP lookups, 1 connection; keys drawn from all devices; base row = the AMQP runs above)`);
-  out.push('');
-  out.push(
-    table(
-      ['devices', 'operation', `req/s (${String(r.options.inFlight)} in flight)`, 'p99', 'p50 (1 in flight)', 'req/s vs base', 'p99 vs base', 'floor req/s', 'floor p50', 'CPU µs reg/redis'],
+      ['devices', 'operation', `req/s (${String(r.options.inFlight)} in flight)`, 'p99', 'CPU µs reg / redis', 'p50 (1 in flight)', 'floor req/s', 'floor p50', 'req/s vs base (÷ floor)', 'CPU vs base', 'p99 vs base (÷ floor)'],
       r.scale.map((row) => [
-        int(row.devices),
-        row.op + errs(row.loaded) + errs(row.single),
-        int(row.loaded.rps),
-        ms(row.loaded.p99),
-        ms(row.single.p50),
-        x(row.rpsVsBase),
-        x(row.p99VsBase),
-        int(row.floorRps),
-        ms(row.floorP50),
-        `${us(row.loaded.cpuUs.server)} / ${us(row.loaded.cpuUs.redis)}`,
+        int(row.devices), row.op + errs(row.loaded) + errs(row.single), int(row.loaded.rps), ms(row.loaded.p99), `${us(row.loaded.cpuUs.server)} / ${us(row.loaded.cpuUs.redis)}`,
+        ms(row.single.p50), int(row.floorLoaded.rps), ms(row.floorSingle.p50), x(row.rpsVsBase), x(row.cpuVsBase), x(row.p99VsBase),
       ]),
     ),
-  );
+  ];
   if (r.skippedScales.length > 0) out.push(`\nNot reached within BENCH_BUDGET_S: ${r.skippedScales.map(int).join(', ')} devices.`);
   out.push('');
-  out.push('### Redis memory (INFO memory used_memory; device = registration + one hashed-password credential + index entry)');
-  out.push('');
-  out.push(
+  return out;
+}
+
+function memorySection(r: Results): string[] {
+  const kinds = [...new Set(r.memory.flatMap((m) => Object.keys(m.kinds)))].sort();
+  return [
+    '### Redis memory (used_memory growth; device = registration + one hashed-password credential; by key kind: MEMORY USAGE per device)',
+    '',
     table(
-      ['devices', 'used_memory', 'bytes/device (this step)', 'bytes/device (all steps)'],
-      r.memory.map((row) => [int(row.devices), `${(row.usedMemory / 1048576).toFixed(1)} MiB`, int(row.stepBytesPerDevice), int(row.bytesPerDevice)]),
+      ['devices', 'used_memory', 'bytes/device (this step)', 'bytes/device (all steps)', ...kinds, 'apart (new kinds)'],
+      r.memory.map((row) => [int(row.devices), `${(row.usedMemory / 1048576).toFixed(1)} MiB`, int(row.stepBytesPerDevice), int(row.bytesPerDevice), ...kinds.map((k) => int(row.kinds[k] ?? NaN)), int(row.apartBytesPerDevice)]),
     ),
+    '',
+  ];
+}
+
+/** The whole report of a `make bench` run. */
+export function renderMarkdown(r: Results): string {
+  const o = r.options;
+  const out: string[] = [`## Registry benchmark — ${r.machine.date}`, '', machineTable(r.machine, r.elapsedSeconds), ''];
+  if (o.smoke === true) out.push('**SMOKE RUN: the figures mean nothing.**\n');
+  out.push(
+    `Fixed request counts: ${int(o.requests as number)} recorded after ${int(o.prime as number)} priming requests under load, ${int(o.singleRequests as number)} after ${int(o.singlePrime as number)} one at a time. ` +
+      `Medians of ${String(o.rounds)} rounds (scale steps: ${String(o.scaleRounds)}) alternating registry and floors; ratios are medians of the per-round ratios. ` +
+      `Latencies in ms as seen by the load client; CPU in µs per request of each process (/proc/<pid>/stat). ` +
+      (o.pinned === true ? 'Runs under load pinned (BENCH_PIN): the server under test alone on core 0, the load client and Redis on core 1; one at a time unpinned.' : 'Not pinned: every process on every core.'),
   );
   out.push('');
-  out.push(`### Bulk loading of devices with one credential (import path; the per-device store paths with ${String(r.options.loadConcurrency)} devices in flight, for comparison)`);
-  out.push('');
-  out.push(table(['load', 'path', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])));
-  out.push('');
-  out.push('### Targets');
-  out.push('');
-  out.push(table(['target', 'measured', ''], r.targets.map((t) => [t.target, t.figure, mark(t.met)])));
-  out.push('');
+  out.push(...amqpSection(r), ...httpSection(r), ...scaleSection(r), ...memorySection(r));
+  out.push(`### Bulk loading of devices with one credential (import path; the per-device store paths with ${String(o.loadConcurrency)} devices in flight, for comparison)`, '');
+  out.push(table(['load', 'path', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])), '');
+  out.push('### Targets', '', table(['target', 'measured', ''], r.targets.map((t) => [t.target, t.figure, mark(t.met)])), '');
   return out.join('\n');
 }

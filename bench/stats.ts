@@ -1,5 +1,6 @@
 /**
- * Small statistics helpers: latency samples → percentiles, medians over rounds, CPU time of a process.
+ * Small statistics helpers: latency samples → percentiles, medians over rounds, CPU time and resident
+ * memory of a process (/proc).
  */
 import { readFileSync } from 'node:fs';
 
@@ -79,4 +80,14 @@ export function processCpuMs(pid: number | undefined): number {
 export function ownCpuMs(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
+}
+
+/** Resident memory (VmRSS, KiB) of a Linux process, or NaN when it cannot be read. */
+export function residentKiB(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }
