@@ -79,6 +79,16 @@ bench: install-run build
 bench-smoke: install-run build
 	BENCH_SMOKE=1 npx tsx bench/run.ts
 
+# This registry side by side with Eclipse Hono's own (bench/peer.ts, docs/performance.md): Hono's
+# registry runs from its jars on Maven Central (bench/peer/pom.xml), hence a JDK and Maven.
+# BENCH_SMOKE=1 make bench-peer runs it in seconds (after Maven's first download).
+.PHONY: install-peer bench-peer
+install-peer: install-run
+	@scripts/ensure-packages.sh openjdk-17-jdk-headless:java maven:mvn
+
+bench-peer: install-peer build
+	npx tsx bench/peer.ts
+
 # Paired A/B of two builds (bench/ab.ts): make build && cp -r dist dist-base; change; make bench-ab A=dist-base/main.js
 B ?= dist/main.js
 bench-ab: install-bench build

@@ -13,6 +13,8 @@
  * what `device-registry import` runs) or, for comparison, the per-device store calls.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeviceEntry, ImportCounts, TransferService } from '../src/service/transfer.js';
 import type { Store } from '../src/store/store.js';
 
@@ -163,4 +165,28 @@ export async function loadDevices(store: Store, from: number, to: number, concur
     }
     await Promise.all([store.createDevice(tenant, device, deviceJson(i)), store.addCredentials(tenant, 'hashed-password', auth, device, credentials)]);
   });
+}
+
+/**
+ * Writes the data set (tenants, the device tenants' gateways, devices [0, devices) with their
+ * credentials) as Eclipse Hono's file-based registry reads it: tenants.json,
+ * device-identities.json and credentials.json in `dir` (docs/import-export.md). `make bench-peer`
+ * loads Hono's registry from these files and this registry through `device-registry import --dir`.
+ */
+export function writeHonoFiles(dir: string, tenants: number, devices: number): void {
+  const ids = Array.from({ length: Math.max(tenants, DEVICE_TENANTS) }, (_, k) => tenantName(k));
+  writeFileSync(join(dir, 'tenants.json'), JSON.stringify(ids.map((id) => ({ 'tenant-id': id, enabled: true }))));
+  const registrations = new Map<string, unknown[]>();
+  const credentials = new Map<string, unknown[]>();
+  for (let k = 0; k < DEVICE_TENANTS; k++) {
+    registrations.set(tenantName(k), Array.from({ length: GATEWAYS }, (_, g) => ({ 'device-id': `gw-${g}`, data: { enabled: true } })));
+    credentials.set(tenantName(k), []);
+  }
+  for (const entry of deviceEntries(0, devices)) {
+    registrations.get(entry.tenant)?.push({ 'device-id': entry.deviceId, data: { enabled: true, ...(entry.data as object) } });
+    credentials.get(entry.tenant)?.push(...entry.credentials.map((c) => ({ ...(c.record as object), enabled: true })));
+  }
+  const perTenant = (map: Map<string, unknown[]>, member: string) => [...map].map(([tenant, list]) => ({ tenant, [member]: list }));
+  writeFileSync(join(dir, 'device-identities.json'), JSON.stringify(perTenant(registrations, 'devices')));
+  writeFileSync(join(dir, 'credentials.json'), JSON.stringify(perTenant(credentials, 'credentials')));
 }

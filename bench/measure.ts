@@ -80,11 +80,11 @@ export function summarise(runs: readonly Run[]): Summary {
   };
 }
 
-/** The median over the rounds of `pick(a) / pick(b)` (runs of the same round paired). */
-export function pairedRatio(a: Summary, b: Summary, pick: (r: Run) => number): number {
+/** The median over the rounds of `pick(a) / pickB(b)` (runs of the same round paired). */
+export function pairedRatio(a: Summary, b: Summary, pick: (r: Run) => number, pickB: (r: Run) => number = pick): number {
   return median(a.rounds.map((run, i) => {
     const other = b.rounds[i];
-    return other === undefined ? NaN : pick(run) / pick(other);
+    return other === undefined ? NaN : pick(run) / pickB(other);
   }));
 }
 

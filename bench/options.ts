@@ -96,3 +96,36 @@ export function readOptions(env: Env): BenchOptions {
     out: env.BENCH_OUT ?? defaultOut,
   };
 }
+
+/**
+ * `make bench-peer` (bench/peer.ts): the counts, rounds, connections, tenants and CPU layout of
+ * `make bench` above, and:
+ *
+ * | variable              | full run                 | BENCH_SMOKE=1 | meaning                                                  |
+ * |-----------------------|--------------------------|---------------|----------------------------------------------------------|
+ * | BENCH_PEER_DEVICES    | 10000                    | 500           | devices (each with one hashed-password credential)       |
+ * | BENCH_PEER_WARMUP     | 20000                    | 200           | requests per lookup and registry before measuring (JIT)  |
+ * | BENCH_PEER_INSTANCES  | 1                        | 1             | Hono's hono.app.maxInstances (its example deployment: 1) |
+ * | BENCH_PEER_JAVA_OPTS  | (none: the JVM's defaults) | (none)      | options of Hono's JVMs, e.g. -Xmx512m                    |
+ * | BENCH_OUT             | bench/peer-results.json  | bench/peer-results-smoke.json | the JSON (the markdown: same name, .md)  |
+ */
+export interface PeerOptions extends BenchOptions {
+  readonly devices: number;
+  readonly warmup: number;
+  readonly instances: number;
+  readonly javaOptions: readonly string[];
+}
+
+/** The `make bench-peer` options from the environment; throws on an invalid value. */
+export function readPeerOptions(env: Env): PeerOptions {
+  const o = readOptions(env);
+  const out = env.BENCH_OUT ?? fileURLToPath(new URL(o.smoke ? './peer-results-smoke.json' : './peer-results.json', import.meta.url));
+  return {
+    ...o,
+    out,
+    devices: int(env, 'BENCH_PEER_DEVICES', o.smoke ? 500 : 10_000, 100),
+    warmup: int(env, 'BENCH_PEER_WARMUP', o.smoke ? 200 : 20_000, 0),
+    instances: int(env, 'BENCH_PEER_INSTANCES', 1),
+    javaOptions: (env.BENCH_PEER_JAVA_OPTS ?? '').split(/\s+/).filter((a) => a !== ''),
+  };
+}

@@ -18,13 +18,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-interface Spawned extends Child {
+export interface Spawned extends Child {
   /** Resolves with the first output line `pick` accepts (returns non-undefined for). */
   waitFor<T>(pick: (line: string) => T | undefined, timeoutMs: number): Promise<T>;
 }
 
-function start(args: string[], env: Record<string, string>, name: string): Spawned {
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `command` (default: this Node) in the checkout, collecting its last 2000 output lines. */
+export function start(args: readonly string[], env: Record<string, string>, name: string, command: string = process.execPath): Spawned {
+  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const listeners = new Set<() => void>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
