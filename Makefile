@@ -11,6 +11,7 @@ help:
 	@echo "make test-cluster   the same suites (and cluster faults) on a local Redis Cluster"
 	@echo "make test-hono   Hono's own registry clients and HTTP adapter against the built registry (Java, Maven)"
 	@echo "make build | lint | swagger | clean"
+	@echo "make bench | bench-smoke | bench-peer | bench-ab | soak   benchmarks (bench/README.md, docs/performance.md)"
 
 node_modules/.installed: package.json package-lock.json
 	$(NPM) ci

@@ -1,13 +1,13 @@
 /**
- * HTTP load with wrk (C, one thread, keep-alive connections): a Lua script per request kind picks
- * random keys (reads) or unique ids (writes), and its `done` hook prints the figures as JSON.
+ * HTTP load with wrk for `make bench-ab` (two builds loaded at the same time, timed windows): a Lua
+ * script picks random keys and its `done` hook prints the figures as JSON. `make bench` and
+ * `make bench-peer` use the counted client of http-client.ts instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { DEVICE_TENANTS, HTTP_TENANT } from './dataset.js';
+import { DEVICE_TENANTS } from './dataset.js';
 import type { LoadFigures } from './stats.js';
 
 const DONE = `
@@ -36,41 +36,6 @@ request = function()
   return wrk.format("GET", "/registration/bench-t" .. (i % ${DEVICE_TENANTS}) .. "/dev-" .. i)
 end
 ${DONE}`;
-}
-
-/** A prefix that keeps ids unique across runs and threads. */
-const runPrefix = () => randomBytes(4).toString('hex');
-
-/**
- * POSTs to `path` whose Lua `body(id)` builds the JSON of a new record from an id unique across
- * runs and threads (`<prefix><thread>-<counter>`).
- */
-function uniqueWriteScript(path: string, body: string): string {
-  return `${THREAD_IDS}
-local counter = 0
-local prefix
-local body = function(id) return ${body} end
-init = function(args) prefix = "http-${runPrefix()}-" .. (tid or 0) .. "-" end
-request = function()
-  counter = counter + 1
-  return wrk.format("POST", "${path}", { ["Content-Type"] = "application/json" }, body(prefix .. counter))
-end
-${DONE}`;
-}
-
-/** POST /registration/{t} of a new device. */
-export function registerDeviceScript(): string {
-  return uniqueWriteScript(`/registration/${HTTP_TENANT}`, `'{"device-id":"' .. id .. '","enabled":true}'`);
-}
-
-/** POST /credentials/{t}: a hashed-password record with a pre-hashed sha-512 secret (no bcrypt). */
-export function addCredentialsScript(): string {
-  const hash = randomBytes(64).toString('base64');
-  const salt = randomBytes(16).toString('base64');
-  return uniqueWriteScript(
-    `/credentials/${HTTP_TENANT}`,
-    `'{"device-id":"' .. id .. '","type":"hashed-password","auth-id":"' .. id .. '","secrets":[{"hash-function":"sha-512","pwd-hash":"${hash}","salt":"${salt}"}]}'`,
-  );
 }
 
 /** Runs wrk for `durationMs` (rounded up to whole seconds) against `baseUrl`. */
