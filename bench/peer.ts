@@ -7,12 +7,13 @@
  * and next to the JSON (bench/peer-results.{json,md}). Nothing is asserted.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestRedis } from '../test/helpers/redis-server.js';
-import { corkRheaWrites, runAmqpLoad } from './amqp-load.js';
+import { runAmqpLoad } from './amqp-load.js';
 import { writeHonoFiles } from './dataset.js';
+import { progressLog, runBenchmark, type Stops } from './entry.js';
 import { startHono, HONO_VERSION, type HonoRegistry } from './hono.js';
 import { runHttpLoad } from './http-client.js';
 import { answers, legacyDeviceRead, v1DeviceRead, type HttpRoute } from './http-requests.js';
@@ -26,9 +27,7 @@ import { residentKiB } from './stats.js';
 
 const o: PeerOptions = readPeerOptions(process.env);
 const loadAtStart = loadavg()[0] as number;
-const t0 = performance.now();
-const elapsed = () => (performance.now() - t0) / 1000;
-const progress = (message: string) => process.stderr.write(`[bench-peer ${elapsed().toFixed(0).padStart(3)} s] ${message}\n`);
+const { progress, elapsed } = progressLog('bench-peer');
 
 const NOTE = `Eclipse Hono's JDBC device registry (hono-service-device-registry-jdbc, Hono 2.x) is not published on the Maven Central this machine reaches, in any version, nor is its MongoDB registry, hono-service-base-jdbc or anything of Hono 2.7.0; the newest complete Hono registry published there is the file-based hono-service-device-registry ${HONO_VERSION} (in-memory, loaded from its data files), run here from its jars with Hono's Auth Server of the same release.`;
 
@@ -111,7 +110,7 @@ async function httpPhase(s: Subjects, ourRoute: HttpRoute): Promise<PeerRow[]> {
 }
 
 /** Starts Redis, this registry and Hono's, both loaded with the same data files. */
-async function start(stops: (() => Promise<void>)[]): Promise<Subjects> {
+async function start(stops: Stops): Promise<Subjects> {
   const dataDir = mkdtempSync(join(tmpdir(), 'registry-bench-peer-data-'));
   stops.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   progress(`writing ${o.tenants} tenants and ${o.devices} devices as Hono's data files`);
@@ -131,7 +130,7 @@ async function start(stops: (() => Promise<void>)[]): Promise<Subjects> {
   return { ours, hono, redisPid, layout: layout ?? (() => undefined), pinned: layout !== undefined, peaks: { ours: 0, redis: 0, hono: 0, honoAuth: 0 } };
 }
 
-async function run(stops: (() => Promise<void>)[]): Promise<PeerResults> {
+async function run(stops: Stops): Promise<PeerResults> {
   const s = await start(stops);
   const idle = { ours: residentKiB(s.ours.pid), redis: residentKiB(s.redisPid), hono: residentKiB(s.hono.pid), honoAuth: residentKiB(s.hono.authPid) };
   const ops = lookupOps(o.tenants);
@@ -153,31 +152,4 @@ async function run(stops: (() => Promise<void>)[]): Promise<PeerResults> {
   };
 }
 
-async function main(): Promise<void> {
-  progress(`options: ${JSON.stringify(o)}`);
-  const stops: (() => Promise<void>)[] = [];
-  const cleanup = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
-  corkRheaWrites();
-  try {
-    const results = await run(stops);
-    const markdown = renderPeerMarkdown(results);
-    process.stdout.write(`${markdown}\n`);
-    writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(o.out.replace(/\.json$/, '') + '.md', `${markdown}\n`);
-    progress(`wrote ${o.out} and its .md`);
-  } finally {
-    progress('stopping');
-    await cleanup();
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench-peer failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench-peer', o, progress, run, renderPeerMarkdown);

@@ -12,7 +12,6 @@
  * HTTP (same alternation) → scale steps (load up to the next device count, Redis memory, lookups)
  * → bulk comparison → report.
  */
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../src/log.js';
@@ -21,8 +20,8 @@ import { createTransferService, type TransferService } from '../src/service/tran
 import { connectRedis, createRedisStore } from '../src/store/redis.js';
 import type { Store } from '../src/store/store.js';
 import { startTestRedis } from '../test/helpers/redis-server.js';
-import { corkRheaWrites } from './amqp-load.js';
 import * as data from './dataset.js';
+import { progressLog, runBenchmark, type Stops } from './entry.js';
 import { describeMachine } from './markdown.js';
 import { memoryByKind, usedMemory } from './memory.js';
 import { amqpPhase, httpPhase, scaleLookups, vsFloor, type Env } from './phases.js';
@@ -33,9 +32,7 @@ import { buildTargets } from './targets.js';
 
 const o: BenchOptions = readOptions(process.env);
 const loadAtStart = loadavg()[0] as number;
-const t0 = performance.now();
-const elapsed = () => (performance.now() - t0) / 1000;
-const progress = (message: string) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(3)} s] ${message}\n`);
+const { progress, elapsed } = progressLog('bench');
 
 interface Loader {
   readonly client: Redis;
@@ -153,7 +150,7 @@ async function bulkSample(l: Loader): Promise<BulkRow[]> {
 }
 
 /** Starts Redis, the registry and the floors; `stops` collects how to stop them. */
-async function start(stops: (() => Promise<void>)[]): Promise<{ env: Env; loader: Loader; redisVersion: string; pinned: boolean }> {
+async function start(stops: Stops): Promise<{ env: Env; loader: Loader; redisVersion: string; pinned: boolean }> {
   const redis = await startTestRedis();
   stops.push(() => redis.destroy());
   const client = await connectRedis(redis.url, 30_000, createLogger('warn'));
@@ -178,7 +175,7 @@ async function start(stops: (() => Promise<void>)[]): Promise<{ env: Env; loader
   return { env, loader: { client, store, transfer }, redisVersion: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown', pinned: layout !== undefined };
 }
 
-async function run(stops: (() => Promise<void>)[]): Promise<Results> {
+async function run(stops: Stops): Promise<Results> {
   const { env, loader, redisVersion, pinned } = await start(stops);
   const base = o.scales[0] as number;
   progress(`loading ${o.tenants} tenants and ${base} devices`);
@@ -207,31 +204,4 @@ async function run(stops: (() => Promise<void>)[]): Promise<Results> {
   };
 }
 
-async function main(): Promise<void> {
-  progress(`options: ${JSON.stringify(o)}`);
-  const stops: (() => Promise<void>)[] = [];
-  const cleanup = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
-  corkRheaWrites();
-  try {
-    const results = await run(stops);
-    const markdown = renderMarkdown(results);
-    process.stdout.write(`${markdown}\n`);
-    writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(o.out.replace(/\.json$/, '') + '.md', `${markdown}\n`);
-    progress(`wrote ${o.out} and its .md`);
-  } finally {
-    progress('stopping');
-    await cleanup();
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('bench', o, progress, run, renderMarkdown);
