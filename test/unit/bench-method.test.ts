@@ -83,8 +83,8 @@ describe('bench-peer: the data files both registries load', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-files-'));
     try {
       writeHonoFiles(dir, 12, 250);
-      expect(readHonoTenants(join(dir, 'tenants.json'))).to.have.length(12);
-      const entries = readHonoDevices(join(dir, 'device-identities.json'), join(dir, 'credentials.json'));
+      expect(readHonoTenants(join(dir, 'tenants.json'), 32)).to.have.length(12);
+      const entries = readHonoDevices(join(dir, 'device-identities.json'), join(dir, 'credentials.json'), 32);
       const devices = entries.filter((e) => e.deviceId.startsWith('dev-'));
       expect(devices).to.have.length(250);
       expect(entries.filter((e) => e.deviceId.startsWith('gw-'))).to.have.length(DEVICE_TENANTS * GATEWAYS);
