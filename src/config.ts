@@ -108,6 +108,8 @@ export interface AmqpConfig {
   /** Idle timeout the registry advertises; peers must send something at least this often. */
   readonly idleTimeoutMs: number;
   readonly maxLinksPerConnection: number;
+  /** Most sessions one connection may have open at a time (channel-max + 1). */
+  readonly maxSessionsPerConnection: number;
   /** Most open connections per listener; further ones are closed at once. */
   readonly maxConnections: number;
   /** A connection that has not completed SASL and its AMQP open after this long is closed. */
@@ -173,10 +175,11 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AMQP_ANONYMOUS', default: 'false', description: 'true: accept SASL ANONYMOUS with full access (development only; logged as a warning).' },
   { name: 'REGISTRY_HONO_API', default: 'legacy', description: 'AMQP wire profile: legacy (Hono 0.9–1.0-M5 registry of the seed documents) or 1.x.' },
   { name: 'REGISTRY_AMQP_CREDIT', default: '100', description: 'Credits granted on each request link (requests in flight per link).' },
-  { name: 'REGISTRY_AMQP_MAX_FRAME_SIZE', default: '16384', description: 'Largest AMQP frame in bytes.' },
-  { name: 'REGISTRY_AMQP_MAX_MESSAGE_SIZE', default: '65536', description: 'Largest AMQP request message body in bytes; larger requests are rejected.' },
+  { name: 'REGISTRY_AMQP_MAX_FRAME_SIZE', default: '16384', description: 'Largest AMQP frame in bytes, advertised in the open; a larger frame (or a SASL frame above 512 bytes) closes the connection with amqp:connection:framing-error.' },
+  { name: 'REGISTRY_AMQP_MAX_MESSAGE_SIZE', default: '65536', description: 'Largest AMQP request message body in bytes; larger requests are rejected. Request links advertise twice this as max-message-size: a larger message closes the connection.' },
   { name: 'REGISTRY_AMQP_IDLE_TIMEOUT_MS', default: '30000', description: 'Idle timeout the registry advertises; it sends heartbeats at half the peer\'s own timeout.' },
   { name: 'REGISTRY_AMQP_MAX_LINKS', default: '256', description: 'Most links one AMQP connection may attach.' },
+  { name: 'REGISTRY_AMQP_MAX_SESSIONS', default: '32', description: 'Most sessions one AMQP connection may have open (advertised as channel-max); a begin beyond it closes the connection with amqp:connection:framing-error.' },
   { name: 'REGISTRY_AMQP_MAX_CONNECTIONS', default: '1024', description: 'Most open connections per AMQP listener; further connections are closed at once.' },
   { name: 'REGISTRY_AMQP_OPEN_TIMEOUT_MS', default: '10000', description: 'A connection that has not completed SASL and the AMQP open after this many milliseconds is closed.' },
   { name: 'REGISTRY_CACHE_MAX_AGE', default: '180', description: 'max-age (seconds) of cacheable AMQP answers; 0 answers no-cache.' },
@@ -336,6 +339,7 @@ export function loadConfig(env: Env): Config {
       maxJsonDepth,
       idleTimeoutMs: r.int('REGISTRY_AMQP_IDLE_TIMEOUT_MS', 30000, 1000, 3_600_000),
       maxLinksPerConnection: r.int('REGISTRY_AMQP_MAX_LINKS', 256, 2, 65536),
+      maxSessionsPerConnection: r.int('REGISTRY_AMQP_MAX_SESSIONS', 32, 1, 65536),
       maxConnections: r.int('REGISTRY_AMQP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
       openTimeoutMs: r.int('REGISTRY_AMQP_OPEN_TIMEOUT_MS', 10_000, 100, 600_000),
       cacheMaxAge: r.int('REGISTRY_CACHE_MAX_AGE', 180, 0, 86400 * 365),

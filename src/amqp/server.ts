@@ -15,7 +15,7 @@ import type { AccountBook } from './accounts.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
 import { InFlight, handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
-import { createContainer } from './rhea.js';
+import { createContainer, installRheaPatches } from './rhea.js';
 
 const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(ENDPOINT_LIST.map((e) => [e.name, e]));
 
@@ -77,6 +77,8 @@ function parseAddress(address: unknown): { endpoint: Endpoint; segments: string[
 
 /** Starts the listeners. Resolves once they are bound. */
 export async function startAmqpServer(services: Services, config: AmqpConfig, bindAddress: string, accounts: AccountBook | undefined, log: Logger, metrics?: Metrics): Promise<AmqpServer> {
+  // Fails the start, naming the rhea version, when a patch no longer fits (src/amqp/rhea-patches).
+  installRheaPatches();
   const container = createContainer({ id: 'device-registry' });
   const replies: ReplyLinks = new Map();
   const connections = new Map<Connection, ConnectionState>();
@@ -224,6 +226,8 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   container.on('disconnected', dropConnection);
   container.on('connection_error', () => undefined);
   container.on('error', (err: unknown) => log.debug({ err }, 'amqp protocol error'));
+  // Without a listener rhea prints the whole offending read to stderr.
+  container.on('protocol_error', (err: unknown) => log.debug({ err }, 'amqp protocol error'));
 
   metrics?.amqpGauges(() => {
     let requestLinkCount = 0;
@@ -248,8 +252,10 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     require_sasl: true,
     idle_time_out: config.idleTimeoutMs,
     max_frame_size: config.maxFrameSize,
+    channel_max: config.maxSessionsPerConnection - 1,
     handle_max: config.maxLinksPerConnection,
-    receiver_options: { credit_window: 0, autoaccept: false },
+    // A larger delivery closes the connection before rhea has collected it (src/amqp/rhea-patches/limits.ts).
+    receiver_options: { credit_window: 0, autoaccept: false, max_message_size: 2 * config.maxMessageSize },
     sender_options: { autosettle: true },
   };
   const servers: Server[] = [];
@@ -262,7 +268,8 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       server.on(options.transport === 'tls' ? 'secureConnection' : 'connection', (socket: Socket) => {
         const timer = setTimeout(() => {
           opening.delete(socket);
-          socket.destroy();
+          // With an error, rhea runs its disconnect handling (a bare destroy leaves its heartbeat timers running).
+          socket.destroy(new Error('no AMQP open within REGISTRY_AMQP_OPEN_TIMEOUT_MS'));
         }, config.openTimeoutMs);
         opening.set(socket, timer);
         socket.once('close', () => {

@@ -3,12 +3,14 @@
  * (hono-amqp-apis.md §2.2 – §2.5): per endpoint it opens the reply receiver first
  * (`<endpoint>/<uuid>`), then the sender to the endpoint, correlates answers by correlation id
  * and turns rejected deliveries into `{ rejected }` results. Every request is bounded by a timeout.
+ * It runs on the test clients' own, unpatched copy of rhea (test/helpers/fresh-rhea.ts), not on
+ * the registry's patched one.
  */
 import { randomUUID } from 'node:crypto';
-import rhea from 'rhea';
+import { clientRhea } from './fresh-rhea.js';
 import type { Connection, Container, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 
-const { create_container: createContainer, message: rheaMessage, types } = rhea;
+const { create_container: createContainer, message: rheaMessage, types } = clientRhea.rhea;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 

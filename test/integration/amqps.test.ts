@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
 import { expect } from 'chai';
-import rhea from 'rhea';
+import { clientRhea } from '../helpers/fresh-rhea.js';
 import type { Connection, EventContext } from 'rhea';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -29,7 +29,7 @@ async function makePki(dir: string): Promise<void> {
 /** Opens a TLS connection and resolves with the outcome of a tenant get, or the connection error. */
 function tenantGet(port: number, dir: string, options: Record<string, unknown>): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
-    const container = rhea.create_container();
+    const container = clientRhea.rhea.create_container();
     container.on('error', () => undefined); // link refusals after a refused login are expected here
     const conn: Connection = container.connect({
       transport: 'tls', host: '127.0.0.1', port, servername: 'localhost', ca: readFileSync(join(dir, 'ca.pem')), reconnect: false, ...options,
@@ -51,7 +51,7 @@ function tenantGet(port: number, dir: string, options: Record<string, unknown>):
     receiver.on('receiver_open', () => {
       const sender = conn.open_sender({ target: { address: 'tenant' } });
       sender.on('sendable', () => {
-        sender.send({ message_id: 'tls-1', subject: 'get', reply_to: 'tenant/tls-reply', body: rhea.message.data_section(Buffer.from('{"tenant-id":"DEFAULT_TENANT"}')) });
+        sender.send({ message_id: 'tls-1', subject: 'get', reply_to: 'tenant/tls-reply', body: clientRhea.rhea.message.data_section(Buffer.from('{"tenant-id":"DEFAULT_TENANT"}')) });
       });
     });
   });

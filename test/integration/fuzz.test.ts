@@ -188,7 +188,7 @@ describe('fuzz', function () {
         else if (bodyKind === 1) msg.body = fuzzBody(g);
         else if (bodyKind === 2) msg.body = { 'tenant-id': g.pick(['fuzz', fuzzId(g)]), type: g.pick(['hashed-password', '*', fuzzId(g)]), 'auth-id': fuzzId(g), 'device-id': fuzzId(g), 'subject-dn': fuzzId(g) };
         else if (bodyKind === 3) msg.body = fuzzObject(g);
-        else if (bodyKind === 4) msg.body = Buffer.alloc(g.pick([65_536, 70_000, 200_000]), 0x20);
+        else if (bodyKind === 4) msg.body = Buffer.alloc(g.pick([65_536, 70_000, 80_000]), 0x20);
         if (g.next() < 0.1) msg.replyTo = g.pick(['', 'tenant/unknown-reply', fuzzId(g)]);
         // Binary and UUID ids are checked by the Proton conformance suite (§2.4): this rhea test client does not correlate them.
         if (g.next() < 0.1) msg.messageId = g.pick([null, 7, 2 ** 40, fuzzId(g)]);

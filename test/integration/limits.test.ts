@@ -9,9 +9,9 @@ import type { EventContext, Message, Sender } from 'rhea';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { http, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 import { openClient } from '../helpers/amqp-client.js';
-import rhea from 'rhea';
+import { clientRhea } from '../helpers/fresh-rhea.js';
 
-const { message: rheaMessage } = rhea;
+const { message: rheaMessage } = clientRhea.rhea;
 
 async function until(condition: () => boolean, boundMs: number): Promise<void> {
   const deadline = Date.now() + boundMs;

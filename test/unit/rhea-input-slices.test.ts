@@ -1,11 +1,11 @@
 /**
- * src/amqp/rhea.ts sliceInput: a large read on an open connection reaches rhea in slices of whole
+ * src/amqp/rhea-patches/input.ts: a large read on an open connection reaches rhea in slices of whole
  * frames (at most SLICE_BYTES, one slice per event-loop turn), in order and unchanged.
  */
 import type { AddressInfo, Server } from 'node:net';
 import { expect } from 'chai';
 import type { Connection, EventContext, Message, Receiver, Sender } from 'rhea';
-import { SLICE_BYTES, createContainer, frameSliceEnd } from '../../src/amqp/rhea.js';
+import { SLICE_BYTES, createContainer, frameSliceEnd, installRheaPatches } from '../../src/amqp/rhea.js';
 
 /** AMQP frames of the given total sizes (8-byte header + filler), concatenated. */
 function frames(...sizes: number[]): Buffer {
@@ -18,8 +18,10 @@ function frames(...sizes: number[]): Buffer {
   );
 }
 
-describe('rhea input slices (src/amqp/rhea.ts sliceInput)', function () {
+describe('rhea input slices (src/amqp/rhea-patches/input.ts)', function () {
   this.timeout(20_000);
+  // Both ends of these connections use the registry's rhea, patched as the AMQP server patches it.
+  before(() => installRheaPatches());
 
   describe('frameSliceEnd', function () {
     it('takes the whole frames that fit in the limit', function () {

@@ -1,7 +1,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { expect } from 'chai';
 import type { Connection, EventContext, Message, Sender } from 'rhea';
-import { createContainer } from '../../src/amqp/rhea.js';
+import { createContainer, installRheaPatches } from '../../src/amqp/rhea.js';
 
 /** Counts the writes that reach a socket's handle (one per syscall: a corked batch is one writev). */
 function countWrites(socket: Socket): { readonly count: number; reset(): void } {
@@ -20,8 +20,10 @@ function countWrites(socket: Socket): { readonly count: number; reset(): void } 
   return counter;
 }
 
-describe('rhea writes (src/amqp/rhea.ts batchWrites)', function () {
+describe('rhea writes (src/amqp/rhea-patches/output.ts)', function () {
   this.timeout(20_000);
+  // Both ends of these connections use the registry's rhea, patched as the AMQP server patches it.
+  before(() => installRheaPatches());
   let server: Server;
   let client: Connection;
 

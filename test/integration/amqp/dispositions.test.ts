@@ -1,10 +1,10 @@
 /**
- * The rhea 3.0.5 disposition trap (scripts/patch-rhea.mjs): rhea batches the dispositions of
- * consecutive deliveries in `write_dispositions` (lib/session.js) and, when a run starts with a
- * single delivery, skipped the outcome comparison — so under load a rejection right after one
- * acceptance went out as "accepted" (the client waits for an answer that never comes) and an
- * acceptance right after one rejection went out as "rejected". Mixed valid and invalid requests
- * on one link, many in flight, must each get their own outcome.
+ * The rhea 3.0.5 disposition trap (src/amqp/rhea-patches/dispositions.ts): rhea batches the
+ * dispositions of consecutive deliveries in `write_dispositions` (lib/session.js) and, when a run
+ * starts with a single delivery, skips the outcome comparison — so under load a rejection right
+ * after one acceptance went out as "accepted" (the client waits for an answer that never comes) and
+ * an acceptance right after one rejection went out as "rejected". Mixed valid and invalid requests
+ * on one link, many in flight, must each get their own outcome. The client is an unpatched rhea.
  */
 import { expect } from 'chai';
 import type { RequestLink, Response } from '../../helpers/amqp-client.js';

@@ -1,0 +1,55 @@
+/**
+ * Each received message's encoded bytes, kept (a reference, no copy) so that an id whose AMQP type
+ * rhea's decoding loses (binary vs uuid, ulong ≥ 2^53) can be read again with its type
+ * (hono-amqp-apis.md §2.4, #16).
+ */
+import type { Message } from 'rhea';
+import { shapeProblems, type RheaPatch } from './lib.js';
+
+/** Each received message's encoded bytes (a reference, collected with the message). */
+const encoded = new WeakMap<object, Buffer>();
+const PROPERTIES = new Set<unknown>([0x73, 'amqp:properties:list']);
+
+interface Reader {
+  remaining(): number;
+  read(): unknown;
+}
+
+interface TypedValue {
+  descriptor?: { value?: unknown };
+  value?: unknown;
+  type?: { typecode?: number };
+}
+
+let ReaderClass: (new (buffer: Buffer) => Reader) | undefined;
+
+export const correlationPatch: RheaPatch = {
+  name: 'encoded messages (message.decode)',
+  check: (lib) => [...shapeProblems(lib.message, 'decode', 'message'), ...shapeProblems(lib.types, 'Reader', 'types')],
+  apply(lib) {
+    type Decode = (buffer: Buffer) => object;
+    const decode = (lib.message.decode as Decode).bind(lib.message);
+    lib.message.decode = (buffer: Buffer) => {
+      const decoded = decode(buffer);
+      encoded.set(decoded, buffer);
+      return decoded;
+    };
+    ReaderClass = lib.types.Reader as new (buffer: Buffer) => Reader;
+  },
+};
+
+/** The request's correlation-id (else message-id) as rhea's typed value, read from the encoded message. */
+export function typedCorrelation(received: Message): unknown {
+  const buffer = encoded.get(received);
+  if (buffer === undefined || ReaderClass === undefined) return undefined;
+  const reader = new ReaderClass(buffer);
+  while (reader.remaining() > 0) {
+    const section = reader.read() as TypedValue;
+    if (PROPERTIES.has(section.descriptor?.value)) {
+      const fields = (section.value ?? []) as TypedValue[];
+      const isSet = (f: TypedValue | undefined) => f !== undefined && f.type?.typecode !== 0x40;
+      return isSet(fields[5]) ? fields[5] : isSet(fields[0]) ? fields[0] : undefined;
+    }
+  }
+  return undefined;
+}
