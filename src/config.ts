@@ -83,6 +83,18 @@ export interface CredentialsConfig {
 
 export type HonoApiProfile = 'legacy' | '1.x';
 
+/** How much bcrypt work AMQP logins may cause, and how many attempts one address may make. */
+export interface LoginLimits {
+  /** bcrypt verifications running at once (all addresses); the rest wait in a queue. */
+  readonly concurrency: number;
+  /** Logins waiting for a bcrypt slot; more are refused at once. */
+  readonly queue: number;
+  /** Logins from one address being checked at a time; more are refused at once. */
+  readonly pendingPerAddress: number;
+  /** Failed logins one address may have per minute; further attempts are refused at once. */
+  readonly failuresPerMinute: number;
+}
+
 export interface AmqpConfig {
   /** Plain AMQP port (0 picks a free port). */
   readonly port: number;
@@ -110,6 +122,8 @@ export interface AmqpConfig {
   readonly maxLinksPerConnection: number;
   /** Most sessions one connection may have open at a time (channel-max + 1). */
   readonly maxSessionsPerConnection: number;
+  /** Limits on SASL PLAIN logins, applied before any bcrypt work. */
+  readonly login: LoginLimits;
   /** Most open connections per listener; further ones are closed at once. */
   readonly maxConnections: number;
   /** A connection that has not completed SASL and its AMQP open after this long is closed. */
@@ -180,6 +194,10 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AMQP_IDLE_TIMEOUT_MS', default: '30000', description: 'Idle timeout the registry advertises; it sends heartbeats at half the peer\'s own timeout.' },
   { name: 'REGISTRY_AMQP_MAX_LINKS', default: '256', description: 'Most links one AMQP connection may attach.' },
   { name: 'REGISTRY_AMQP_MAX_SESSIONS', default: '32', description: 'Most sessions one AMQP connection may have open (advertised as channel-max); a begin beyond it closes the connection with amqp:connection:framing-error.' },
+  { name: 'REGISTRY_AMQP_LOGIN_CONCURRENCY', default: '2', description: 'SASL PLAIN password checks (bcrypt) running at once; they use the libuv thread pool that HTTP password hashing needs too.' },
+  { name: 'REGISTRY_AMQP_LOGIN_QUEUE', default: '64', description: 'SASL PLAIN logins waiting for a password check; further ones are refused at once with SASL outcome sys-temp.' },
+  { name: 'REGISTRY_AMQP_LOGIN_PENDING_PER_ADDRESS', default: '8', description: 'SASL PLAIN logins from one client address being checked at a time (the same user name and password arriving again waits for the check in progress instead); further ones are refused at once with sys-temp.' },
+  { name: 'REGISTRY_AMQP_LOGIN_FAILURES_PER_MINUTE', default: '20', description: 'Failed SASL PLAIN logins one client address may have per minute; after that its logins are refused with sys-temp until the minute is over (a login the registry verified recently still succeeds).' },
   { name: 'REGISTRY_AMQP_MAX_CONNECTIONS', default: '1024', description: 'Most open connections per AMQP listener; further connections are closed at once.' },
   { name: 'REGISTRY_AMQP_OPEN_TIMEOUT_MS', default: '10000', description: 'A connection that has not completed SASL and the AMQP open after this many milliseconds is closed.' },
   { name: 'REGISTRY_CACHE_MAX_AGE', default: '180', description: 'max-age (seconds) of cacheable AMQP answers; 0 answers no-cache.' },
@@ -340,6 +358,12 @@ export function loadConfig(env: Env): Config {
       idleTimeoutMs: r.int('REGISTRY_AMQP_IDLE_TIMEOUT_MS', 30000, 1000, 3_600_000),
       maxLinksPerConnection: r.int('REGISTRY_AMQP_MAX_LINKS', 256, 2, 65536),
       maxSessionsPerConnection: r.int('REGISTRY_AMQP_MAX_SESSIONS', 32, 1, 65536),
+      login: {
+        concurrency: r.int('REGISTRY_AMQP_LOGIN_CONCURRENCY', 2, 1, 64),
+        queue: r.int('REGISTRY_AMQP_LOGIN_QUEUE', 64, 1, 100_000),
+        pendingPerAddress: r.int('REGISTRY_AMQP_LOGIN_PENDING_PER_ADDRESS', 8, 1, 10_000),
+        failuresPerMinute: r.int('REGISTRY_AMQP_LOGIN_FAILURES_PER_MINUTE', 20, 1, 1_000_000),
+      },
       maxConnections: r.int('REGISTRY_AMQP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
       openTimeoutMs: r.int('REGISTRY_AMQP_OPEN_TIMEOUT_MS', 10_000, 100, 600_000),
       cacheMaxAge: r.int('REGISTRY_CACHE_MAX_AGE', 180, 0, 86400 * 365),

@@ -36,7 +36,12 @@ export interface Metrics {
   bcrypt(operation: 'hash' | 'compare', seconds: number): void;
   /** The AMQP login cache (a verified user name and password are not bcrypt-checked again for a while). */
   loginCache(hit: boolean): void;
+  /** An AMQP SASL PLAIN login refused before any password check (SASL outcome sys-temp). */
+  loginRefused(reason: LoginRefusal): void;
 }
+
+/** Why a login was refused unchecked: its address has too many logins in progress or failures, or the check queue is full. */
+export type LoginRefusal = 'address-busy' | 'address-failures' | 'queue-full';
 
 /** Children of a labelled metric by two or three label values, made on first use. */
 class Children<T> {
@@ -111,6 +116,12 @@ export function createMetrics(): Metrics {
     labelNames: ['result'] as const,
     registers,
   });
+  const loginRefused = new Counter({
+    name: 'registry_amqp_login_refused_total',
+    help: 'AMQP SASL PLAIN logins refused before any password check (SASL outcome sys-temp), by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   let gauges: (() => AmqpGaugeSource) | undefined;
   new Gauge({
     name: 'registry_amqp_connections',
@@ -165,6 +176,9 @@ export function createMetrics(): Metrics {
     },
     loginCache(hit) {
       (hit ? cacheChildren.hit : cacheChildren.miss).inc();
+    },
+    loginRefused(reason) {
+      loginRefused.labels(reason).inc();
     },
   };
 }

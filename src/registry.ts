@@ -49,7 +49,7 @@ async function seedFreshStore(store: Store, services: Services, log: Logger): Pr
 }
 
 /** The AMQP accounts: the configured file, or the default one, created with a first account when missing. */
-function prepareAccounts(config: Config, log: Logger, metrics: Metrics): AccountBook | undefined {
+function prepareAccounts(config: Config, log: Logger): AccountBook | undefined {
   const { accountsFile, accountsFileConfigured, anonymous } = config.amqp;
   if (!existsSync(accountsFile)) {
     if (accountsFileConfigured) throw new RegistryError('BAD_REQUEST', `REGISTRY_AMQP_ACCOUNTS_FILE ${accountsFile} does not exist`);
@@ -57,7 +57,7 @@ function prepareAccounts(config: Config, log: Logger, metrics: Metrics): Account
     const passwordFile = createFirstAccountsFile(accountsFile, FIRST_ADAPTER_ACCOUNT);
     log.warn({ accountsFile, passwordFile, username: FIRST_ADAPTER_ACCOUNT }, `created the AMQP accounts file with the account ${FIRST_ADAPTER_ACCOUNT}; its password is in ${passwordFile}`);
   }
-  return loadAccounts(accountsFile, metrics);
+  return loadAccounts(accountsFile);
 }
 
 /** The pepper of the token hashes: configured, or a 0600 file in the data directory. */
@@ -191,7 +191,7 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
     const stopHttp = () => http.close(config.shutdownGraceMs);
     stops.push(stopHttp);
     log.info({ address: `http://${config.http.bindAddress}:${http.port}` }, 'HTTP management API listening');
-    const accounts = prepareAccounts(config, log, metrics);
+    const accounts = prepareAccounts(config, log);
     const amqp: AmqpServer = await startAmqpServer(services, config.amqp, config.http.bindAddress, accounts, log.child({ layer: 'amqp' }), metrics);
     // Both faces drain their in-flight requests at the same time, within one grace period.
     stops[stops.indexOf(stopHttp)] = async () => void (await Promise.all([stopHttp(), amqp.close(config.shutdownGraceMs)]));

@@ -14,6 +14,7 @@ import type { Services } from '../service/index.js';
 import type { AccountBook } from './accounts.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
+import { createLogin, PlainMechanism } from './login.js';
 import { InFlight, handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
 import { createContainer, installRheaPatches } from './rhea.js';
 
@@ -35,25 +36,6 @@ interface ConnectionState {
   /** Attached request links (the registry's receivers), for the links gauge. */
   readonly requestLinks: Set<Receiver>;
   links: number;
-}
-
-/** SASL PLAIN checked against the accounts file; remembers the authorities it granted. */
-class PlainMechanism {
-  outcome: boolean | undefined;
-  username: string | undefined;
-  authorities: Authorities | undefined;
-
-  constructor(private readonly accounts: AccountBook) {}
-
-  async start(response: Buffer | undefined): Promise<void> {
-    const [, user, password] = (response ?? Buffer.alloc(0)).toString('utf8').split('\0');
-    const authorities = user && password !== undefined ? await this.accounts.verifyPlain(user, password) : undefined;
-    this.outcome = authorities !== undefined;
-    if (authorities !== undefined) {
-      this.username = user;
-      this.authorities = authorities;
-    }
-  }
 }
 
 interface SaslState {
@@ -88,7 +70,11 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   /** Sockets that have not completed SASL and the AMQP open yet: closed when the open timeout ends. */
   const opening = new Map<unknown, NodeJS.Timeout>();
   const mechanisms = container.sasl_server_mechanisms as unknown as Record<string, unknown> & { enable_anonymous(): void };
-  if (accounts !== undefined) mechanisms.PLAIN = () => new PlainMechanism(accounts);
+  if (accounts !== undefined) {
+    const login = createLogin(accounts, config.login, metrics);
+    // The rhea patch hands each mechanism its connection (peer address, socket closing).
+    mechanisms.PLAIN = (connection?: Connection) => new PlainMechanism(login, connection?.socket as Socket | undefined);
+  }
   if (config.anonymous) {
     mechanisms.enable_anonymous();
     log.warn('SASL ANONYMOUS is enabled: any AMQP client gets full access (REGISTRY_AMQP_ANONYMOUS=true)');

@@ -7,6 +7,7 @@
  * the registry's patched one.
  */
 import { randomUUID } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import { clientRhea } from './fresh-rhea.js';
 import type { Connection, Container, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 
@@ -23,6 +24,8 @@ export interface ClientOptions {
   readonly anonymous?: boolean;
   /** Bound on connection establishment (default 5 s). */
   readonly connectTimeoutMs?: number;
+  /** The local address to connect from (e.g. 127.0.0.2: another client address on loopback). */
+  readonly localAddress?: string;
 }
 
 export interface RequestMessage {
@@ -195,6 +198,11 @@ export async function openClient(options: ClientOptions): Promise<AmqpClient> {
     reconnect: false,
     idle_time_out: 16_000,
   };
+  if (options.localAddress !== undefined) {
+    const localAddress = options.localAddress;
+    // rhea calls connect(port, host, options, callback); net.connect takes the local address only in an options object.
+    connectOptions.connect = (port: number, host: string, _options: unknown, callback: () => void) => netConnect({ port, host, localAddress }, callback);
+  }
   if (options.anonymous === true) connectOptions.username = options.username ?? 'anonymous';
   else if (options.username !== undefined) {
     connectOptions.username = options.username;

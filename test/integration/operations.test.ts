@@ -9,20 +9,10 @@ import { startTestRedis } from '../helpers/redis-server.js';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { openClient } from '../helpers/amqp-client.js';
 import { ADAPTER_AND_ADMIN, ADAPTER_USER, accountsFileText, tempFile } from './amqp/support.js';
+import { sample } from '../helpers/metrics.js';
 
 const BOOTSTRAP = 'operations-test-bootstrap-token-0123456789';
 const auth = { Authorization: `Bearer ${BOOTSTRAP}` };
-
-/** The value of one sample of the exposition (0 when absent). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    if (wanted.every((w) => (match[2] ?? '').includes(w))) return Number(match[3]);
-  }
-  return 0;
-}
 
 describe('operator endpoints', function () {
   this.timeout(30_000);

@@ -47,10 +47,10 @@ export const ADAPTER_AND_ADMIN: Record<string, TestAccount> = {
   [ADMIN_USER]: { password: 'admin-secret', authorities: ADMIN_AUTHORITIES },
 };
 
-/** The text of an accounts file with these PLAIN users (bcrypt cost 4, `$2a$`), and the protocol-adapter role. */
-export function accountsFileText(users: Record<string, TestAccount>): string {
+/** The text of an accounts file with these PLAIN users (bcrypt `$2a$`, cost 4 unless given), and the protocol-adapter role. */
+export function accountsFileText(users: Record<string, TestAccount>, cost = 4): string {
   const entries = Object.fromEntries(
-    Object.entries(users).map(([name, user]) => [name, { mechanism: 'PLAIN', 'password-hash': bcrypt.hashSync(user.password, bcrypt.genSaltSync(4, 'a')), authorities: user.authorities }]),
+    Object.entries(users).map(([name, user]) => [name, { mechanism: 'PLAIN', 'password-hash': bcrypt.hashSync(user.password, bcrypt.genSaltSync(cost, 'a')), authorities: user.authorities }]),
   );
   return JSON.stringify({ roles: { 'protocol-adapter': PROTOCOL_ADAPTER_ROLE }, users: entries }, null, 2);
 }
@@ -78,7 +78,7 @@ export interface AmqpSuite {
  * DEFAULT_TENANT created before each test, every client closed after each test, the registry
  * stopped after the suite. Call inside `describe`.
  */
-export function useAmqpRegistry(env: Record<string, string> = {}, options: { flush?: boolean; accounts?: Record<string, TestAccount> } = {}): AmqpSuite {
+export function useAmqpRegistry(env: Record<string, string> = {}, options: { flush?: boolean; accounts?: Record<string, TestAccount>; bcryptCost?: number } = {}): AmqpSuite {
   let current: TestRegistry | undefined;
   let clients: AmqpClient[] = [];
   let accountsFile: { path: string; remove(): void } | undefined;
@@ -86,7 +86,7 @@ export function useAmqpRegistry(env: Record<string, string> = {}, options: { flu
     const redis = await sharedStore();
     const extra: Record<string, string> = {};
     if (options.accounts !== undefined) {
-      accountsFile = tempFile('accounts.json', accountsFileText(options.accounts));
+      accountsFile = tempFile('accounts.json', accountsFileText(options.accounts, options.bcryptCost));
       extra.REGISTRY_AMQP_ACCOUNTS_FILE = accountsFile.path;
     }
     current = await startTestRegistry({ ...redis.env, ...extra, ...env });
