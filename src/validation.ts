@@ -35,6 +35,27 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
 
 let validators: Map<SchemaName, ValidateFunction> | undefined;
 
+/** The kinds of id the AMQP APIs carry outside bodies (application properties, link addresses). */
+export type IdKind = 'TenantId' | 'DeviceId';
+let idValidators: Map<IdKind, ValidateFunction> | undefined;
+
+/**
+ * Whether `value` is a valid id of this kind: the definition in schemas/common.json that every
+ * body's ids are validated against (1–256 characters, no control characters or unpaired surrogates).
+ */
+export function isValidId(kind: IdKind, value: string): boolean {
+  idValidators ??= compileIds();
+  return (idValidators.get(kind) as ValidateFunction)(value);
+}
+
+function compileIds(): Map<IdKind, ValidateFunction> {
+  // allErrors off: the first broken rule decides, nothing else is computed for a hostile value.
+  const ajv = new Ajv2020({ strict: true });
+  ajv.addSchema(loadSchemas()['common.json'] as Record<string, unknown>);
+  const kinds: IdKind[] = ['TenantId', 'DeviceId'];
+  return new Map(kinds.map((kind) => [kind, ajv.getSchema(`common.json#/$defs/${kind}`) as ValidateFunction]));
+}
+
 /** Throws BAD_REQUEST naming every problem (up to five) when `value` does not match the schema. */
 export function validate(name: SchemaName, value: unknown): void {
   validators ??= compileAll();

@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { message as rheaMessage, typedCorrelation, types } from './rhea.js';
-import { badRequest } from '../errors.js';
 import { JsonInputError, parseJsonInput } from '../json-input.js';
 import type { JsonObject } from '../model/credentials.js';
+import { isValidId, type IdKind } from '../validation.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -52,17 +52,23 @@ export function jsonObjectBody(bytes: Buffer, maxDepth: number): JsonObject {
 }
 
 /** A string application property, undefined when absent. FormalError when it has another type. */
-export function stringProperty(message: Message, name: string): string | undefined {
+function stringProperty(message: Message, name: string): string | undefined {
   const value = message.application_properties?.[name] as unknown;
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value === '') throw new FormalError(`application property ${name} must be a non-empty string`);
   return value;
 }
 
-/** Like stringProperty, but a missing property is a BAD_REQUEST answer (status 400), not a rejection. */
-export function requiredProperty(message: Message, name: string): string {
+/**
+ * An id in an application property (`tenant_id`, `device_id`, `gateway_id`), undefined when absent.
+ * FormalError (rejected with `hono:bad-request`, §2.5) when it is no string or breaks the id rule
+ * of schemas/common.json, like a malformed id anywhere else.
+ */
+export function idProperty(message: Message, name: string, kind: IdKind): string | undefined {
   const value = stringProperty(message, name);
-  if (value === undefined) throw badRequest(`application property ${name} is required`);
+  if (value !== undefined && !isValidId(kind, value)) {
+    throw new FormalError(`application property ${name} must be a ${kind === 'TenantId' ? 'tenant' : 'device'} id: 1–256 characters, no control characters or unpaired surrogates`);
+  }
   return value;
 }
 

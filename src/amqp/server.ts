@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { ALL_AUTHORITIES, type Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
+import { isValidId } from '../validation.js';
 import type { AccountBook } from './accounts.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
@@ -142,8 +143,8 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       const { endpoint, segments } = parseAddress(attach.target.address);
       if (attach.snd_settle_mode === 1) throw new LinkRefusal('amqp:precondition-failed', 'endpoint requires AT_LEAST_ONCE QoS');
       const tenantId = endpoint.targetSegments === 2 ? segments[1] : undefined;
-      if (endpoint.targetSegments === 2 && (tenantId === undefined || tenantId === '' || segments.length > 3)) {
-        throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}/<tenant>`);
+      if (endpoint.targetSegments === 2 && (tenantId === undefined || !isValidId('TenantId', tenantId) || segments.length > 3)) {
+        throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}/<tenant> with a valid tenant id`);
       }
       if (endpoint.targetSegments === 1 && segments.length > 1) throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}`);
       const address = String(attach.target.address);

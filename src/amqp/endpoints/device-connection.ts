@@ -1,9 +1,9 @@
 /**
  * Device Connection API (hono-amqp-apis.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
  */
-import { RegistryError } from '../../errors.js';
+import { badRequest, RegistryError } from '../../errors.js';
 import type { Endpoint, OperationSpec } from '../endpoint.js';
-import { FormalError, requiredProperty, stringProperty } from '../message.js';
+import { FormalError, idProperty } from '../message.js';
 
 const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
 
@@ -23,14 +23,16 @@ export const deviceConnectionEndpoint: Endpoint = {
   targetSegments: 2,
   prepare(request, context) {
     const tenantId = request.tenantId as string;
-    const deviceId = stringProperty(request.message, 'device_id');
+    const deviceId = idProperty(request.message, 'device_id', 'DeviceId');
     if (deviceId === undefined) throw new FormalError('application property device_id is required');
+    const gatewayId = idProperty(request.message, 'gateway_id', 'DeviceId');
     const connections = context.services.deviceConnections;
     return async () => {
       if (!context.authorities.mayExecute(`device_con/${tenantId}`, request.subject)) return { status: 403, tenantId, deviceId };
       switch (request.subject) {
         case 'set-last-gw':
-          await connections.setLastGateway(tenantId, deviceId, requiredProperty(request.message, 'gateway_id'));
+          if (gatewayId === undefined) throw badRequest('application property gateway_id is required');
+          await connections.setLastGateway(tenantId, deviceId, gatewayId);
           return { status: 204, tenantId, deviceId };
         case 'get-last-gw': {
           const json = await connections.getLastGateway(tenantId, deviceId);

@@ -4,7 +4,7 @@
  */
 import { signAssertion } from '../../model/assertion.js';
 import { cacheDirective, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
-import { FormalError, jsonObjectBody, stringProperty, type Answer } from '../message.js';
+import { FormalError, idProperty, jsonObjectBody, type Answer } from '../message.js';
 
 const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
 
@@ -61,11 +61,11 @@ export const registrationEndpoint: Endpoint = {
   prepare(request, context) {
     const { message, subject, address } = request;
     const tenantId = request.tenantId as string;
-    const deviceId = stringProperty(message, 'device_id');
+    const deviceId = idProperty(message, 'device_id', 'DeviceId');
     if (deviceId === undefined) throw new FormalError('application property device_id is required');
     const legacyDevice = address.split('/')[2];
     if (legacyDevice !== undefined && legacyDevice !== deviceId) throw new FormalError('device_id differs from the device in the link address');
-    const gatewayId = stringProperty(message, 'gateway_id');
+    const gatewayId = idProperty(message, 'gateway_id', 'DeviceId');
     if (!Object.hasOwn(OPERATIONS, subject)) throw new FormalError(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
     const body = request.body === undefined ? undefined : jsonObjectBody(request.body, context.maxJsonDepth);
     const devices = context.services.devices;

@@ -7,7 +7,7 @@ import type { JsonObject } from '../../model/credentials.js';
 import { renderTenant } from '../../model/tenant.js';
 import type { StoredTenant } from '../../service/tenants.js';
 import { cacheDirective, type Endpoint, type EndpointContext, type EndpointRequest, type OperationSpec } from '../endpoint.js';
-import { jsonObjectBody, stringProperty, type Answer } from '../message.js';
+import { idProperty, jsonObjectBody, type Answer } from '../message.js';
 
 const FORBIDDEN: Answer = { status: 403 };
 
@@ -77,7 +77,7 @@ export const tenantEndpoint: Endpoint = {
   operations: OPERATIONS,
   targetSegments: 1,
   prepare(request, context) {
-    const tenantId = stringProperty(request.message, 'tenant_id');
+    const tenantId = idProperty(request.message, 'tenant_id', 'TenantId');
     const body = request.body === undefined ? undefined : jsonObjectBody(request.body, context.maxJsonDepth);
     switch (request.subject) {
       case 'get':
