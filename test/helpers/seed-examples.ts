@@ -1,9 +1,14 @@
 /**
- * Extracts the curl examples of the seed documents with the responses they show.
- * Fenced blocks (user guide) and 4-space indented blocks with `$ ` prompts (legacy page) are both read.
+ * The curl examples of Hono's registry documents with the responses they show, kept as the
+ * project's own test data in test/fixtures/seed-examples/ (one YAML list per document, each entry
+ * the request and the response verbatim).
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { parse } from 'yaml';
+
+/** The documents whose examples the fixtures carry (file names without `.yaml`). */
+export const SEED_DOCUMENTS = ['user-guide', 'rest-resources-legacy'] as const;
 
 export interface SeedExample {
   /** The shell lines, verbatim (prompts removed). */
@@ -13,24 +18,7 @@ export interface SeedExample {
   readonly expected: { status: number; location?: string; body?: unknown };
 }
 
-function codeBlocks(markdown: string): string[] {
-  const blocks: string[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (line.startsWith('```')) {
-      const body: string[] = [];
-      for (i++; i < lines.length && !(lines[i] ?? '').startsWith('```'); i++) body.push(lines[i] ?? '');
-      blocks.push(body.join('\n'));
-    } else if (line.startsWith('    ') && (lines[i - 1] ?? '').trim() === '') {
-      const body: string[] = [];
-      for (; i < lines.length && ((lines[i] ?? '').startsWith('    ') || (lines[i] ?? '').trim() === ''); i++) body.push((lines[i] ?? '').slice(4));
-      i--;
-      blocks.push(body.join('\n').trim());
-    }
-  }
-  return blocks.map((b) => b.trim()).filter((b) => b !== '');
-}
+const FIXTURES = new URL('../fixtures/seed-examples/', import.meta.url);
 
 function parseResponse(text: string): SeedExample['expected'] {
   const lines = text.split('\n');
@@ -45,22 +33,22 @@ function parseResponse(text: string): SeedExample['expected'] {
   return { status, ...(location === undefined ? {} : { location }), ...(rest === '' ? {} : { body: JSON.parse(rest) as unknown }) };
 }
 
-/** Every curl example of a seed document, in document order. */
-export function seedExamples(file: string): SeedExample[] {
-  const blocks = codeBlocks(readFileSync(file, 'utf8'));
-  const examples: SeedExample[] = [];
-  blocks.forEach((block, index) => {
-    const lines = block.split('\n').map((l) => l.replace(/^\$ /, ''));
-    if (!lines.some((l) => l.includes('curl '))) return;
-    const httpAt = lines.findIndex((l) => l.startsWith('HTTP/1.1'));
-    const script = (httpAt === -1 ? lines : lines.slice(0, httpAt)).join('\n');
-    const responseText = httpAt === -1 ? blocks[index + 1] : lines.slice(httpAt).join('\n');
-    if (responseText === undefined || !responseText.startsWith('HTTP/1.1')) throw new Error(`no response shown for: ${script}`);
+function isExample(entry: unknown): entry is { request: string; response: string } {
+  const e = entry as { request?: unknown; response?: unknown } | null;
+  return typeof e?.request === 'string' && typeof e.response === 'string' && e.response.startsWith('HTTP/1.1 ');
+}
+
+/** Every example of a seed document, in document order (later examples build on earlier ones). */
+export function seedExamples(document: (typeof SEED_DOCUMENTS)[number]): SeedExample[] {
+  const entries: unknown = parse(readFileSync(new URL(`${document}.yaml`, FIXTURES), 'utf8'));
+  if (!Array.isArray(entries)) throw new Error(`${document}.yaml is not a list of examples`);
+  return entries.map((entry, index) => {
+    if (!isExample(entry)) throw new Error(`${document}.yaml entry ${index}: needs a request and a response starting with HTTP/1.1`);
+    const script = entry.request;
     const method = /-X (\w+)/.exec(script)?.[1] ?? 'GET';
     const path = /http:\/\/localhost:28080(\S+)/.exec(script)?.[1] ?? '?';
-    examples.push({ script, method, path, expected: parseResponse(responseText) });
+    return { script, method, path, expected: parseResponse(entry.response) };
   });
-  return examples;
 }
 
 /**

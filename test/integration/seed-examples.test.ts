@@ -1,19 +1,16 @@
 /**
- * Every curl example of the seed documents, run verbatim (bash + curl) against a real registry
+ * Every curl example of the seed documents (kept in test/fixtures/seed-examples/), run verbatim (bash + curl) against a real registry
  * and a real Redis, answers with the status, Location header and JSON body the document shows.
  * Content-Length values in the documents are illustrative (they do not match their own bodies)
  * and 204 responses carry no Content-Length (RFC 9110 §8.6), so neither is compared.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js';
-import { expectAsShown, seedExamples } from '../helpers/seed-examples.js';
+import { SEED_DOCUMENTS, expectAsShown, seedExamples } from '../helpers/seed-examples.js';
 
-const SEEDS = fileURLToPath(new URL('../../../shared/seeds/', import.meta.url));
-const DOCUMENTS = ['device-registry-user-guide.md', 'device-registry-rest-resources-legacy.md'];
 
 const exec = promisify(execFile);
 
@@ -27,9 +24,9 @@ async function runCurl(script: string, port: number): Promise<{ status: number; 
   return { status, ...(location === undefined ? {} : { location }), ...(text === '' ? {} : { body: JSON.parse(text) as unknown }) };
 }
 
-for (const document of DOCUMENTS) {
+for (const document of SEED_DOCUMENTS) {
   describe(`seed document ${document}`, function () {
-    const examples = seedExamples(`${SEEDS}${document}`);
+    const examples = seedExamples(document);
     let registry: TestRegistry;
 
     before(async function () {

@@ -7,15 +7,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { TestRegistry } from '../../helpers/registry.js';
-import { expectAsShown, seedExamples } from '../../helpers/seed-examples.js';
+import { SEED_DOCUMENTS, expectAsShown, seedExamples } from '../../helpers/seed-examples.js';
 import { BOOTSTRAP, flushRedis, mint, startTokenRegistry } from '../../helpers/security.js';
 
-const SEEDS = fileURLToPath(new URL('../../../../shared/seeds/', import.meta.url));
-const DOCUMENTS = ['device-registry-user-guide.md', 'device-registry-rest-resources-legacy.md'];
 
 const exec = promisify(execFile);
 
@@ -42,10 +39,10 @@ async function curlHomeWith(lines: string): Promise<string> {
   return dir;
 }
 
-for (const document of DOCUMENTS) {
+for (const document of SEED_DOCUMENTS) {
   describe(`seed document ${document} with REGISTRY_HTTP_AUTH=token`, function () {
     this.timeout(20_000);
-    const examples = seedExamples(`${SEEDS}${document}`);
+    const examples = seedExamples(document);
     let registry: TestRegistry;
     let withToken: string;
     let withoutToken: string;
