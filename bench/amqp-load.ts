@@ -1,5 +1,5 @@
 /**
- * A lean AMQP 1.0 request/response load client (Hono style, hono-amqp-apis.md §2.2 – §2.4).
+ * A lean AMQP 1.0 request/response load client (Hono style, docs/amqp-api.md §2.2 – §2.4).
  *
  * N connections, M requests in flight in total (closed loop: each answer sends the next request at
  * once), keys chosen by the caller's `next()` for every request. Per connection and request address

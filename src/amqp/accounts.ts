@@ -1,5 +1,5 @@
 /**
- * AMQP client accounts (hono-amqp-apis.md §10): a JSON file of users and roles. PLAIN users carry
+ * AMQP client accounts (docs/amqp-api.md §10): a JSON file of users and roles. PLAIN users carry
  * a bcrypt hash (checked by src/amqp/login.ts); EXTERNAL users are looked up by the common name of
  * their client certificate.
  */

@@ -1,5 +1,5 @@
 /**
- * Reading request messages and building response messages (hono-amqp-apis.md §2.3, §2.4, §14).
+ * Reading request messages and building response messages (docs/amqp-api.md §2.3, §2.4, §14).
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';

@@ -1,5 +1,5 @@
 /**
- * The generic request/response flow of every API (hono-amqp-apis.md §2.3 – §2.5):
+ * The generic request/response flow of every API (docs/amqp-api.md §2.3 – §2.5):
  * formal checks → reject with `hono:bad-request` | reply link check → accept → operation → reply,
  * and one credit back on the request link once the request is done.
  */

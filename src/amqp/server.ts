@@ -1,6 +1,6 @@
 /**
  * The AMQP 1.0 server: listeners (amqp, amqps), SASL (PLAIN, EXTERNAL, opt-in ANONYMOUS), link
- * checks on attach (hono-amqp-apis.md §2.2, §10) and routing of requests to the endpoints.
+ * checks on attach (docs/amqp-api.md §2.2, §10) and routing of requests to the endpoints.
  */
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';

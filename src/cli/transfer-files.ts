@@ -1,6 +1,6 @@
 /**
  * The import/export file formats (docs/import-export.md):
- * - Hono's file-based registry (hono-amqp-apis.md §7.2): `tenants.json` (array of tenants),
+ * - Hono's file-based registry (docs/amqp-api.md §7.2): `tenants.json` (array of tenants),
  *   `device-identities.json` (`[{"tenant", "devices": [{"device-id", "data"}]}]`) and
  *   `credentials.json` (`[{"tenant", "credentials": [records]}]`), read whole;
  * - NDJSON, streamed: one `{"kind": "tenant" | "device" | "credentials", …}` object per line.

@@ -1,5 +1,5 @@
 /**
- * The registration assertion of Hono 0.9 – 1.0-M3 (hono-amqp-apis.md §4.2, §14.12): an HS256 JWT
+ * The registration assertion of Hono 0.9 – 1.0-M3 (docs/amqp-api.md §4.2, §14.12): an HS256 JWT
  * with `sub` = device id, `ten` = tenant id and `exp`. 0.9 adapters expect it in assert answers.
  */
 import { createHmac } from 'node:crypto';

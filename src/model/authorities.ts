@@ -1,5 +1,5 @@
 /**
- * Hono-style authorities of AMQP clients (hono-amqp-apis.md §10): resource permissions
+ * Hono-style authorities of AMQP clients (docs/amqp-api.md §10): resource permissions
  * (READ/WRITE on addresses, checked at link attach) and operation permissions (EXECUTE on
  * `<endpoint>/<tenant>:<operation>`, checked per request), with Hono's wildcard fallbacks.
  */

@@ -1,5 +1,5 @@
 /**
- * Pure rules for credentials records (hono-amqp-apis.md §5.2, §5.4, §5.5).
+ * Pure rules for credentials records (docs/amqp-api.md §5.2, §5.4, §5.5).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { DnSyntaxError, toRfc2253 } from './dn.js';

@@ -1,5 +1,5 @@
 /**
- * Pure rules of the Device Registration API's `assert` (hono-amqp-apis.md §4.2).
+ * Pure rules of the Device Registration API's `assert` (docs/amqp-api.md §4.2).
  */
 import type { JsonObject } from './credentials.js';
 

@@ -1,5 +1,5 @@
 /**
- * Pure rules for tenant objects (hono-amqp-apis.md §3.3, §3.4, §7.4).
+ * Pure rules for tenant objects (docs/amqp-api.md §3.3, §3.4, §7.4).
  */
 import { dnKey } from './dn.js';
 import { checkTrustedCa } from './trusted-ca.js';

@@ -1,5 +1,5 @@
 /**
- * Credentials management (hono-amqp-apis.md §5.3 – §5.5, §7.5): validation, `pwd-plain` hashing,
+ * Credentials management (docs/amqp-api.md §5.3 – §5.5, §7.5): validation, `pwd-plain` hashing,
  * (tenant, type, auth-id) uniqueness.
  */
 import { badRequest, notFound } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Device Connection API (hono-amqp-apis.md §6): the gateway a device last connected through.
+ * Device Connection API (docs/amqp-api.md §6): the gateway a device last connected through.
  */
 import type { DeviceConnectionStore } from '../store/store.js';
 

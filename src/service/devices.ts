@@ -1,5 +1,5 @@
 /**
- * Device registration management (hono-amqp-apis.md §4.4, §4.5, §7.5).
+ * Device registration management (docs/amqp-api.md §4.4, §4.5, §7.5).
  */
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';

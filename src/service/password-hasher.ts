@@ -1,6 +1,6 @@
 /**
  * Hashing of plain passwords: native bcrypt on the libuv thread pool (never on the event loop),
- * `$2a$` prefix because Hono's adapters verify only that variant (hono-amqp-apis.md §14.10).
+ * `$2a$` prefix because Hono's adapters verify only that variant (docs/amqp-api.md §14.10).
  */
 import bcrypt from 'bcrypt';
 

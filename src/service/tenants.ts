@@ -1,5 +1,5 @@
 /**
- * Tenant management (hono-amqp-apis.md §3.3, §7.4, §7.5).
+ * Tenant management (docs/amqp-api.md §3.3, §7.4, §7.5).
  */
 import { badRequest, notFound } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';

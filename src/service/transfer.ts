@@ -1,6 +1,6 @@
 /**
  * Bulk import and export of tenants, devices and credentials (Hono's file-based registry data,
- * hono-amqp-apis.md §7.2). Every record passes the same validation and shaping as the management
+ * docs/amqp-api.md §7.2). Every record passes the same validation and shaping as the management
  * API; devices travel to the store in batches of one tenant with many batches in flight. Import is
  * idempotent: records equal to the stored ones are left alone, differing ones are conflicts unless
  * `replace`. Nothing is ever deleted by an import.

@@ -1,5 +1,5 @@
 /**
- * Hono AMQP 1.0 conformance (hono-amqp-apis.md §11 A–F) of the built registry (dist/main.js),
+ * Hono AMQP 1.0 conformance (docs/amqp-api.md §11 A–F) of the built registry (dist/main.js),
  * checked with an independent AMQP stack: Apache Qpid Proton for Python (Debian
  * python3-qpid-proton, run with /usr/bin/python3). The Python harness in hono_conformance.py
  * starts redis-server and the registries itself (legacy and 1.x wire profiles plus a first-start

@@ -3,7 +3,7 @@
 Conformance suite for the registry's Hono AMQP 1.0 APIs, driven with Apache Qpid Proton (Python,
 Debian python3-qpid-proton 0.37): an AMQP stack independent of the registry's rhea.
 
-Each case checks one acceptance behaviour of /work/shared/spec/hono-amqp-apis.md §11 (its id is the
+Each case checks one acceptance behaviour of docs/amqp-api.md §11 (its id is the
 group letter plus the behaviour number, e.g. A7 = behaviour 7; a trailing letter splits a behaviour).
 
 The harness starts one redis-server (with TEST_REDIS=cluster: one 3-master Redis Cluster per

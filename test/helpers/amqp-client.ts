@@ -1,6 +1,6 @@
 /**
  * A small promise-based Hono-style request/response client over rhea, for tests
- * (hono-amqp-apis.md §2.2 – §2.5): per endpoint it opens the reply receiver first
+ * (docs/amqp-api.md §2.2 – §2.5): per endpoint it opens the reply receiver first
  * (`<endpoint>/<uuid>`), then the sender to the endpoint, correlates answers by correlation id
  * and turns rejected deliveries into `{ rejected }` results. Every request is bounded by a timeout.
  * It runs on the test clients' own, unpatched copy of rhea (test/helpers/fresh-rhea.ts), not on

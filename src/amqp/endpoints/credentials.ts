@@ -1,5 +1,5 @@
 /**
- * Credentials API (hono-amqp-apis.md §5): `get` by type and auth-id with client-context matching
+ * Credentials API (docs/amqp-api.md §5): `get` by type and auth-id with client-context matching
  * (strict in the legacy profile, against `ext` in 1.x; one Redis round trip), the legacy `{"type": "*", "device-id"}` listing, and the
  * optional management operations `add`, `update`, `remove`.
  */
@@ -73,7 +73,7 @@ async function remove(tenantId: string, query: JsonObject, context: EndpointCont
 
 export const credentialsEndpoint: Endpoint = {
   name: 'credentials',
-  summary: 'Credentials API (hono-amqp-apis.md §5): link target credentials/<tenant>; every request needs a Data body',
+  summary: 'Credentials API (docs/amqp-api.md §5): link target credentials/<tenant>; every request needs a Data body',
   operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {

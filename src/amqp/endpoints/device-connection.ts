@@ -1,5 +1,5 @@
 /**
- * Device Connection API (hono-amqp-apis.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
+ * Device Connection API (docs/amqp-api.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
  */
 import { badRequest, RegistryError } from '../../errors.js';
 import type { Endpoint, OperationSpec } from '../endpoint.js';
@@ -18,7 +18,7 @@ const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
 
 export const deviceConnectionEndpoint: Endpoint = {
   name: 'device_con',
-  summary: 'Device Connection API (hono-amqp-apis.md §6): link target device_con/<tenant>',
+  summary: 'Device Connection API (docs/amqp-api.md §6): link target device_con/<tenant>',
   operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {

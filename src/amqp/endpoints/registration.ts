@@ -1,5 +1,5 @@
 /**
- * Device Registration API (hono-amqp-apis.md §4): `assert` (the hot path: one Redis round trip),
+ * Device Registration API (docs/amqp-api.md §4): `assert` (the hot path: one Redis round trip),
  * `get`, and the optional management operations `register`, `update`, `deregister`.
  */
 import { signAssertion } from '../../model/assertion.js';
@@ -55,7 +55,7 @@ async function assert(tenantId: string, deviceId: string, gatewayId: string | un
 
 export const registrationEndpoint: Endpoint = {
   name: 'registration',
-  summary: 'Device Registration API (hono-amqp-apis.md §4): link target registration/<tenant>',
+  summary: 'Device Registration API (docs/amqp-api.md §4): link target registration/<tenant>',
   operations: OPERATIONS,
   targetSegments: 2,
   prepare(request, context) {

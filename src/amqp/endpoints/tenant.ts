@@ -1,5 +1,5 @@
 /**
- * Tenant API (hono-amqp-apis.md §3): `get` by `tenant-id`, by trusted-CA `subject-dn`, or by the
+ * Tenant API (docs/amqp-api.md §3): `get` by `tenant-id`, by trusted-CA `subject-dn`, or by the
  * deprecated `tenant_id` property; the optional management operations `add`, `update`, `remove`.
  */
 import { badRequest, RegistryError } from '../../errors.js';
@@ -73,7 +73,7 @@ async function manage(request: EndpointRequest, body: JsonObject, context: Endpo
 
 export const tenantEndpoint: Endpoint = {
   name: 'tenant',
-  summary: 'Tenant API (hono-amqp-apis.md §3): link target tenant',
+  summary: 'Tenant API (docs/amqp-api.md §3): link target tenant',
   operations: OPERATIONS,
   targetSegments: 1,
   prepare(request, context) {

@@ -1,5 +1,5 @@
 /**
- * AMQP authentication and authorisation (hono-amqp-apis.md §2.1, §2.2, §10, #1, #2, #13, #25):
+ * AMQP authentication and authorisation (docs/amqp-api.md §2.1, §2.2, §10, #1, #2, #13, #25):
  * SASL PLAIN against the created account and against a custom accounts file, ANONYMOUS only
  * when enabled, link-level READ/WRITE checks on attach, EXECUTE checks per request.
  */

@@ -1,6 +1,6 @@
 /**
  * Credentials API and Device Connection API over real AMQP listeners and real Redis
- * (hono-amqp-apis.md §5, §6, §11 E, F), including the management operations, which share the
+ * (docs/amqp-api.md §5, §6, §11 E, F), including the management operations, which share the
  * HTTP API's validation.
  */
 import { expect } from 'chai';

@@ -1,5 +1,5 @@
 /**
- * Device Registration API over real AMQP listeners and real Redis (hono-amqp-apis.md §4, §11 D),
+ * Device Registration API over real AMQP listeners and real Redis (docs/amqp-api.md §4, §11 D),
  * including the legacy `assertion` JWT (§4.2, #40, §14.12).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * The AMQP server under parallel load and with clients that go away mid-request
- * (hono-amqp-apis.md §2.2, #6, #14, §14.13, §14.15).
+ * (docs/amqp-api.md §2.2, #6, #14, §14.13, §14.15).
  */
 import { expect } from 'chai';
 import { openClient, type AmqpClient, type Response } from '../../helpers/amqp-client.js';

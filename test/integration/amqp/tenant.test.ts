@@ -1,5 +1,5 @@
 /**
- * Tenant API over real AMQP listeners and real Redis (hono-amqp-apis.md §3, §11 C).
+ * Tenant API over real AMQP listeners and real Redis (docs/amqp-api.md §3, §11 C).
  */
 import { expect } from 'chai';
 import { http } from '../../helpers/registry.js';

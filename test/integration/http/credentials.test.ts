@@ -1,6 +1,6 @@
 /**
  * `/credentials/{tenantId}` resources of the HTTP management API: Hono's CredentialsHttpIT
- * (hono-amqp-apis.md §9.3) and the input processing and identity rules of §5.4, §5.5 and §7.4,
+ * (docs/amqp-api.md §9.3) and the input processing and identity rules of §5.4, §5.5 and §7.4,
  * against a real registry and a real Redis.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * Transport-level rules of the HTTP management API for every route that takes a body
- * (hono-amqp-apis.md §7.5: `Content-Type: application/json` required, empty or non-JSON body 400)
+ * (docs/amqp-api.md §7.5: `Content-Type: application/json` required, empty or non-JSON body 400)
  * plus the issue's additions: JSON objects only, valid UTF-8, 64 KiB limit (413), JSON error
  * bodies for every 4xx, 404 for unknown paths and 405 for a wrong method on a known path.
  */

@@ -1,6 +1,6 @@
 /**
  * `/registration/{tenantId}` resources of the HTTP management API: Hono's DeviceRegistrationHttpIT
- * (hono-amqp-apis.md §9.3) and the data model of §4.5 / §7.4, against a real registry and Redis.
+ * (docs/amqp-api.md §9.3) and the data model of §4.5 / §7.4, against a real registry and Redis.
  */
 import { expect } from 'chai';
 import { http } from '../../helpers/registry.js';

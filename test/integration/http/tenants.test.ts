@@ -1,5 +1,5 @@
 /**
- * `/tenant` resources of the HTTP management API: Hono's TenantHttpIT (hono-amqp-apis.md §9.3)
+ * `/tenant` resources of the HTTP management API: Hono's TenantHttpIT (docs/amqp-api.md §9.3)
  * and the validation rules of §3.3, §3.4 and §7.4, against a real registry and a real Redis.
  */
 import { expect } from 'chai';

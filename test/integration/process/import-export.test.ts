@@ -1,7 +1,7 @@
 /**
  * `device-registry import` / `export` (dist/cli.js) against the run's Redis, read back through a
  * registry on the same store over HTTP and AMQP: Hono's file-based registry data unchanged
- * (test/fixtures/hono-registry, hono-amqp-apis.md §7.2), idempotent re-runs, conflicts, bad files,
+ * (test/fixtures/hono-registry, docs/amqp-api.md §7.2), idempotent re-runs, conflicts, bad files,
  * NDJSON and the round trip import(export(x)).
  */
 import { execFile } from 'node:child_process';
