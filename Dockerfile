@@ -4,6 +4,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs the package's lifecycle scripts (package.json "scripts": postinstall …): whatever they
+# read must be in the image before it (test/unit/containers.test.ts checks this).
+COPY scripts/patch-rhea.mjs ./scripts/
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

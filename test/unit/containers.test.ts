@@ -1,231 +1,27 @@
 /**
  * Static checks of the container files (there is no Docker engine to build or run them here):
- * docker-compose.yml is read with the yaml parser, the Dockerfile with a small instruction parser.
+ * docker-compose.yml and docker-compose.amqps.yml are read with the yaml parser, the Dockerfile
+ * with a small instruction parser (test/helpers/dockerfile.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, posix } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { createFirstAccountsFile } from '../../src/amqp/accounts.js';
 import { CONFIG_VARIABLES } from '../../src/config.js';
+import {
+  commandWords, containerPort, environmentOf, healthcheckCommand, mergeService, volumeMount, type Compose, type Service,
+} from '../helpers/compose.js';
+import {
+  commandOf, copyOperands, envOf, isDockerIgnored, missingBeforeInstall, parseDockerfile, portNumber, splitFlags, stagesOf, words, type Instruction,
+} from '../helpers/dockerfile.js';
 
 const ROOT = new URL('../../', import.meta.url);
 
 function readRepoFile(path: string): string {
   return readFileSync(new URL(path, ROOT), 'utf8');
 }
-
-// ---------------------------------------------------------------------------------------------
-// Dockerfile parsing
-// ---------------------------------------------------------------------------------------------
-
-interface Instruction {
-  /** Upper-cased keyword, e.g. COPY. */
-  readonly keyword: string;
-  /** Everything after the keyword, continuations joined. */
-  readonly args: string;
-  /** 1-based line the instruction starts on. */
-  readonly line: number;
-}
-
-interface Stage {
-  readonly from: Instruction;
-  readonly name: string | undefined;
-  readonly instructions: Instruction[];
-}
-
-/**
- * Splits a Dockerfile into instructions: drops comments and blank lines, honours the default
- * escape character `\` for line continuations (comment lines inside a continuation are skipped,
- * as BuildKit does).
- */
-function parseDockerfile(text: string): Instruction[] {
-  const lines = text.split(/\r?\n/);
-  const instructions: Instruction[] = [];
-  let buffer = '';
-  let start = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
-    const trimmed = raw.trim();
-    if (trimmed.startsWith('#') || (buffer === '' && trimmed === '')) continue;
-    if (buffer === '') start = i + 1;
-    const continued = /\\\s*$/.test(raw);
-    buffer += (buffer === '' ? '' : ' ') + (continued ? raw.replace(/\\\s*$/, '') : raw).trim();
-    if (continued) continue;
-    const match = /^(\S+)\s*(.*)$/s.exec(buffer);
-    if (match) instructions.push({ keyword: (match[1] ?? '').toUpperCase(), args: (match[2] ?? '').trim(), line: start });
-    buffer = '';
-  }
-  if (buffer !== '') throw new Error(`Dockerfile ends inside a line continuation (instruction at line ${start})`);
-  return instructions;
-}
-
-function stagesOf(instructions: readonly Instruction[]): Stage[] {
-  const stages: Stage[] = [];
-  for (const instruction of instructions) {
-    if (instruction.keyword === 'FROM') {
-      const name = /\sAS\s+(\S+)\s*$/i.exec(instruction.args)?.[1];
-      stages.push({ from: instruction, name, instructions: [] });
-    } else {
-      const current = stages.at(-1);
-      if (current) current.instructions.push(instruction);
-      else if (instruction.keyword !== 'ARG') throw new Error(`line ${instruction.line}: ${instruction.keyword} before FROM`);
-    }
-  }
-  return stages;
-}
-
-/** Splits shell-like words, honouring single and double quotes (no escapes needed here). */
-function words(text: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
-  return out;
-}
-
-/** Exec form (JSON array) or shell form of CMD / ENTRYPOINT / HEALTHCHECK CMD. */
-function commandOf(args: string): string[] {
-  if (args.startsWith('[')) {
-    const parsed: unknown = JSON.parse(args);
-    if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error(`bad exec form: ${args}`);
-    return parsed;
-  }
-  return ['/bin/sh', '-c', args];
-}
-
-/** Leading `--name=value` / `--name` flags and the remaining arguments of an instruction. */
-function splitFlags(args: string): { flags: Map<string, string>; rest: string } {
-  const flags = new Map<string, string>();
-  let rest = args;
-  for (let m = /^--([\w-]+)(?:=(\S*))?\s*/.exec(rest); m !== null; m = /^--([\w-]+)(?:=(\S*))?\s*/.exec(rest)) {
-    flags.set(m[1] ?? '', m[2] ?? '');
-    rest = rest.slice(m[0].length);
-  }
-  return { flags, rest };
-}
-
-/** Sources and destination of a COPY / ADD, in JSON or whitespace form. */
-function copyOperands(args: string): { flags: Map<string, string>; sources: string[]; dest: string } {
-  const { flags, rest } = splitFlags(args);
-  const operands: string[] = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : words(rest);
-  if (operands.length < 2) throw new Error(`COPY needs a source and a destination: ${args}`);
-  return { flags, sources: operands.slice(0, -1), dest: operands.at(-1) ?? '' };
-}
-
-/** `ENV a=b c="d e"` and the legacy `ENV a b`. */
-function envOf(args: string): Map<string, string> {
-  const env = new Map<string, string>();
-  const tokens = words(args);
-  if (tokens.length > 0 && !(tokens[0] ?? '').includes('=')) {
-    const [name, ...value] = args.split(/\s+/);
-    env.set(name ?? '', value.join(' '));
-    return env;
-  }
-  // words() drops the quotes of a whole token; a `name="v w"` token keeps them in the value.
-  const re = /([\w.-]+)=("[^"]*"|'[^']*'|\S*)/g;
-  for (let m = re.exec(args); m !== null; m = re.exec(args)) {
-    env.set(m[1] ?? '', (m[2] ?? '').replace(/^(["'])(.*)\1$/s, '$2'));
-  }
-  return env;
-}
-
-function portNumber(spec: string): number {
-  return Number(spec.replace(/\/(tcp|udp|sctp)$/i, ''));
-}
-
-/** A minimal .dockerignore matcher: `*` within one path segment, a match excludes everything under it. */
-function isDockerIgnored(path: string, patterns: readonly string[]): boolean {
-  const normalized = path.replace(/^\.\//, '').replace(/\/$/, '');
-  let ignored = false;
-  for (const raw of patterns) {
-    const negated = raw.startsWith('!');
-    const pattern = (negated ? raw.slice(1) : raw).replace(/^\//, '').replace(/\/$/, '');
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[^/]*');
-    if (new RegExp(`^${source}(/.*)?$`).test(normalized)) ignored = !negated;
-  }
-  return ignored;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compose file shapes (only the parts checked here)
-// ---------------------------------------------------------------------------------------------
-
-type Command = string | string[];
-type Environment = Record<string, string | number | boolean | null> | string[];
-type PortSpec = string | number | { target: number | string; published?: number | string; protocol?: string };
-type VolumeSpec = string | { type?: string; source?: string; target: string };
-
-interface Healthcheck {
-  test: string | string[];
-  interval?: string;
-  timeout?: string;
-  retries?: number;
-  start_period?: string;
-}
-
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: Command;
-  environment?: Environment;
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  ports?: PortSpec[];
-  volumes?: VolumeSpec[];
-  healthcheck?: Healthcheck;
-  restart?: string;
-}
-
-interface Compose {
-  version?: unknown;
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-}
-
-function commandWords(command: Command | undefined): string[] {
-  if (command === undefined) return [];
-  return Array.isArray(command) ? command.map(String) : words(command);
-}
-
-function environmentOf(service: Service): Map<string, string> {
-  const env = new Map<string, string>();
-  const raw = service.environment;
-  if (Array.isArray(raw)) {
-    for (const entry of raw) {
-      const eq = entry.indexOf('=');
-      env.set(eq < 0 ? entry : entry.slice(0, eq), eq < 0 ? '' : entry.slice(eq + 1));
-    }
-  } else if (raw) {
-    for (const [name, value] of Object.entries(raw)) env.set(name, value === null ? '' : String(value));
-  }
-  return env;
-}
-
-/** Container-side port of a short (`[ip:][host:]container[/proto]`) or long port mapping. */
-function containerPort(spec: PortSpec): number {
-  if (typeof spec === 'object') return Number(spec.target);
-  const text = String(spec);
-  return portNumber(text.slice(text.lastIndexOf(':') + 1));
-}
-
-function volumeMount(spec: VolumeSpec): { source: string | undefined; target: string; named: boolean } {
-  if (typeof spec === 'object') {
-    const named = (spec.type ?? 'volume') === 'volume' && spec.source !== undefined;
-    return { source: spec.source, target: spec.target, named };
-  }
-  const [first = '', second] = spec.split(':');
-  if (second === undefined) return { source: undefined, target: first, named: false };
-  return { source: first, target: second, named: !/^[./~]/.test(first) };
-}
-
-function healthcheckCommand(test: string | string[]): string[] {
-  if (typeof test === 'string') return ['/bin/sh', '-c', test];
-  const [kind, ...rest] = test;
-  if (kind === 'CMD') return rest;
-  if (kind === 'CMD-SHELL') return ['/bin/sh', '-c', rest.join(' ')];
-  throw new Error(`unexpected healthcheck test kind ${String(kind)}`);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const compose = parse(readRepoFile('docker-compose.yml')) as Compose;
@@ -233,6 +29,40 @@ const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const stages = stagesOf(dockerfile);
 const finalStage = stages.at(-1);
 const knownVariables = new Set<string>(CONFIG_VARIABLES.map((v) => v.name));
+/** The AMQPS override, started together with docker-compose.yml. */
+const amqps = parse(readRepoFile('docker-compose.amqps.yml')) as Compose;
+const inRepo = (path: string) => existsSync(new URL(path, ROOT));
+
+function configDefault(name: string): string {
+  const variable = CONFIG_VARIABLES.find((v) => v.name === name);
+  if (variable === undefined) throw new Error(`${name} is not in CONFIG_VARIABLES`);
+  return variable.default;
+}
+
+/** The scripts `npm ci` / `npm install` runs for the package itself. */
+const INSTALL_LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'];
+
+/** Repository paths the install lifecycle scripts name: words with a `/` or `.` that name an existing file or directory. */
+function lifecyclePaths(pkg: { scripts?: Record<string, string> }, exists: (path: string) => boolean): string[] {
+  const paths = new Set<string>();
+  for (const name of INSTALL_LIFECYCLE) {
+    for (const word of words((pkg.scripts?.[name] ?? '').replace(/&&|\|\||[;|()]/g, ' '))) {
+      const path = posix.normalize(word).replace(/\/$/, '');
+      if (/[/.]/.test(path) && !/^(-|\.\.?$|\.\.\/|\/)/.test(path) && exists(path)) paths.add(path);
+    }
+  }
+  return [...paths];
+}
+
+/** Whether a registry service has AMQPS on: certificate and key set. */
+function amqpsOn(registry: Service): boolean {
+  const env = environmentOf(registry);
+  return (env.get('REGISTRY_AMQP_TLS_CERT') ?? '') !== '' && (env.get('REGISTRY_AMQP_TLS_KEY') ?? '') !== '';
+}
+
+function amqpsPort(registry: Service): number {
+  return Number(environmentOf(registry).get('REGISTRY_AMQPS_PORT') ?? configDefault('REGISTRY_AMQPS_PORT'));
+}
 
 function service(name: string): Service {
   const found = compose.services[name];
@@ -322,11 +152,11 @@ describe('container files', () => {
       expect((registry.ports ?? []).map(containerPort)).to.include(httpPort);
     });
 
-    it('publishes only ports the image EXPOSEs', () => {
+    it('publishes only ports the image EXPOSEs (with the AMQPS override too)', () => {
       const exposed = new Set(finalInstructions('EXPOSE').flatMap((i) => words(i.args).map(portNumber)));
-      const published = Object.values(compose.services)
-        .filter((s) => s.build !== undefined)
-        .flatMap((s) => (s.ports ?? []).map(containerPort));
+      const published = Object.entries(compose.services)
+        .filter(([, s]) => s.build !== undefined)
+        .flatMap(([name, s]) => (mergeService(s, amqps.services[name]).ports ?? []).map(containerPort));
       expect(published).to.have.length.above(0);
       for (const port of published) expect(exposed, `port ${port} is published but not EXPOSEd`).to.include(port);
     });
@@ -335,6 +165,47 @@ describe('container files', () => {
       const healthcheck = service('registry').healthcheck;
       if (!healthcheck) throw new Error('registry has no healthcheck');
       expect(healthcheckCommand(healthcheck.test)).to.deep.equal(healthcheckOfImage());
+    });
+
+    it('publishes the AMQPS port exactly when AMQPS is on: off in docker-compose.yml alone, on and published with docker-compose.amqps.yml', () => {
+      const alone = service('registry');
+      expect(amqpsOn(alone), 'docker-compose.yml alone sets no AMQPS certificate').to.equal(false);
+      expect((alone.ports ?? []).map(containerPort), 'nothing listens on the AMQPS port').not.to.include(amqpsPort(alone));
+      expect(Object.keys(amqps.services)).to.deep.equal(['registry']);
+      const withTls = mergeService(alone, amqps.services.registry);
+      expect(amqpsOn(withTls), 'the override sets REGISTRY_AMQP_TLS_CERT and REGISTRY_AMQP_TLS_KEY').to.equal(true);
+      expect((withTls.ports ?? []).map(containerPort)).to.include(amqpsPort(withTls));
+      for (const name of [...environmentOf(amqps.services.registry ?? {}).keys()]) expect(knownVariables, name).to.include(name);
+    });
+
+    it('mounts the AMQPS certificate and key where the override points the registry, from a directory kept out of images and commits', () => {
+      const withTls = mergeService(service('registry'), amqps.services.registry);
+      const mounts = (withTls.volumes ?? []).map(volumeMount);
+      for (const name of ['REGISTRY_AMQP_TLS_CERT', 'REGISTRY_AMQP_TLS_KEY']) {
+        const path = environmentOf(withTls).get(name) ?? '';
+        const mount = mounts.find((m) => path.startsWith(`${m.target}/`));
+        expect(mount, `${name}=${path} lies in a mounted directory`).not.to.equal(undefined);
+        const source = (mount?.source ?? '').replace(/^\.\//, '');
+        expect(isDockerIgnored(source, readRepoFile('.dockerignore').split(/\r?\n/)), `${source} is .dockerignored`).to.equal(true);
+        expect(readRepoFile('.gitignore').split(/\r?\n/), `${source} is .gitignored`).to.include(`${source}/`);
+      }
+    });
+
+    it('tells how to read the generated AMQP adapter password from the registry\'s data volume (docs/operations.md)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'registry-accounts-'));
+      let passwordFile: string;
+      try {
+        passwordFile = basename(createFirstAccountsFile(join(dir, 'amqp-accounts.json'), 'protocol-adapter@HONO'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const registry = service('registry');
+      const workdir = finalInstructions('WORKDIR').reduce((at, i) => posix.resolve(at, i.args), '/');
+      const dataDir = posix.resolve(workdir, environmentOf(registry).get('REGISTRY_DATA_DIR') ?? configDefault('REGISTRY_DATA_DIR'));
+      const volume = (registry.volumes ?? []).map(volumeMount).find((m) => m.target === dataDir);
+      expect(volume?.named, `a named volume on the data directory ${dataDir}`).to.equal(true);
+      const containers = /## Containers\n([\s\S]*?)(\n## |$)/.exec(readRepoFile('docs/operations.md'))?.[1] ?? '';
+      expect(containers).to.include(`docker compose exec registry cat ${posix.join(dataDir, passwordFile)}`);
     });
 
     it('restarts both services unless stopped', () => {
@@ -412,6 +283,24 @@ describe('container files', () => {
         expect(existsSync(new URL(path, ROOT)), `${path} exists in the repository`).to.equal(true);
         expect(isDockerIgnored(path, ignore), `${path} is excluded by .dockerignore`).to.equal(false);
       }
+    });
+
+    it('finds a path a lifecycle script needs that is not in place before npm ci (the check has teeth)', () => {
+      const pkg = { scripts: { postinstall: 'node scripts/patch-rhea.mjs && echo done', prepare: 'tsc -p tsconfig.build.json', test: 'mocha test/unit' } };
+      const needed = lifecyclePaths(pkg, inRepo);
+      expect(needed).to.deep.equal(['scripts/patch-rhea.mjs', 'tsconfig.build.json']);
+      const build = (copies: string) => stagesOf(parseDockerfile(`FROM node AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\n${copies}\nRUN npm ci\n`));
+      expect(missingBeforeInstall(build(''), needed)).to.have.lengthOf(2);
+      expect(missingBeforeInstall(build('COPY scripts/patch-rhea.mjs tsconfig.build.json ./'), needed)).to.deep.equal(['line 5 (npm ci): scripts/patch-rhea.mjs is not at /app/scripts/patch-rhea.mjs']);
+      expect(missingBeforeInstall(build('COPY scripts ./scripts\nCOPY tsconfig.build.json ./'), needed)).to.deep.equal([]);
+      expect(missingBeforeInstall(build('COPY . .'), needed)).to.deep.equal([]);
+      expect(missingBeforeInstall(stagesOf(parseDockerfile('FROM node\nWORKDIR /app\nRUN npm ci\nCOPY . .\n')), needed), 'copied only after npm ci').to.have.lengthOf(2);
+    });
+
+    it('has every file the package\'s install lifecycle scripts name in place before npm ci', () => {
+      expect(stages.some((s) => s.instructions.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args))), 'the build runs npm ci').to.equal(true);
+      const missing = missingBeforeInstall(stages, lifecyclePaths(JSON.parse(readRepoFile('package.json')) as { scripts?: Record<string, string> }, inRepo));
+      expect(missing, missing.join('\n')).to.deep.equal([]);
     });
 
     it('copies build output only from stages that exist', () => {
