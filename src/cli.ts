@@ -3,16 +3,16 @@
  * `device-registry` (also `npx device-registry`): serve, and the token commands that talk to the
  * store directly (for the first token, and for operators without an admin token at hand).
  */
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { RegistryError } from './errors.js';
 import { createLogger } from './log.js';
-import type { Caller } from './model/tokens.js';
+import { SCOPES, parseDuration, type Caller } from './model/tokens.js';
 import { serve } from './main.js';
 import { openStore, serviceOptions } from './registry.js';
 import { createServices, type Services } from './service/index.js';
 import { InputError } from './cli/transfer-files.js';
 import { TRANSFER_USAGE, runTransferCommand } from './cli/import-export.js';
+import { UsageError, parseOptions } from './cli/usage.js';
 
 const USAGE: Readonly<Record<string, string>> = {
   main: `usage: device-registry <command> [options]
@@ -33,10 +33,12 @@ Run "device-registry <command> --help" for the options of a command.`,
   serve: `usage: device-registry serve
 
 Starts the registry in the foreground, configured by REGISTRY_* environment variables.`,
-  token: `usage: device-registry token <create|list|revoke> [options]
+  token: `usage: device-registry token create --scopes <s1,s2|*> --tenants <t1,t2|*> --expires <30d|12h|3600> [--description <text>]
+       device-registry token list
+       device-registry token revoke <token id>
 
 Manages management API tokens directly in the store. "device-registry token <subcommand> --help"
-shows the options of each.`,
+shows what each does.`,
   'token create': `usage: device-registry token create --scopes <s1,s2|*> --tenants <t1,t2|*> --expires <30d|12h|3600> [--description <text>]
 
 Creates a token with the given scopes and tenants and prints its value once (only its keyed hash
@@ -81,35 +83,56 @@ async function withServices(config: Config, work: (services: Services) => Promis
   }
 }
 
-async function token(sub: string | undefined, args: string[], config: Config): Promise<void> {
-  if (sub === 'create') {
-    const { values } = parseArgs({ args, options: { scopes: { type: 'string' }, tenants: { type: 'string' }, expires: { type: 'string' }, description: { type: 'string' } } });
-    if (values.scopes === undefined || values.tenants === undefined || values.expires === undefined) fail(USAGE['token create'] as string);
-    const request = { scopes: values.scopes.split(','), tenants: values.tenants.split(','), 'expires-in': values.expires, description: values.description ?? 'created with the command line' };
-    await withServices(config, async (services) => {
-      const created = await services.tokens.create(OPERATOR, request);
-      process.stdout.write(`${created.token}\n`);
-      process.stderr.write(`token ${created.id}: scopes ${request.scopes.join(',')}, tenants ${request.tenants.join(',')}, expires ${created.record.expires}\n`);
+const TOKEN_CREATE_OPTIONS = { scopes: { type: 'string' }, tenants: { type: 'string' }, expires: { type: 'string' }, description: { type: 'string' } } as const;
+
+/** The token request of `token create`'s options. UsageError naming what is missing or wrong. */
+function tokenRequest(args: string[]): { scopes: string[]; tenants: string[]; 'expires-in': string; description: string } {
+  const { values } = parseOptions('token create', args, TOKEN_CREATE_OPTIONS);
+  const missing = (['scopes', 'tenants', 'expires'] as const).filter((name) => values[name] === undefined).map((name) => `--${name}`);
+  if (missing.length > 0) throw new UsageError('token create', `missing ${missing.join(', ')}`);
+  const scopes = (values.scopes as string).split(',');
+  const unknown = scopes.find((scope) => scope !== '*' && !(SCOPES as readonly string[]).includes(scope));
+  if (unknown !== undefined) throw new UsageError('token create', `unknown scope "${unknown}" in --scopes (scopes: ${SCOPES.join(', ')}, or * for all)`);
+  const expires = values.expires as string;
+  if (parseDuration(expires) === undefined) throw new UsageError('token create', `--expires "${expires}" is not a lifetime such as 30d, 12h, 90m or 3600 (seconds)`);
+  return { scopes, tenants: (values.tenants as string).split(','), 'expires-in': expires, description: values.description ?? 'created with the command line' };
+}
+
+async function tokenCreate(args: string[], config: Config): Promise<void> {
+  const request = tokenRequest(args);
+  await withServices(config, async (services) => {
+    const created = await services.tokens.create(OPERATOR, request).catch((err: unknown) => {
+      // What the service refuses here came from the options (a tenant id too long …).
+      throw err instanceof RegistryError && err.status === 400 ? new UsageError('token create', err.publicMessage) : err;
     });
-  } else if (sub === 'list') {
-    await withServices(config, async (services) => {
+    process.stdout.write(`${created.token}\n`);
+    process.stderr.write(`token ${created.id}: scopes ${request.scopes.join(',')}, tenants ${request.tenants.join(',')}, expires ${created.record.expires}\n`);
+  });
+}
+
+async function token(sub: string | undefined, args: string[], config: Config): Promise<void> {
+  if (sub === 'create') return tokenCreate(args, config);
+  if (sub === 'list') {
+    parseOptions('token list', args, {});
+    return withServices(config, async (services) => {
       for (const t of await services.tokens.list(OPERATOR)) {
         process.stdout.write(`${t.id}\t${t.scopes.join(',')}\t${t.tenants.join(',')}\texpires ${t.expires}\tlast used ${t['last-used'] ?? 'never'}\t${t.description}\n`);
       }
     });
-  } else if (sub === 'revoke' && args[0] !== undefined) {
-    const id = args[0];
+  }
+  if (sub === 'revoke') {
+    const [id] = parseOptions('token revoke', args, {}, 1).positionals;
+    if (id === undefined) throw new UsageError('token revoke', 'the id of the token to revoke is missing');
     let revoked: string[] = [];
     await withServices(config, async (services) => void (revoked = await services.tokens.revoke(OPERATOR, id)));
     const minted = revoked.slice(1);
-    process.stderr.write(`token ${id} revoked${minted.length === 0 ? '' : `, and the tokens it minted: ${minted.join(', ')}`}\n`);
-  } else {
-    fail(USAGE[`token ${sub ?? 'create'}`] ?? (USAGE.main as string));
+    return void process.stderr.write(`token ${id} revoked${minted.length === 0 ? '' : `, and the tokens it minted: ${minted.join(', ')}`}\n`);
   }
+  throw new UsageError('token', sub === undefined || sub.startsWith('-') ? 'a subcommand is missing: create, list or revoke' : `unknown subcommand "${sub}": use create, list or revoke`);
 }
 
 async function check(args: string[], config: Config): Promise<void> {
-  const { values } = parseArgs({ args, options: { fix: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { values } = parseOptions('check', args, { fix: { type: 'boolean' }, json: { type: 'boolean' } });
   const { store, close } = await openStore(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
   let report;
   try {
@@ -133,29 +156,44 @@ function countLine(counts: Readonly<Record<string, number | undefined>>): string
   return entries.length === 0 ? 'none' : entries.map(([kind, n]) => `${kind} ${n}`).join(', ');
 }
 
-async function run(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  const sub = command === 'token' ? rest[0] : undefined;
-  const key = command === 'token' ? (sub === undefined || sub.startsWith('-') ? 'token' : `token ${sub}`) : command;
-  if (command === undefined || command === '--help' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
-  if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
-  if (command === 'serve') return serve();
-  if (command !== 'token' && command !== 'check' && command !== 'import' && command !== 'export') fail(`unknown command "${command}"\n\n${USAGE.main}`);
-  let config: Config;
+const COMMANDS = new Set(['serve', 'token', 'check', 'import', 'export']);
+
+/** The configuration of the store commands; a configuration error is a usage error of its own kind (exit 2). */
+function configOrExit(): Config {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
+}
+
+async function runCommand(command: string, rest: string[]): Promise<void> {
+  if (command === 'serve') {
+    parseOptions('serve', rest, {});
+    return serve();
+  }
+  const config = configOrExit();
+  if (command === 'import' || command === 'export') {
+    if (!(await runTransferCommand(command, rest, config))) process.exitCode = 1;
+  } else if (command === 'check') {
+    await check(rest, config);
+  } else {
+    await token(rest[0], rest.slice(1), config);
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const sub = command === 'token' ? rest[0] : undefined;
+  const key = command === 'token' ? (sub === undefined || sub.startsWith('-') ? 'token' : `token ${sub}`) : command;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return void process.stdout.write(`${USAGE.main}\n`);
+  if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(`${USAGE[key ?? ''] ?? USAGE.main}\n`);
   try {
-    if (command === 'import' || command === 'export') {
-      if (!(await runTransferCommand(command, rest, config))) process.exitCode = 1;
-      return;
-    }
-    if (command === 'check') await check(rest, config);
-    else await token(sub, rest.slice(1), config);
+    if (!COMMANDS.has(command)) throw new UsageError('', `unknown command "${command}"`);
+    await runCommand(command, rest);
   } catch (err) {
+    if (err instanceof UsageError) fail(err.line(), 2);
     if (err instanceof InputError) fail(`error: ${err.message}`, 2);
     if (err instanceof RegistryError) fail(`error: ${err.publicMessage}`, 1);
     throw err;

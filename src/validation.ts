@@ -65,12 +65,32 @@ export function validate(name: SchemaName, value: unknown): void {
   throw badRequest(describeErrors(check.errors ?? []));
 }
 
+/**
+ * What a value breaking a `pattern` of schemas/ must be instead, by pattern (a test checks that
+ * every pattern of the schemas has its sentence here).
+ */
+export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  '^[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF]+$': 'must not contain control characters or unpaired surrogates',
+  '^[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF*]+$': 'must not contain control characters, unpaired surrogates or *',
+  '^[A-Za-z0-9+/]*={0,2}$': 'must be Base64',
+  '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$': 'must be an ISO-8601 date-time with offset, e.g. 2037-06-01T14:00:00+01:00',
+  '^\\d{1,9}[smhd]?$': 'must be a lifetime such as 30d, 12h, 90m, 3600s or a number of seconds',
+  '^\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}$': 'must be a bcrypt hash ($2a$, $2b$ or $2y$)',
+};
+
+/** A `type` error of one oneOf branch when another branch at the same place says more (`30x`: the pattern, not "must be of type integer"). */
+function isAlternativeType(e: ErrorObject, errors: readonly ErrorObject[]): boolean {
+  const branch = /^(.*\/oneOf)\/\d+\//.exec(e.schemaPath)?.[1];
+  if (e.keyword !== 'type' || branch === undefined) return false;
+  return errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'type' && o.keyword !== 'oneOf' && o.schemaPath.startsWith(`${branch}/`));
+}
+
 /** Human-readable text for ajv errors: `secrets/0/hash-function must be one of: sha-256, sha-512, bcrypt`. */
 export function describeErrors(errors: readonly ErrorObject[]): string {
   const seen = new Set<string>();
   for (const e of errors) {
     // oneOf/anyOf/if report a summary after the specific branch errors: keep only the useful one.
-    if (e.keyword === 'if' || (e.keyword === 'oneOf' && errors.length > 1)) continue;
+    if (e.keyword === 'if' || (e.keyword === 'oneOf' && errors.length > 1) || isAlternativeType(e, errors)) continue;
     seen.add(describe(e));
     if (seen.size === 5) break;
   }
@@ -88,7 +108,7 @@ function describe(e: ErrorObject): string {
     case 'type':
       return `${where} must be of type ${String(params.type)}`;
     case 'pattern':
-      return `${where} contains characters that are not allowed (control characters, or invalid Base64)`;
+      return `${where} ${PATTERN_MESSAGES[String(params.pattern)] ?? `must match ${String(params.pattern)}`}`;
     case 'format':
       return `${where} must be an ISO-8601 date-time with offset, e.g. 2037-06-01T14:00:00+01:00`;
     case 'oneOf':

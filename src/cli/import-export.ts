@@ -6,13 +6,13 @@
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { openStore } from '../registry.js';
 import { createBcryptHasher } from '../service/password-hasher.js';
 import { createTransferService, emptyCounts, type ImportCounts, type ImportFailure, type TransferService } from '../service/transfer.js';
 import { createProgress } from './progress.js';
+import { UsageError, parseOptions, positiveOption } from './usage.js';
 import { InputError, indent, openInput, openOutput, readHonoDevices, readHonoTenants, readNdjson, sizeOf, type Output } from './transfer-files.js';
 
 export const HONO_FILES = { tenants: 'tenants.json', devices: 'device-identities.json', credentials: 'credentials.json' } as const;
@@ -53,17 +53,6 @@ type Counts = Readonly<ImportCounts>;
 const num = (n: number) => n.toLocaleString('en-US');
 const MAX_LISTED_FAILURES = 100;
 
-function usageError(command: string, message: string): InputError {
-  return new InputError(`${message}\n\n${TRANSFER_USAGE[command] ?? ''}`);
-}
-
-function positive(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw usageError('import', `--${name} must be an integer from 1 to 100000`);
-  return n;
-}
-
 /** Failures on stderr (the first hundred), clearing a progress bar first. */
 function failureReporter(): { report(f: ImportFailure): void; finish(): void } {
   let count = 0;
@@ -98,26 +87,22 @@ const IMPORT_OPTIONS = {
 } as const;
 const EXPORT_OPTIONS = { dir: { type: 'string' }, ndjson: { type: 'string' }, tenant: { type: 'string', multiple: true } } as const;
 
-type ImportArgs = ReturnType<typeof parseArgs<{ args: string[]; options: typeof IMPORT_OPTIONS }>>['values'];
-type ExportArgs = ReturnType<typeof parseArgs<{ args: string[]; options: typeof EXPORT_OPTIONS }>>['values'];
+type ImportArgs = ReturnType<typeof parseOptions<typeof IMPORT_OPTIONS>>['values'];
+type ExportArgs = ReturnType<typeof parseOptions<typeof EXPORT_OPTIONS>>['values'];
 
+/** The options of `import` or `export`. UsageError when they are unusable. */
 function parse(command: 'import' | 'export', args: string[]): ImportArgs | ExportArgs {
-  try {
-    if (command === 'export') {
-      const { values } = parseArgs({ args, options: EXPORT_OPTIONS });
-      if ((values.dir === undefined) === (values.ndjson === undefined)) throw usageError('export', 'give exactly one of --dir and --ndjson');
-      return values;
-    }
-    const { values } = parseArgs({ args, options: IMPORT_OPTIONS });
-    const sources = [values.dir, values.ndjson, values.tenants ?? values.devices ?? values.credentials].filter((v) => v !== undefined);
-    if (sources.length !== 1) throw usageError('import', 'give exactly one of --dir, --ndjson, or the files (--tenants, --devices, --credentials)');
-    positive(values['batch-size'], 'batch-size', 1);
-    positive(values['in-flight'], 'in-flight', 1);
+  if (command === 'export') {
+    const { values } = parseOptions('export', args, EXPORT_OPTIONS);
+    if ((values.dir === undefined) === (values.ndjson === undefined)) throw new UsageError('export', 'give exactly one of --dir and --ndjson');
     return values;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw usageError(command, (err as Error).message);
   }
+  const { values } = parseOptions('import', args, IMPORT_OPTIONS);
+  const sources = [values.dir, values.ndjson, values.tenants ?? values.devices ?? values.credentials].filter((v) => v !== undefined);
+  if (sources.length !== 1) throw new UsageError('import', 'give exactly one of --dir, --ndjson, or the files (--tenants, --devices, --credentials)');
+  positiveOption('import', values['batch-size'], 'batch-size', 1);
+  positiveOption('import', values['in-flight'], 'in-flight', 1);
+  return values;
 }
 
 async function runImport(values: ImportArgs, transfer: TransferService, maxJsonDepth: number): Promise<boolean> {
@@ -126,8 +111,8 @@ async function runImport(values: ImportArgs, transfer: TransferService, maxJsonD
   const options = {
     replace: values.replace === true,
     dryRun: values['dry-run'] === true,
-    batchSize: positive(values['batch-size'], 'batch-size', 200),
-    inFlight: positive(values['in-flight'], 'in-flight', 8),
+    batchSize: positiveOption('import', values['batch-size'], 'batch-size', 200),
+    inFlight: positiveOption('import', values['in-flight'], 'in-flight', 8),
     onFailure: failures.report,
   };
   const started = performance.now();
@@ -243,7 +228,8 @@ async function runExport(values: ExportArgs, transfer: TransferService): Promise
 
 /**
  * Runs `import` or `export` against the configured store; true when everything succeeded.
- * Throws InputError for unusable arguments or files (nothing written), RegistryError otherwise.
+ * Throws UsageError for unusable arguments and InputError for unusable files (nothing written),
+ * RegistryError otherwise.
  */
 export async function runTransferCommand(command: 'import' | 'export', args: string[], config: Config): Promise<boolean> {
   const values = parse(command, args);

@@ -54,15 +54,45 @@ describe('device-registry command line', function () {
     expect((await http(registry.base, 'GET', '/tenant/DEFAULT_TENANT', undefined, auth)).status).to.equal(401);
   });
 
-  it('refuses an unknown command and missing options with usage and exit code 2', async function () {
-    for (const args of [['frobnicate'], ['token', 'create', '--scopes', '*']]) {
-      try {
-        await cli(...args);
-        expect.fail(`${args.join(' ')} succeeded`);
-      } catch (err) {
-        expect((err as { code?: number }).code).to.equal(2);
-        expect((err as { stderr?: string }).stderr).to.include('usage: device-registry');
-      }
+  /** Runs the command line to its end (killed after 15 s: a command that should have refused to start must not linger). */
+  const attempt = (...args: string[]): Promise<{ code: number | null; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (err, _stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stderr });
+      });
+    });
+
+  it('answers every usage error with one line naming the problem and exit code 2, never a stack trace', async function () {
+    const cases: [string[], string][] = [
+      [['frobnicate'], 'device-registry: unknown command "frobnicate"'],
+      [['serve', '--bogus'], 'device-registry serve: unknown option --bogus'],
+      [['token'], 'device-registry token: a subcommand is missing: create, list or revoke'],
+      [['token', 'frob'], 'device-registry token: unknown subcommand "frob"'],
+      [['token', 'create', '--bogus'], 'device-registry token create: unknown option --bogus'],
+      [['token', 'create', '--scopes'], 'device-registry token create: option --scopes needs a value'],
+      [['token', 'create', '--scopes', '*'], 'device-registry token create: missing --tenants, --expires'],
+      [['token', 'create', '--scopes', 'devices:reed', '--tenants', '*', '--expires', '1d'], 'device-registry token create: unknown scope "devices:reed" in --scopes'],
+      [['token', 'create', '--scopes', '*', '--tenants', '*', '--expires', 'forever'], 'device-registry token create: --expires "forever" is not a lifetime such as 30d'],
+      [['token', 'create', '--scopes', '*', '--tenants', 'x'.repeat(300), '--expires', '1d'], 'device-registry token create: tenants/0 must NOT have more than 256 characters'],
+      [['token', 'list', 'extra'], 'device-registry token list: unexpected argument "extra"'],
+      [['token', 'revoke'], 'device-registry token revoke: the id of the token to revoke is missing'],
+      [['check', '--bogus'], 'device-registry check: unknown option --bogus'],
+      [['check', '--fix=yes'], 'device-registry check: option --fix takes no value'],
+      [['import', '--ndjson', '-', '--batch-size', 'many'], 'device-registry import: --batch-size must be a whole number from 1 to 100000'],
+      [['export'], 'device-registry export: give exactly one of --dir and --ndjson'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await attempt(...args);
+      const what = `${args.join(' ')}: ${run.stderr}`;
+      expect(run.code, what).to.equal(2);
+      expect(run.stderr.endsWith('\n') && run.stderr.split('\n').length === 2, `one line: ${what}`).to.equal(true);
+      expect(run.stderr, what).to.include(message).and.match(/ \(see "device-registry[\w ]*--help"\)\n$/);
+      expect(run.stderr, what).not.to.match(/Error|\bat |Base64/);
     }
+  });
+
+  it('lists every token subcommand in the help of token', async function () {
+    const { stdout } = await cli('token', '--help');
+    for (const sub of ['create', 'list', 'revoke']) expect(stdout).to.match(new RegExp(`device-registry token ${sub}\\b`));
   });
 });
