@@ -10,13 +10,18 @@ import { ROUTES, type Route } from './routes.js';
 
 type Json = Record<string, unknown>;
 
-const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; description: string }>> = {
-  tenantId: { schema: 'TenantId', description: 'The tenant identifier.' },
-  deviceId: { schema: 'DeviceId', description: 'The device identifier.' },
-  authId: { schema: 'AuthId', description: 'The authentication identifier (URL-encoded; x509-cert subject DNs in any RFC 2253 spelling).' },
-  type: { schema: 'CredentialsType', description: 'The credentials type.' },
+/**
+ * Path parameters by name: a schema of schemas/common.json (by its `$defs` name) or inline, and the
+ * body member that names the same thing (a PUT body's `tenant-id` must equal the path's tenant).
+ * Examples come from the schemas' `examples`.
+ */
+const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; description: string; member?: string }>> = {
+  tenantId: { schema: 'TenantId', description: 'The tenant identifier.', member: 'tenant-id' },
+  deviceId: { schema: 'DeviceId', description: 'The device identifier.', member: 'device-id' },
+  authId: { schema: 'AuthId', description: 'The authentication identifier (URL-encoded; x509-cert subject DNs in any RFC 2253 spelling).', member: 'auth-id' },
+  type: { schema: 'CredentialsType', description: 'The credentials type.', member: 'type' },
   tokenId: { schema: 'TokenId', description: 'The public id of a token (tok_…).' },
-  asset: { schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)+$' }, description: 'A file name of the Swagger UI page (swagger-ui.css, swagger-ui-bundle.js …).' },
+  asset: { schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)+$', examples: ['swagger-ui.css'] }, description: 'A file name of the Swagger UI page (swagger-ui.css, swagger-ui-bundle.js …).' },
 };
 
 const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
@@ -40,13 +45,37 @@ function schemaRef(name: string): { $ref: string } {
   return ref(String(loadSchemas()[`${name}.json`]?.title));
 }
 
+/** The first of a schema's `examples`: an inline schema, a `$defs` name of common.json, or a schema file. */
+function exampleOf(schema: string | Json, file?: string): unknown {
+  const resolved = typeof schema !== 'string' ? schema : file === undefined ? (loadSchemas()['common.json']?.$defs as Record<string, Json> | undefined)?.[schema] : loadSchemas()[`${file}.json`];
+  const examples = resolved?.examples;
+  return Array.isArray(examples) ? (examples[0] as unknown) : undefined;
+}
+
+/** `{example}` when there is one (an operation without stays valid; a test requires them). */
+const withExample = (example: unknown): Json => (example === undefined ? {} : { example });
+
+/**
+ * The body example of a route: its schema's, where a member that a path parameter names (the
+ * `tenant-id` of PUT /tenant/{tenantId}) takes that parameter's example, so that both agree.
+ */
+function bodyExample(route: Route, body: string): unknown {
+  const example = exampleOf(body, body);
+  if (example === null || typeof example !== 'object' || Array.isArray(example)) return example;
+  const named = [...route.path.matchAll(/\{(\w+)\}/g)].flatMap(([, name]) => {
+    const p = PATH_PARAMETERS[name ?? ''];
+    return p?.member === undefined || !Object.hasOwn(example, p.member) ? [] : [[p.member, exampleOf(p.schema)]];
+  });
+  return { ...example, ...Object.fromEntries(named) };
+}
+
 function operation(route: Route): Json {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const p = PATH_PARAMETERS[name ?? ''];
     if (p === undefined) throw new Error(`route ${route.path}: undocumented path parameter ${name}`);
-    return { name, in: 'path', required: true, description: p.description, schema: typeof p.schema === 'string' ? ref(p.schema) : p.schema };
+    return { name, in: 'path', required: true, description: p.description, schema: typeof p.schema === 'string' ? ref(p.schema) : p.schema, ...withExample(exampleOf(p.schema)) };
   });
-  const query = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema }));
+  const query = (route.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema, ...withExample(exampleOf(q.schema)) }));
   const success: Json = { description: route.success.description };
   if (route.success.schema) success.content = { 'application/json': { schema: schemaRef(route.success.schema) } };
   else if (route.success.mediaType) success.content = { [route.success.mediaType]: { schema: { type: 'string' } } };
@@ -62,7 +91,7 @@ function operation(route: Route): Json {
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: scopes.length === 0 ? [] : [{ bearer: scopes }], 'x-required-scopes': scopes };
   if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
   if (params.length + query.length > 0) op.parameters = [...params, ...query];
-  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body) } } };
+  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body), ...withExample(bodyExample(route, route.body)) } } };
   op.responses = responses;
   return op;
 }

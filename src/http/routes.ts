@@ -254,8 +254,8 @@ export const ROUTES: readonly Route[] = [
     method: 'GET', path: '/denied-devices/{tenantId}', operationId: 'listDeniedDevices', tenant: 'path', audit: false, tag: 'devices', scopes: ['devices:read'],
     summary: 'List the ids of denied devices (paged; a Link header names the next page)',
     query: [
-      { name: 'limit', description: `Page size, 1–${MAX_PAGE} (default ${DEFAULT_PAGE}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE } },
-      { name: 'cursor', description: 'Where the page starts (exclusive): the cursor of the previous page\'s Link header, the last id of that page.', schema: { type: 'string', maxLength: 256 } },
+      { name: 'limit', description: `Page size, 1–${MAX_PAGE} (default ${DEFAULT_PAGE}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, examples: [10] } },
+      { name: 'cursor', description: 'Where the page starts (exclusive): the cursor of the previous page\'s Link header, the last id of that page.', schema: { type: 'string', maxLength: 256, examples: ['4711'] } },
     ],
     success: { status: 200, description: 'Denied device ids', schema: 'id-list', link: true }, errors: [400, 404],
     handle: async (s, i) => {
@@ -270,7 +270,7 @@ export const ROUTES: readonly Route[] = [
     method: 'DELETE', path: '/denied-devices/{tenantId}/{deviceId}', operationId: 'releaseDeniedDevice', tenant: 'path', audit: true, tag: 'devices',
     scopes: ['devices:delete'], queryScopes: { param: 'purge', value: 'true', scopes: ['devices:purge'] },
     summary: 'Restore a denied device (its registration, not its credentials), or with purge=true forget it for good',
-    query: [{ name: 'purge', description: 'true: forget the device; its id and identities are free again (needs devices:purge).', schema: { enum: ['true', 'false'] } }],
+    query: [{ name: 'purge', description: 'true: forget the device; its id and identities are free again (needs devices:purge).', schema: { enum: ['true', 'false'], examples: ['false'] } }],
     success: { status: 204, description: 'Restored, or purged' }, errors: [404],
     handle: async (s, i) => {
       const [tenantId, deviceId] = [p(i, 'tenantId'), p(i, 'deviceId')];
@@ -305,9 +305,9 @@ export const ROUTES: readonly Route[] = [
     method: 'GET', path: '/audit', operationId: 'readAudit', tenant: 'none', audit: false, tag: 'audit', scopes: ['audit:read'],
     summary: 'Read the audit trail, newest first (only the tenants of the token)',
     query: [
-      { name: 'tenant', description: 'Only entries of this tenant.', schema: { type: 'string' } },
-      { name: 'limit', description: `How many entries, 1–${MAX_PAGE} (default ${DEFAULT_PAGE}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE } },
-      { name: 'before', description: 'Only entries older than this entry id (paging).', schema: { type: 'string', pattern: '^\\d+-\\d+$' } },
+      { name: 'tenant', description: 'Only entries of this tenant.', schema: { type: 'string', examples: ['DEFAULT_TENANT'] } },
+      { name: 'limit', description: `How many entries, 1–${MAX_PAGE} (default ${DEFAULT_PAGE}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, examples: [10] } },
+      { name: 'before', description: 'Only entries older than this entry id (paging).', schema: { type: 'string', pattern: '^\\d+-\\d+$', examples: ['1700000000000-0'] } },
     ],
     success: { status: 200, description: 'Audit entries', schema: 'audit-list' }, errors: [400],
     handle: async (s, i) => {
