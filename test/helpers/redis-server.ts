@@ -17,6 +17,10 @@ export interface TestRedis {
   stop(hard?: boolean): Promise<void>;
   /** Starts the server again on the same port and directory. */
   restart(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open, commands wait unanswered until `thaw()`. */
+  freeze(): void;
+  /** Lets a frozen server run again (SIGCONT); it answers what waited. */
+  thaw(): void;
   /** Stops the server and removes its directory. */
   destroy(): Promise<void>;
 }
@@ -79,6 +83,7 @@ export async function startTestRedis(extraArgs: readonly string[] = []): Promise
   };
   const stop = async (hard = false) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT'); // a frozen server would not act on SIGTERM
     child.kill(hard ? 'SIGKILL' : 'SIGTERM');
     await exited;
   };
@@ -90,6 +95,8 @@ export async function startTestRedis(extraArgs: readonly string[] = []): Promise
     command: (line) => rawCommand(port, line),
     stop,
     restart: launch,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     destroy: async () => {
       await stop(true);
       rmSync(dir, { recursive: true, force: true });

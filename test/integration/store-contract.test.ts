@@ -6,7 +6,6 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { RegistryError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { escapeId, keys, tenantDataKeys } from '../../src/store/keys.js';
 import * as lua from '../../src/store/lua/scripts.js';
@@ -14,6 +13,7 @@ import * as security from '../../src/store/lua/security-scripts.js';
 import { connectRedis, createRedisStore, scriptSha } from '../../src/store/redis.js';
 import type { Store } from '../../src/store/store.js';
 import { sharedRedis } from '../helpers/root-hooks.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { credJson, deviceJson, expectRegistryError, storeContract, tenantJson } from './store-contract.js';
 
@@ -337,7 +337,7 @@ describe('Redis store, standalone only', function () {
       await own?.destroy();
     });
 
-    it('store calls reject with UNAVAILABLE within 1.5 s, and the store works again after a restart', async function () {
+    it('store calls reject with UNAVAILABLE while the server is down, and the store works again after a restart', async function () {
       await downStore.createTenant('t1', tenantJson('t1'), []);
       await own.stop();
 
@@ -355,53 +355,35 @@ describe('Redis store, standalone only', function () {
         ['isInitialised', () => downStore.isInitialised()],
         ['recover', () => downStore.recover()],
       ];
+      // Each call gives up by itself: the server stays down until every one has been answered.
       for (const [name, call] of calls) {
-        const started = Date.now();
         const err = await expectRegistryError(call(), 'UNAVAILABLE');
-        const elapsed = Date.now() - started;
-        expect(elapsed, `${name} took ${elapsed} ms`).to.be.below(1500);
-        expect(err.status).to.equal(503);
+        expect(err.status, name).to.equal(503);
       }
 
       await own.restart();
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        try {
-          await downStore.ping();
-          break;
-        } catch (err) {
-          expect(err).to.be.instanceOf(RegistryError);
-          expect((err as RegistryError).code).to.equal('UNAVAILABLE');
-          if (Date.now() > deadline) throw new Error('the store did not reconnect within 5 s', { cause: err });
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      await eventually('the store reconnecting', () => downStore.ping());
       // The restarted server is empty (no persistence): the reconnection loaded the scripts again.
       const shas = [lua.getInTenant, lua.createTenant].map(scriptSha);
-      const loaded = Date.now() + 5000;
-      while ((await own.command(`SCRIPT EXISTS ${shas.join(' ')}`)).replace(/\s+/g, ' ') !== '*2 :1 :1') {
-        if (Date.now() > loaded) throw new Error('the scripts were not loaded again within 5 s after the reconnection');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually('the scripts being loaded again', async () => {
+        expect((await own.command(`SCRIPT EXISTS ${shas.join(' ')}`)).replace(/\s+/g, ' ')).to.equal('*2 :1 :1');
+      });
       await downStore.createTenant('t1', tenantJson('t1'), []);
       await downStore.createDevice('t1', 'd1', deviceJson('d1'));
       expect(await downStore.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
       expect(await downStore.lookupDevices('t1', ['d1'])).to.deep.equal([deviceJson('d1')]);
     });
 
-    it('store calls reject with UNAVAILABLE within 1.5 s when the server does not answer, and work again once it does', async function () {
+    it('store calls reject with UNAVAILABLE while the server does not answer, and work again once it does', async function () {
       await downStore.ping();
-      expect(await own.command('CLIENT PAUSE 3000 ALL')).to.equal('+OK');
-      const started = Date.now();
-      // All at once, so that each is sent well within the pause.
-      const calls = [() => downStore.ping(), () => downStore.getTenant('t1'), () => downStore.lookupDevices('t1', ['d1']), () => downStore.getDevice('t1', 'd1')];
-      await Promise.all(
-        calls.map(async (call) => {
-          await expectRegistryError(call(), 'UNAVAILABLE');
-          expect(Date.now() - started).to.be.below(1500);
-        }),
-      );
-      await new Promise((r) => setTimeout(r, Math.max(0, 3200 - (Date.now() - started))));
+      own.freeze();
+      try {
+        // The connection stays open and the commands go out; nothing comes back until the thaw.
+        const calls = [() => downStore.ping(), () => downStore.getTenant('t1'), () => downStore.lookupDevices('t1', ['d1']), () => downStore.getDevice('t1', 'd1')];
+        await Promise.all(calls.map((call) => expectRegistryError(call(), 'UNAVAILABLE')));
+      } finally {
+        own.thaw();
+      }
       await downStore.ping();
       await downStore.createTenant('t9', tenantJson('t9'), []);
       expect(await downStore.getTenant('t9')).to.equal(tenantJson('t9'));

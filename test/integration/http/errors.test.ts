@@ -169,13 +169,8 @@ describe('HTTP transport rules', function () {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
         expectError(await chunkedRequest(suite.base, 'POST', '/tenant', paddedBody('/tenant', 256 * 1024), 4096, agent), 413);
-        const started = performance.now();
-        const next = await Promise.race([
-          chunkedRequest(suite.base, 'POST', '/tenant', paddedBody('/tenant', 1000), 4096, agent),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref()),
-        ]);
-        expectCreated(next, '/tenant/new-tenant');
-        expect(performance.now() - started).to.be.lessThan(2000);
+        // A connection left waiting for the rest of the refused body would leave this unanswered.
+        expectCreated(await chunkedRequest(suite.base, 'POST', '/tenant', paddedBody('/tenant', 1000), 4096, agent), '/tenant/new-tenant');
       } finally {
         agent.destroy();
       }
