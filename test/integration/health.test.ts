@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { http, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
 describe('health probes', function () {
@@ -28,12 +29,7 @@ describe('health probes', function () {
     expect((await http(registry.base, 'GET', '/ready')).status).to.equal(503);
     expect((await http(registry.base, 'GET', '/health')).status).to.equal(200);
     await redis.restart();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await http(registry.base, 'GET', '/ready')).status;
-    }
-    expect(status).to.equal(200);
+    await eventually('/ready answering 200 again', async () => expect((await http(registry.base, 'GET', '/ready')).status).to.equal(200));
   });
 
   it('answers /ready with 503 once stopping begins, while /health still answers', async function () {

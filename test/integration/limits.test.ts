@@ -169,8 +169,22 @@ describe('limits', function () {
       }
       // One answer fits the client's reply credit; the other four wait, and so do their request credits.
       await until(() => answers.length === 1 && sender.credit === 1, 10_000).catch((e: Error) => { throw new Error(`${e.message}: ${answers.length} answers, credit ${sender.credit}`); });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(sender.credit).to.equal(1);
+      // A round trip on the same connection instead of a pause: the last credit goes to a request
+      // answered on a second reply link. Frames keep their order, so credit given back for the
+      // four waiting answers would have come before that answer and the probe's own credit. (The
+      // reply link is on a session of its own: behind the waiting answers, its answer would wait too.)
+      const probeAddress = 'tenant/credit-probe';
+      const session = client.connection.create_session();
+      session.begin();
+      const probe = session.open_receiver({ source: { address: probeAddress }, credit_window: 0, autoaccept: true });
+      await until(() => probe.is_open(), 10_000);
+      probe.add_credit(1);
+      const probed = new Promise((resolve) => probe.once('message', resolve));
+      sender.send({ message_id: 'probe', reply_to: probeAddress, subject: 'get', body: rheaMessage.data_section(Buffer.from('{"tenant-id":"DEFAULT_TENANT"}')) } as unknown as Message);
+      await probed;
+      await until(() => sender.credit >= 1, 10_000);
+      expect(sender.credit, 'only the probe\'s credit came back').to.equal(1);
+      expect(answers).to.have.lengthOf(1);
       receiver.add_credit(10);
       await until(() => answers.length === 5 && sender.credit === 5, 10_000);
       expect(answers).to.deep.equal([200, 200, 200, 200, 200]);

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import { openClient, type AmqpClient, type Response } from '../../helpers/amqp-client.js';
+import { eventually } from '../../helpers/eventually.js';
 import { ADAPTER_USER, adapterPassword, addCredentials, expectAnswer, registerDevice, TENANT, useAmqpRegistry, type Json } from './support.js';
 
 const REG = `registration/${TENANT}`;
@@ -73,17 +74,9 @@ describe('AMQP robustness', function () {
     expect(errors, errors.join('\n')).to.deep.equal([]);
   });
 
-  /** Opens a link pair on the reply address, retrying while the registry may not yet have noticed a dropped connection (bounded). */
-  async function linkWhenFree(client: AmqpClient, replyAddress: string, boundMs: number) {
-    const deadline = Date.now() + boundMs;
-    for (;;) {
-      try {
-        return await client.link(REG, { replyAddress });
-      } catch (err) {
-        if ((err as { condition?: string }).condition !== 'amqp:illegal-state' || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+  /** Opens a link pair on the reply address, trying again while the registry has not yet noticed a dropped connection. */
+  function linkWhenFree(client: AmqpClient, replyAddress: string) {
+    return eventually(`the reply address ${replyAddress} being free`, () => client.link(REG, { replyAddress }), (err) => (err as { condition?: string }).condition === 'amqp:illegal-state');
   }
 
   for (const mode of ['close', 'abort'] as const) {
@@ -92,7 +85,7 @@ describe('AMQP robustness', function () {
       const replyAddress = `${REG}/reused-${mode}`;
       for (let round = 0; round < 5; round++) {
         const client = suite.track(await open());
-        const link = await linkWhenFree(client, replyAddress, 2000);
+        const link = await linkWhenFree(client, replyAddress);
         expectAnswer(await link.request({ subject: 'assert', applicationProperties: { device_id: 'dev-1' } }), 200);
         const inFlight = Array.from({ length: 20 }, (_, i) => link.request({ subject: 'assert', applicationProperties: { device_id: `dev-${i % 10}` } }).catch(() => undefined));
         if (mode === 'close') await client.close();
@@ -101,7 +94,7 @@ describe('AMQP robustness', function () {
       }
       // a reply link closed on its own frees the address too
       const client = await suite.client();
-      const first = await linkWhenFree(client, replyAddress, 2000);
+      const first = await linkWhenFree(client, replyAddress);
       await first.close();
       const again = await client.link(REG, { replyAddress });
       const res: Response = await again.request({ subject: 'assert', applicationProperties: { device_id: 'dev-2' } });
