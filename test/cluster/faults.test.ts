@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { keys } from '../../src/store/keys.js';
 import { openClient, type AmqpClient, type Response } from '../helpers/amqp-client.js';
 import { nodeCommand, startTestCluster, type TestCluster } from '../helpers/redis-cluster.js';
+import { connectionAttempt } from '../helpers/redis-server.js';
 import { http, startTestRegistry, type HttpResult, type TestRegistry } from '../helpers/registry.js';
 import { ADAPTER_USER, adapterPassword } from '../integration/amqp/support.js';
 
@@ -111,7 +112,8 @@ describe('registry on a Redis Cluster: faults', function () {
           const answer = await faces.assert('t0', 'd0');
           expect(answer.status, JSON.stringify(answer.body)).to.equal(503);
           expect(answer.statusType).to.be.oneOf(['Int', 'SmallInt']);
-          await sleep(500);
+          // Asked again once the registry has tried to reach the cluster again.
+          if (round === 0) await connectionAttempt((cluster.nodes[0] as { port: number }).port);
         }
         expect((await faces.get('/health')).status).to.equal(200);
 
@@ -143,7 +145,7 @@ describe('registry on a Redis Cluster: faults', function () {
       for (let i = 0; i < 20; i++) expect((await faces.send('POST', `/registration/${T}`, { 'device-id': `d${i}` })).status).to.equal(201);
       // Replication is asynchronous: the writes must be on the replica before its master dies.
       await cluster.waitHealthy();
-      await sleep(300);
+      await cluster.waitReplicated();
     });
     after(async function () {
       await faces?.amqp.close();

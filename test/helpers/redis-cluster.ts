@@ -41,6 +41,8 @@ export interface TestCluster {
   masterOf(key: string): Promise<ClusterNode>;
   /** Waits until every running node reports cluster_state:ok and agrees on the slot owners. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Waits until every replica has acknowledged all its master has written (replication is asynchronous). */
+  waitReplicated(timeoutMs?: number): Promise<void>;
   /** Stops every node (SIGKILL when `hard`). */
   stopAll(hard?: boolean): Promise<void>;
   /** Starts every stopped node again. */
@@ -232,6 +234,19 @@ export async function startTestCluster(shape: ClusterShape = {}): Promise<TestCl
         }
         if (Date.now() > deadline) throw new Error(`the cluster did not become healthy within ${timeoutMs} ms`, { cause: last });
         await sleep(100);
+      }
+    },
+    async waitReplicated(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lagging = await Promise.all((await currentMasters()).map(async (m) => {
+          const info = await command(m.port, 'INFO', 'replication');
+          const offset = /^master_repl_offset:(\d+)/m.exec(info)?.[1];
+          return [...info.matchAll(/^slave\d+:.*\boffset=(\d+)/gm)].some(([, acked]) => acked !== offset);
+        }));
+        if (!lagging.includes(true)) return;
+        if (Date.now() > deadline) throw new Error(`the replicas did not catch up within ${timeoutMs} ms`);
+        await sleep(20);
       }
     },
     stopAll: async (hard = false) => void (await Promise.all(nodes.map((n) => n.stop(hard)))),

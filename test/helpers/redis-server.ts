@@ -103,3 +103,18 @@ export async function startTestRedis(extraArgs: readonly string[] = []): Promise
     },
   };
 }
+
+/**
+ * Resolves at the next connection to `port` once its server is stopped: a client's attempt to
+ * reconnect. A listener on the free port takes the connection and drops it.
+ */
+export function connectionAttempt(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const listener = createServer((socket) => {
+      socket.destroy();
+      listener.close(() => resolve());
+    });
+    listener.once('error', reject);
+    listener.listen(port, '127.0.0.1');
+  });
+}

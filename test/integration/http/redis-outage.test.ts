@@ -4,27 +4,11 @@
  * registry recovers by itself once Redis is back.
  * Uses a private redis-server (with an append-only file, so data survives its restarts).
  */
-import { createServer } from 'node:net';
 import { expect } from 'chai';
 import { http, startTestRegistry, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
 import { eventually } from '../../helpers/eventually.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { connectionAttempt, startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { expectCreated, expectError, expectOk } from './support.js';
-
-/**
- * Resolves at the registry's next attempt to reach the stopped Redis: a listener on the server's
- * free port takes the connection and drops it.
- */
-function reconnectAttempt(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const listener = createServer((socket) => {
-      socket.destroy();
-      listener.close(() => resolve());
-    });
-    listener.once('error', reject);
-    listener.listen(port, '127.0.0.1');
-  });
-}
 
 describe('HTTP while Redis is down', function () {
   this.timeout(30_000);
@@ -96,7 +80,7 @@ describe('HTTP while Redis is down', function () {
 
   it('answers every kind of request with 503 while Redis is stopped, also after the registry tried to reconnect', async function () {
     await expectAllUnavailable();
-    await reconnectAttempt((redis as TestRedis).port);
+    await connectionAttempt((redis as TestRedis).port);
     await expectAllUnavailable();
   });
 
