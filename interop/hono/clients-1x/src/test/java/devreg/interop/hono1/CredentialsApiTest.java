@@ -23,7 +23,7 @@ import devreg.interop.SharedRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 1.x's CredentialsClient: `get` (hono-amqp-apis.md §5). */
+/** Hono 1.x's CredentialsClient: `get` (docs/amqp-api.md §5). */
 @ExtendWith(SharedRegistry.class)
 class CredentialsApiTest {
 

@@ -21,7 +21,7 @@ import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Hono 1.x's DeviceConnectionClient (hono-amqp-apis.md §6); the registry's cache directives as Hono 1.x's
+ * Hono 1.x's DeviceConnectionClient (docs/amqp-api.md §6); the registry's cache directives as Hono 1.x's
  * clients honour them, counted in the registry's metrics; the registry's log naming Hono's clients.
  */
 @ExtendWith(SharedRegistry.class)

@@ -20,7 +20,7 @@ import devreg.interop.RegistryProcess;
 import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 1.x's RegistrationClient: `assert` (hono-amqp-apis.md §4), read back with Hono 1.x's RegistrationAssertion. */
+/** Hono 1.x's RegistrationClient: `assert` (docs/amqp-api.md §4), read back with Hono 1.x's RegistrationAssertion. */
 @ExtendWith(SharedRegistry.class)
 class RegistrationApiTest {
 

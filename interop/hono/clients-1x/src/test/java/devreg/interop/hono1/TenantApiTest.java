@@ -27,7 +27,7 @@ import devreg.interop.RegistryProcess;
 import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 1.x's TenantClient against the registry (hono-amqp-apis.md §3). */
+/** Hono 1.x's TenantClient against the registry (docs/amqp-api.md §3). */
 @ExtendWith(SharedRegistry.class)
 class TenantApiTest {
 

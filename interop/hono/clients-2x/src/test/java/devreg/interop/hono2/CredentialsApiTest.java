@@ -22,7 +22,7 @@ import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 2.x's ProtonBasedCredentialsClient: `get` (hono-amqp-apis.md §5). */
+/** Hono 2.x's ProtonBasedCredentialsClient: `get` (docs/amqp-api.md §5). */
 @ExtendWith(SharedRegistry.class)
 class CredentialsApiTest {
 

@@ -20,7 +20,7 @@ import devreg.interop.RegistryProcess;
 import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 2.x's ProtonBasedDeviceRegistrationClient: `assert` (hono-amqp-apis.md §4). */
+/** Hono 2.x's ProtonBasedDeviceRegistrationClient: `assert` (docs/amqp-api.md §4). */
 @ExtendWith(SharedRegistry.class)
 class RegistrationApiTest {
 

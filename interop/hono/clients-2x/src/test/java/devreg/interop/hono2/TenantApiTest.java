@@ -26,7 +26,7 @@ import devreg.interop.RegistryProcess;
 import devreg.interop.SharedRegistry;
 import io.vertx.core.json.JsonObject;
 
-/** Hono 2.x's ProtonBasedTenantClient against the registry (hono-amqp-apis.md §3). */
+/** Hono 2.x's ProtonBasedTenantClient against the registry (docs/amqp-api.md §3). */
 @ExtendWith(SharedRegistry.class)
 class TenantApiTest {
 
