@@ -4,9 +4,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm ci runs the package's lifecycle scripts (package.json "scripts": postinstall …): whatever they
-# read must be in the image before it (test/unit/containers.test.ts checks this).
-COPY scripts/patch-rhea.mjs ./scripts/
+# npm ci runs the package's lifecycle scripts (package.json "scripts": preinstall, postinstall,
+# prepare …; none today): whatever they read must be copied before it (test/unit/containers.test.ts).
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
