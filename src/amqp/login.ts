@@ -1,5 +1,5 @@
 /**
- * SASL PLAIN logins against the accounts file (hono-amqp-apis.md §10), bounded (docs/reliability.md
+ * SASL PLAIN logins against the accounts file (docs/amqp-api.md §10), bounded (docs/reliability.md
  * "Overload and bounded resources"):
  *
  * - a user name and password verified in the last 5 minutes are accepted from a keyed-digest cache,

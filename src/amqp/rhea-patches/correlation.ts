@@ -1,7 +1,7 @@
 /**
  * Each received message's encoded bytes, kept (a reference, no copy) so that an id whose AMQP type
  * rhea's decoding loses (binary vs uuid, ulong ≥ 2^53) can be read again with its type
- * (hono-amqp-apis.md §2.4, #16).
+ * (docs/amqp-api.md §2.4, #16).
  */
 import type { Message } from 'rhea';
 import { shapeProblems, type RheaPatch } from './lib.js';

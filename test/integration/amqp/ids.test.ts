@@ -2,7 +2,7 @@
  * Ids in application properties and link addresses (issue 12, item 3): `tenant_id`, `device_id`
  * and `gateway_id` follow the id rule of every body (schemas/common.json: 1–256 characters, no
  * control characters). A malformed one makes the request formally invalid: rejected with
- * `hono:bad-request` (hono-amqp-apis.md §2.5, #23; Hono clients report 400), and nothing is stored.
+ * `hono:bad-request` (docs/amqp-api.md §2.5, #23; Hono clients report 400), and nothing is stored.
  */
 import { expect } from 'chai';
 import { expectAnswer, expectRejected, failure, registerDevice, TENANT, useAmqpRegistry, ADAPTER_AND_ADMIN, ADMIN_USER } from './support.js';
