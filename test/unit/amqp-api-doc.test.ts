@@ -70,6 +70,12 @@ describe('docs/amqp-api.md', function () {
     expect(missing, missing.join('\n')).to.deep.equal([]);
   });
 
+  it('is the one the code cites: nothing cites the spec it was written from, which is outside the repository', function () {
+    const outside = ['hono', 'amqp', 'apis.md'].join('-');
+    const citing = citingFiles().filter((file) => readFileSync(new URL(file, ROOT), 'utf8').includes(outside));
+    expect(citing, `cite docs/amqp-api.md instead of ${outside}`).to.deep.equal([]);
+  });
+
   it('defines every behaviour id of the Proton conformance suite under its group', function () {
     const suite = readFileSync(new URL('test/conformance/hono_conformance.py', ROOT), 'utf8');
     const ids = [...suite.matchAll(/^@case\('([A-G])(\d+)([a-z]?)'/gm)].map(([, group = '', number = '', split = '']) => ({ id: `${group}${number}${split}`, group, number: Number(number) }));
