@@ -6,11 +6,13 @@
 
 export type ErrorCode =
   | 'BAD_REQUEST'
+  | 'INVALID_FIELD'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
+  | 'ILLEGAL_STATE'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
@@ -19,21 +21,30 @@ export type ErrorCode =
   | 'UNAVAILABLE';
 
 interface ErrorMapping {
-  /** HTTP status code and AMQP `status` application property (Hono uses HTTP codes on AMQP). */
+  /** HTTP status code and AMQP `status` application property (Hono uses HTTP codes on AMQP, §2.4). */
   readonly status: number;
-  /** AMQP error condition, used when a request has to be rejected or a link closed. */
+  /**
+   * AMQP error condition of a rejected request, a refused link or a closed connection. Spelled
+   * here and nowhere else: the AMQP face only ever sends the condition of a RegistryError.
+   */
   readonly condition: string;
   /** Whether the message may be shown to the client. 5xx messages are replaced by the status text. */
   readonly expose: boolean;
+  /** Only an AMQP link attach or delivery is refused with it; no HTTP answer has it (not in the OpenAPI document). */
+  readonly amqpOnly?: true;
 }
 
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = Object.freeze({
   BAD_REQUEST: { status: 400, condition: 'hono:bad-request', expose: true },
+  /** A link address of the wrong shape (§2.2). */
+  INVALID_FIELD: { status: 400, condition: 'amqp:invalid-field', expose: true, amqpOnly: true },
   UNAUTHORIZED: { status: 401, condition: 'amqp:unauthorized-access', expose: true },
   FORBIDDEN: { status: 403, condition: 'amqp:unauthorized-access', expose: true },
   NOT_FOUND: { status: 404, condition: 'amqp:not-found', expose: true },
   METHOD_NOT_ALLOWED: { status: 405, condition: 'amqp:not-allowed', expose: true },
   CONFLICT: { status: 409, condition: 'amqp:precondition-failed', expose: true },
+  /** A reply address in use, or a request whose reply-to no link of its connection receives (§2.2, §2.3). */
+  ILLEGAL_STATE: { status: 409, condition: 'amqp:illegal-state', expose: true, amqpOnly: true },
   PRECONDITION_FAILED: { status: 412, condition: 'amqp:precondition-failed', expose: true },
   PAYLOAD_TOO_LARGE: { status: 413, condition: 'amqp:link:message-size-exceeded', expose: true },
   TOO_MANY_REQUESTS: { status: 429, condition: 'amqp:resource-limit-exceeded', expose: true },

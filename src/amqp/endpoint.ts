@@ -2,23 +2,26 @@
  * What an AMQP API endpoint provides to the generic request/response layer.
  */
 import type { Message } from 'rhea';
-import type { HonoApiProfile } from '../config.js';
+import { RegistryError } from '../errors.js';
 import type { Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
+import { sharedOutcome, type AdapterClient, type AdapterProfile, type Lookup } from '../service/lookup.js';
 import type { SchemaName } from '../validation.js';
 import type { Answer } from './message.js';
 
-export interface EndpointContext {
+/** What the endpoints know of a client connection: built once, when it opens. */
+export interface EndpointContext extends AdapterClient {
   readonly services: Services;
   readonly authorities: Authorities;
   /** Who is connected (user name, certificate CN or `anonymous`): recorded as the one who denies a deregistered device. */
   readonly principal: string;
-  readonly profile: HonoApiProfile;
-  /** `max-age` in seconds for cacheable answers; 0 = `no-cache`. */
-  readonly cacheMaxAge: number;
   /** Deepest nesting of a JSON body (REGISTRY_JSON_MAX_DEPTH); deeper bodies are rejected. */
   readonly maxJsonDepth: number;
-  readonly assertion: { readonly secret: string | undefined; readonly lifetime: number };
+}
+
+/** The context of a connection whose client holds `authorities`. */
+export function createEndpointContext(services: Services, authorities: Authorities, principal: string, profile: AdapterProfile, maxJsonDepth: number): EndpointContext {
+  return { services, authorities, principal, profile, maxJsonDepth, mayReadTenant: (tenantId) => authorities.mayExecute(`tenant/${tenantId}`, 'get') };
 }
 
 /** A request that passed the generic formal checks (id, subject, reply-to, Data body). */
@@ -29,6 +32,8 @@ export interface EndpointRequest {
   readonly tenantId: string | undefined;
   /** The full link target, e.g. `registration/DEFAULT_TENANT` (or the pre-0.5 `registration/<tenant>/<device>`). */
   readonly address: string;
+  /** `<endpoint>[/<tenant>]`: what EXECUTE permissions name (§10). */
+  readonly resource: string;
   /** The Data body, when there is one. */
   readonly body: Buffer | undefined;
 }
@@ -67,14 +72,46 @@ export interface Endpoint {
   /** Segments of the request link target: 1 (`tenant`) or 2 (`registration/<tenant>`). */
   readonly targetSegments: 1 | 2;
   /**
-   * Formal checks specific to the endpoint (throw FormalError → `hono:bad-request` rejection),
-   * then the operation, answering with a status. RegistryErrors become answers with their status.
-   * The returned function runs after the delivery has been accepted.
+   * Decodes the request: the formal checks specific to the endpoint, whose RegistryErrors reject
+   * the delivery (BAD_REQUEST: `hono:bad-request`, §2.5). Returns the operation, which runs once
+   * the delivery is accepted: one service call, its result encoded as the answer. RegistryErrors
+   * it throws are answered with their status (request-response.ts).
    */
   prepare(request: EndpointRequest, context: EndpointContext): () => Promise<Answer>;
 }
 
+const NOT_PERMITTED = sharedOutcome(new RegistryError('FORBIDDEN', 'no EXECUTE permission for this operation'));
+
+/** FORBIDDEN unless the client may EXECUTE `operation` on `resource` (§10; answered 403, not rejected). */
+export function permission(context: EndpointContext, resource: string, operation: string): RegistryError | undefined {
+  return context.authorities.mayExecute(resource, operation) ? undefined : NOT_PERMITTED;
+}
+
+/**
+ * The answer to a lookup: 200 (201 when it created what it found) with the JSON, or an outcome's
+ * status from the error table without a body. It names the tenant and device the request named,
+ * unless the result names its own.
+ */
+export function answer(result: Lookup, tenantId: string | undefined, deviceId: string | undefined): Answer {
+  if (result instanceof RegistryError) return { status: result.status, tenantId, deviceId };
+  return {
+    status: result.created === true ? 201 : 200,
+    json: result.json,
+    tenantId: result.tenantId ?? tenantId,
+    deviceId: result.deviceId ?? deviceId,
+    cacheControl: result.cacheMaxAge === undefined ? undefined : cacheDirective(result.cacheMaxAge),
+  };
+}
+
+/** Directives by max-age: a handful of configured values, so each string is built once, not per answer. */
+const directives = new Map<number, string>();
+
 /** `no-cache`, or `max-age=N` with N ≥ 1 (never `max-age=0`, §2.6, #20). */
 export function cacheDirective(seconds: number): string {
-  return seconds >= 1 ? `max-age=${Math.floor(seconds)}` : 'no-cache';
+  let directive = directives.get(seconds);
+  if (directive === undefined) {
+    directive = seconds >= 1 ? `max-age=${Math.floor(seconds)}` : 'no-cache';
+    if (directives.size < 64) directives.set(seconds, directive);
+  }
+  return directive;
 }

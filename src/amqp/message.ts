@@ -4,14 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'rhea';
 import { message as rheaMessage, typedCorrelation, types } from './rhea.js';
+import { badRequest } from '../errors.js';
 import { JsonInputError, parseJsonInput } from '../json-input.js';
 import type { JsonObject } from '../model/credentials.js';
 import { isValidId, type IdKind } from '../validation.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A formally invalid request: rejected with `hono:bad-request`, never answered (§2.5). */
-export class FormalError extends Error {}
 
 export interface RequestBody {
   /** The raw bytes of the single Data section, or undefined when the message has no body. */
@@ -28,16 +26,16 @@ function isSection(body: unknown): body is DataSection {
   return typeof body === 'object' && body !== null && typeof (body as DataSection).typecode === 'number' && 'content' in body;
 }
 
-/** The request's Data section. FormalError for AmqpValue/AmqpSequence bodies or several sections (§14.2). */
+/** The request's Data section. BAD_REQUEST for AmqpValue/AmqpSequence bodies or several sections (§14.2). */
 export function dataBody(message: Message): Buffer | undefined {
   const body = message.body as unknown;
   if (body === undefined || body === null) return undefined;
   if (isSection(body) && body.typecode === 0x75 && !body.multiple && Buffer.isBuffer(body.content)) return body.content;
-  throw new FormalError('the body must be a single Data section');
+  throw badRequest('the body must be a single Data section');
 }
 
 /**
- * Parses a Data body as a JSON object. FormalError when it is not UTF-8 JSON of an object, is
+ * Parses a Data body as a JSON object. BAD_REQUEST when it is not UTF-8 JSON of an object, is
  * nested deeper than `maxDepth` or holds a number that cannot be stored exactly (src/json-input.ts).
  */
 export function jsonObjectBody(bytes: Buffer, maxDepth: number): JsonObject {
@@ -45,29 +43,29 @@ export function jsonObjectBody(bytes: Buffer, maxDepth: number): JsonObject {
   try {
     value = parseJsonInput(utf8.decode(bytes), maxDepth);
   } catch (err) {
-    throw new FormalError(err instanceof JsonInputError && err.kind !== 'syntax' ? `the body: ${err.message}` : 'the body is not UTF-8 JSON');
+    throw badRequest(err instanceof JsonInputError && err.kind !== 'syntax' ? `the body: ${err.message}` : 'the body is not UTF-8 JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormalError('the body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the body must be a JSON object');
   return value as JsonObject;
 }
 
-/** A string application property, undefined when absent. FormalError when it has another type. */
+/** A string application property, undefined when absent. BAD_REQUEST when it has another type. */
 function stringProperty(message: Message, name: string): string | undefined {
   const value = message.application_properties?.[name] as unknown;
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw new FormalError(`application property ${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '') throw badRequest(`application property ${name} must be a non-empty string`);
   return value;
 }
 
 /**
  * An id in an application property (`tenant_id`, `device_id`, `gateway_id`), undefined when absent.
- * FormalError (rejected with `hono:bad-request`, §2.5) when it is no string or breaks the id rule
- * of schemas/common.json, like a malformed id anywhere else.
+ * BAD_REQUEST (before accepting: rejected with `hono:bad-request`, §2.5) when it is no string or
+ * breaks the id rule of schemas/common.json, like a malformed id anywhere else.
  */
 export function idProperty(message: Message, name: string, kind: IdKind): string | undefined {
   const value = stringProperty(message, name);
   if (value !== undefined && !isValidId(kind, value)) {
-    throw new FormalError(`application property ${name} must be a ${kind === 'TenantId' ? 'tenant' : 'device'} id: 1–256 characters, no control characters or unpaired surrogates`);
+    throw badRequest(`application property ${name} must be a ${kind === 'TenantId' ? 'tenant' : 'device'} id: 1–256 characters, no control characters or unpaired surrogates`);
   }
   return value;
 }

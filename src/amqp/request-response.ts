@@ -4,17 +4,19 @@
  * and one credit back on the request link once the request is done.
  */
 import type { Connection, Delivery, Message, Receiver, Sender } from 'rhea';
-import { RegistryError, toRegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
-import { FormalError, dataBody, encodeResponse, type Answer } from './message.js';
+import { badRequest, RegistryError, toRegistryError } from '../errors.js';
+import { dataBody, encodeResponse, type Answer } from './message.js';
 
 /** A request link: the client's sender to `<endpoint>[/<tenant>]`. */
 export interface RequestLink {
   readonly endpoint: Endpoint;
   readonly tenantId: string | undefined;
   readonly address: string;
+  /** `<endpoint>[/<tenant>]`: what EXECUTE permissions name (§10). */
+  readonly resource: string;
   readonly receiver: Receiver;
   readonly context: EndpointContext;
 }
@@ -108,11 +110,14 @@ export interface RequestOptions {
   readonly inFlight: InFlight;
 }
 
-/** Rejects a formally invalid request (§2.5), counted and, at debug level, logged. */
-function reject(delivery: Delivery, condition: string, description: string, link: RequestLink, message: Message, options: RequestOptions, started: number): void {
-  delivery.reject({ condition, description });
-  options.metrics?.amqpRejected(link.endpoint.name, condition);
-  logRequest(options, link, message, condition, started);
+/**
+ * Rejects a request with the condition of its error (§2.5: BAD_REQUEST → `hono:bad-request`),
+ * counted and, at debug level, logged.
+ */
+function reject(delivery: Delivery, err: RegistryError, link: RequestLink, message: Message, options: RequestOptions, started: number): void {
+  delivery.reject({ condition: err.condition, description: err.publicMessage });
+  options.metrics?.amqpRejected(link.endpoint.name, err.condition);
+  logRequest(options, link, message, err.condition, started);
 }
 
 /** The metric label of an operation: the subject when the endpoint knows it, else `unknown` (bounded label values). */
@@ -137,21 +142,53 @@ function logRequest(options: RequestOptions, link: RequestLink, message: Message
   options.log.debug({ address: link.address, subject: message.subject, id: idText(message), outcome, ms }, 'amqp request');
 }
 
-/** Generic formal checks (§2.3): an id, a subject, a reply-to, at most one Data section within limits. */
-function checkFormally(message: Message, maxMessageSize: number): { subject: string; replyTo: string; body: Buffer | undefined } {
-  if (message.message_id === undefined && message.correlation_id === undefined) throw new FormalError('a message-id or correlation-id is required');
+/**
+ * Generic formal checks (§2.3): an id, a subject, a reply-to (strings from here on), at most one
+ * Data section within limits, which it returns. BAD_REQUEST.
+ */
+function checkFormally(message: Message, maxMessageSize: number): Buffer | undefined {
+  if (message.message_id === undefined && message.correlation_id === undefined) throw badRequest('a message-id or correlation-id is required');
   const { subject, reply_to: replyTo } = message;
-  if (typeof subject !== 'string' || subject === '') throw new FormalError('a subject naming the operation is required');
-  if (typeof replyTo !== 'string' || replyTo === '') throw new FormalError('a reply-to address is required');
+  if (typeof subject !== 'string' || subject === '') throw badRequest('a subject naming the operation is required');
+  if (typeof replyTo !== 'string' || replyTo === '') throw badRequest('a reply-to address is required');
   const body = dataBody(message);
-  if (body !== undefined && body.length > maxMessageSize) throw new FormalError(`the body exceeds ${maxMessageSize} bytes`);
-  return { subject, replyTo, body };
+  if (body !== undefined && body.length > maxMessageSize) throw badRequest(`the body exceeds ${maxMessageSize} bytes`);
+  return body;
 }
 
 /** The answer for an operation that failed: its status, and a text description in the 1.x profile. */
 function errorAnswer(err: RegistryError, link: RequestLink): Answer {
   const answer: Answer = { status: err.status, ...(link.tenantId === undefined ? {} : { tenantId: link.tenantId }) };
-  return link.context.profile === '1.x' ? { ...answer, text: err.publicMessage } : answer;
+  return link.context.profile.api === '1.x' ? { ...answer, text: err.publicMessage } : answer;
+}
+
+const UNSUBSCRIBED = new RegistryError('ILLEGAL_STATE', 'unsubscribed reply-to address');
+
+/** A request admitted for an answer: its operation, and the reply link the answer goes to. */
+interface Admitted {
+  readonly subject: string;
+  readonly run: () => Promise<Answer>;
+  readonly reply: Sender;
+}
+
+/**
+ * The checks before a request is accepted (§2.3, §2.5): formal ones, the endpoint's own, and a
+ * reply link of the same connection. A RegistryError rejects the delivery with its condition; any
+ * other error rejects it as INTERNAL, logged.
+ */
+function admit(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions, started: number): Admitted | undefined {
+  try {
+    const body = checkFormally(message, options.maxMessageSize);
+    const subject = message.subject as string;
+    const run = link.endpoint.prepare({ message, subject, tenantId: link.tenantId, address: link.address, resource: link.resource, body }, link.context);
+    const reply = replies.get(message.reply_to as string);
+    if (reply === undefined || reply.connection !== connection) throw UNSUBSCRIBED;
+    return { subject, run, reply };
+  } catch (err) {
+    if (!(err instanceof RegistryError)) options.log.error({ err }, 'request check failed');
+    reject(delivery, toRegistryError(err), link, message, options, started);
+    return undefined;
+  }
 }
 
 /** Handles one request message. Never throws; every request ends in a rejection or a reply. */
@@ -160,29 +197,14 @@ export function handleRequest(message: Message, delivery: Delivery, connection: 
   const giveCredit = () => {
     if (options.inFlight.accepting && link.receiver.is_open()) link.receiver.add_credit(1);
   };
-  let run: () => Promise<Answer>;
-  let replyLink: Sender | undefined;
-  let subject: string;
-  try {
-    const checked = checkFormally(message, options.maxMessageSize);
-    subject = checked.subject;
-    run = link.endpoint.prepare({ message, subject, tenantId: link.tenantId, address: link.address, body: checked.body }, link.context);
-    replyLink = replies.get(checked.replyTo);
-    if (replyLink === undefined || replyLink.connection !== connection) {
-      reject(delivery, 'amqp:illegal-state', 'unsubscribed reply-to address', link, message, options, started);
-      giveCredit();
-      return;
-    }
-  } catch (err) {
-    if (err instanceof FormalError) reject(delivery, 'hono:bad-request', err.message, link, message, options, started);
-    else reject(delivery, 'amqp:internal-error', 'the request could not be processed', link, message, options, started);
-    if (!(err instanceof FormalError)) options.log.error({ err }, 'request check failed');
+  const admitted = admit(message, delivery, connection, link, replies, options, started);
+  if (admitted === undefined) {
     giveCredit();
     return;
   }
   delivery.accept();
-  const reply = replyLink;
   options.inFlight.begin();
+  const { subject, run, reply } = admitted;
   // An answer the reply link has no credit for is queued; its request credit waits until it went out.
   let sent: Delivery | undefined;
   run()

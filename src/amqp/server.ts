@@ -11,9 +11,10 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { ALL_AUTHORITIES, type Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
+import type { AdapterProfile } from '../service/lookup.js';
 import { isValidId } from '../validation.js';
 import type { AccountBook } from './accounts.js';
-import type { Endpoint, EndpointContext } from './endpoint.js';
+import { createEndpointContext, type Endpoint, type EndpointContext } from './endpoint.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
 import { createLogin, PlainMechanism } from './login.js';
 import { InFlight, handleRequest, type ReplyLinks, type RequestLink } from './request-response.js';
@@ -81,15 +82,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     log.warn('SASL ANONYMOUS is enabled: any AMQP client gets full access (REGISTRY_AMQP_ANONYMOUS=true)');
   }
 
-  const contextFor = (authorities: Authorities, principal: string): EndpointContext => ({
-    services,
-    authorities,
-    principal,
-    profile: config.honoApi,
-    cacheMaxAge: config.cacheMaxAge,
-    maxJsonDepth: config.maxJsonDepth,
-    assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime },
-  });
+  const profile: AdapterProfile = { api: config.honoApi, cacheMaxAge: config.cacheMaxAge, assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime } };
 
   /** Who opened a connection and what they may do, by the mechanism that authenticated them. */
   function identify(connection: Connection): { authorities: Authorities; principal: string } | undefined {
@@ -114,7 +107,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
       return;
     }
-    connections.set(connection, { context: contextFor(identity.authorities, identity.principal), replyAddresses: new Set(), requestLinks: new Set(), links: 0 });
+    connections.set(connection, { context: createEndpointContext(services, identity.authorities, identity.principal, profile, config.maxJsonDepth), replyAddresses: new Set(), requestLinks: new Set(), links: 0 });
     log.debug({ container: connection.container_id }, 'amqp connection opened');
   });
 
@@ -151,7 +144,8 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       if (!state.context.authorities.mayAccess(address, 'WRITE')) throw new LinkRefusal('amqp:unauthorized-access', `no WRITE permission on ${address}`);
       receiver.set_target({ address });
       if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
-      requestLinks.set(receiver, { endpoint, tenantId, address, receiver, context: state.context });
+      const resource = tenantId === undefined ? endpoint.name : `${endpoint.name}/${tenantId}`;
+      requestLinks.set(receiver, { endpoint, tenantId, address, resource, receiver, context: state.context });
       state.requestLinks.add(receiver);
       receiver.add_credit(config.credit);
     } catch (err) {

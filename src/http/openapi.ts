@@ -142,7 +142,7 @@ export function buildOpenApi(version: string): Json {
       },
     },
     security: [{ bearer: [] }],
-    'x-error-codes': Object.fromEntries(Object.entries(ERROR_TABLE).map(([code, m]) => [code, m.status])),
+    'x-error-codes': Object.fromEntries(Object.entries(ERROR_TABLE).filter(([, m]) => m.amqpOnly !== true).map(([code, m]) => [code, m.status])),
   };
 }
 

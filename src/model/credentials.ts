@@ -100,18 +100,22 @@ export function toHonoBcrypt(hash: string): string {
   return hash.replace(/^\$2[bxy]\$/, '$2a$');
 }
 
+const NO_MEMBERS: ReadonlySet<string> = new Set();
+
 /**
  * Client-context matching of Hono 1.4 and later (§5.2 step 2, lenient), which Hono's 1.x and 2.x
  * adapters rely on (their MQTT adapter sends the MQTT client id as `client-id`): only members that
  * the record's `ext` object also has are compared, and they must be equal; members absent from
- * `ext`, null members and a record without `ext` do not prevent a match.
+ * `ext`, null members and a record without `ext` do not prevent a match. As in
+ * matchesClientContext, the context is `query` without the members named in `ignored`.
  */
-export function matchesExtension(record: JsonObject, context: JsonObject): boolean {
+export function matchesExtension(record: JsonObject, query: JsonObject, ignored: ReadonlySet<string> = NO_MEMBERS): boolean {
   const ext = record.ext;
   if (ext === null || typeof ext !== 'object' || Array.isArray(ext)) return true;
   const extension = ext as JsonObject;
-  for (const [name, value] of Object.entries(context)) {
-    if (value === null || !Object.hasOwn(extension, name)) continue;
+  for (const name in query) {
+    const value = query[name];
+    if (ignored.has(name) || value === null || !Object.hasOwn(extension, name)) continue;
     if (!isDeepStrictEqual(extension[name], value)) return false;
   }
   return true;
@@ -119,11 +123,15 @@ export function matchesExtension(record: JsonObject, context: JsonObject): boole
 
 /**
  * Strict client-context matching of Hono 0.9 – 1.0.0 (§5.2 step 2): every context member must be a
- * top-level member of the record with an equal string value.
+ * top-level member of the record with an equal string value. The context is `query` without the
+ * members named in `ignored` (the query's own), read in place rather than copied out: this runs
+ * on every credentials lookup.
  */
-export function matchesClientContext(record: JsonObject, context: JsonObject): boolean {
-  for (const [name, value] of Object.entries(context)) {
+export function matchesClientContext(record: JsonObject, query: JsonObject, ignored: ReadonlySet<string> = NO_MEMBERS): boolean {
+  for (const name in query) {
+    if (ignored.has(name)) continue;
     const stored = record[name];
+    const value = query[name];
     if (typeof stored !== 'string' || typeof value !== 'string' || stored !== value) return false;
   }
   return true;

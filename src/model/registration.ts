@@ -3,13 +3,15 @@
  */
 import type { JsonObject } from './credentials.js';
 
-export interface AssertOutcome {
-  readonly status: 200 | 403 | 404;
-  /** The device's registration data (on 200). */
-  readonly data?: JsonObject;
-  /** The gateways that may act for the device, always as an array (on 200). */
-  readonly via?: string[];
+/** An assertion that holds: the device's registration data and the gateways that may act for it. */
+export interface Asserted {
+  readonly data: JsonObject;
+  /** Always an array (§4.2, #50). */
+  readonly via: string[];
 }
+
+/** Why an assertion does not hold: the device (unknown, disabled), or the gateway (may not act for it). */
+export type AssertRefusal = 'NOT_FOUND' | 'FORBIDDEN';
 
 /** `via` as an array of gateway ids, whichever form it was stored in (§4.2, #50). */
 export function viaList(data: JsonObject): string[] {
@@ -27,17 +29,17 @@ function stringList(value: unknown): string[] {
 }
 
 /**
- * Decides an assertion: unknown or disabled device → 404; no gateway → 200; unknown or disabled
- * gateway → 403; gateway listed in `via` (or sharing a group, Hono 1.2) → 200, else 403.
- * Device problems win over gateway problems (§4.2).
+ * Decides an assertion: unknown or disabled device → NOT_FOUND; no gateway → asserted; unknown or
+ * disabled gateway → FORBIDDEN; gateway listed in `via` (or sharing a group, Hono 1.2) → asserted,
+ * else FORBIDDEN. Device problems win over gateway problems (§4.2).
  */
-export function decideAssert(device: JsonObject | undefined, gatewayId: string | undefined, gateway: JsonObject | undefined): AssertOutcome {
-  if (!isEnabled(device)) return { status: 404 };
+export function decideAssert(device: JsonObject | undefined, gatewayId: string | undefined, gateway: JsonObject | undefined): Asserted | AssertRefusal {
+  if (!isEnabled(device)) return 'NOT_FOUND';
   const via = viaList(device);
-  if (gatewayId === undefined) return { status: 200, data: device, via };
-  if (!isEnabled(gateway)) return { status: 403 };
+  if (gatewayId === undefined) return { data: device, via };
+  if (!isEnabled(gateway)) return 'FORBIDDEN';
   const groups = stringList(device.viaGroups);
   const sharesGroup = groups.length > 0 && stringList(gateway.memberOf).some((g) => groups.includes(g));
-  if (!via.includes(gatewayId) && !sharesGroup) return { status: 403 };
-  return { status: 200, data: device, via: via.includes(gatewayId) ? via : [...via, gatewayId] };
+  if (!via.includes(gatewayId) && !sharesGroup) return 'FORBIDDEN';
+  return { data: device, via: via.includes(gatewayId) ? via : [...via, gatewayId] };
 }

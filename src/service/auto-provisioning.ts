@@ -6,12 +6,11 @@
  */
 import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { RegistryError, badRequest } from '../errors.js';
-import { lookupAuthId, type JsonObject } from '../model/credentials.js';
+import { lookupAuthId, type CredentialsRecord, type JsonObject } from '../model/credentials.js';
 import { dnEquals, parseDn, toRfc2253 } from '../model/dn.js';
 import { trustedCas } from '../model/tenant.js';
 import { x509SubjectToDn } from '../model/trusted-ca.js';
-import type { CredentialsStore } from '../store/store.js';
-import type { TenantService } from './tenants.js';
+import type { CredentialsStore, TenantStore } from '../store/store.js';
 
 export interface AutoProvisioning {
   /**
@@ -20,7 +19,7 @@ export interface AutoProvisioning {
    * valid now, the device is denied or its identity reserved).
    * BAD_REQUEST when the certificate is unreadable or its subject differs from the auth-id.
    */
-  provision(tenantId: string, authId: string, certificateBase64: string): Promise<{ json: string; created: boolean } | undefined>;
+  provision(tenantId: string, authId: string, certificateBase64: string): Promise<{ json: string; deviceId: string; created: boolean } | undefined>;
 }
 
 function caKey(ca: JsonObject): KeyObject | undefined {
@@ -49,14 +48,15 @@ function deviceIdFor(ca: JsonObject, subjectDn: string): string {
   return template.replaceAll('{{subject-dn}}', subjectDn).replaceAll('{{subject-cn}}', cn);
 }
 
-export function createAutoProvisioning(store: CredentialsStore, tenants: TenantService): AutoProvisioning {
+export function createAutoProvisioning(store: CredentialsStore & TenantStore): AutoProvisioning {
   return {
     async provision(tenantId, authId, certificateBase64) {
       const cert = readCertificate(certificateBase64);
       const subject = toRfc2253(x509SubjectToDn(cert.subject));
       if (subject !== lookupAuthId('x509-cert', authId)) throw badRequest('the subject DN of client-certificate differs from auth-id');
-      const tenant = (await tenants.lookup(tenantId))?.tenant;
-      if (tenant === undefined) return undefined;
+      const stored = await store.getTenant(tenantId);
+      if (stored === null) return undefined;
+      const tenant = JSON.parse(stored) as JsonObject;
       const issuer = x509SubjectToDn(cert.issuer);
       const ca = trustedCas(tenant).find((c) => c['auto-provisioning-enabled'] === true && dnEquals(String(c['subject-dn']), issuer));
       const key = ca === undefined ? undefined : caKey(ca);
@@ -70,12 +70,12 @@ export function createAutoProvisioning(store: CredentialsStore, tenants: TenantS
       const json = JSON.stringify(record);
       try {
         await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json);
-        return { json, created: true };
+        return { json, deviceId, created: true };
       } catch (err) {
         if (!(err instanceof RegistryError && err.code === 'CONFLICT')) throw err;
         // Created meanwhile by a parallel request: answer with that record. Denied or reserved: refused.
         const existing = await store.lookupCredentials(tenantId, 'x509-cert', subject);
-        return existing === null ? undefined : { json: existing, created: false };
+        return existing === null ? undefined : { json: existing, deviceId: (JSON.parse(existing) as CredentialsRecord)['device-id'], created: false };
       }
     },
   };

@@ -26,8 +26,6 @@ export interface CredentialsService {
   remove(tenantId: string, authId: string, type: string): Promise<void>;
   /** Removes every record of the device. NOT_FOUND. */
   removeByDevice(tenantId: string, deviceId: string): Promise<void>;
-  /** Hot path: the stored record as JSON text, or null. One round trip. */
-  lookup(tenantId: string, type: string, authId: string): Promise<string | null>;
 }
 
 export interface CredentialsOptions {
@@ -100,6 +98,5 @@ export function createCredentialsService(store: CredentialsStore, options: Crede
     },
     remove: (tenantId, authId, type) => store.deleteCredentials(tenantId, type, lookupAuthId(type, authId)),
     removeByDevice: (tenantId, deviceId) => store.deleteDeviceCredentials(tenantId, deviceId),
-    lookup: (tenantId, type, authId) => store.lookupCredentials(tenantId, type, lookupAuthId(type, authId)),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Device Connection API (docs/amqp-api.md §6): the gateway a device last connected through.
  */
+import { RegistryError } from '../errors.js';
 import type { DeviceConnectionStore } from '../store/store.js';
+import { sharedOutcome, type Lookup } from './lookup.js';
 
 export interface LastGateway {
   readonly 'gateway-id': string;
@@ -11,9 +13,11 @@ export interface LastGateway {
 export interface DeviceConnectionService {
   /** Records the gateway (the device's own id when it connected directly). */
   setLastGateway(tenantId: string, deviceId: string, gatewayId: string): Promise<void>;
-  /** The last gateway as JSON text, or null when none was recorded. */
-  getLastGateway(tenantId: string, deviceId: string): Promise<string | null>;
+  /** The last gateway as JSON text. Outcome NOT_FOUND when none was recorded. */
+  getLastGateway(tenantId: string, deviceId: string): Promise<Lookup>;
 }
+
+const NONE_RECORDED = sharedOutcome(new RegistryError('NOT_FOUND', 'no gateway recorded for the device'));
 
 export function createDeviceConnectionService(store: DeviceConnectionStore, now: () => Date = () => new Date()): DeviceConnectionService {
   return {
@@ -21,6 +25,9 @@ export function createDeviceConnectionService(store: DeviceConnectionStore, now:
       const entry: LastGateway = { 'gateway-id': gatewayId, 'last-updated': now().toISOString() };
       return store.setLastGateway(tenantId, deviceId, JSON.stringify(entry));
     },
-    getLastGateway: (tenantId, deviceId) => store.getLastGateway(tenantId, deviceId),
+    async getLastGateway(tenantId, deviceId) {
+      const json = await store.getLastGateway(tenantId, deviceId);
+      return json === null ? NONE_RECORDED : { json };
+    },
   };
 }

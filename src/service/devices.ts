@@ -3,7 +3,6 @@
  */
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
-import { decideAssert, type AssertOutcome } from '../model/registration.js';
 import type { DeviceStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, requireSameId } from './body.js';
@@ -23,8 +22,6 @@ export interface DeviceService {
   restoreDenied(tenantId: string, deviceId: string): Promise<void>;
   /** Forgets a denied device: its id and identities are free again. NOT_FOUND when it is not denied. */
   purgeDenied(tenantId: string, deviceId: string): Promise<void>;
-  /** Hot path: may the device (through the gateway) send? One round trip (§4.2). */
-  assert(tenantId: string, deviceId: string, gatewayId: string | undefined): Promise<AssertOutcome>;
 }
 
 /** Registration data as stored: `device-id` removed, `enabled` first and defaulted to true. */
@@ -60,10 +57,5 @@ export function createDeviceService(store: DeviceStore): DeviceService {
     },
     restoreDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'restore'),
     purgeDenied: (tenantId, deviceId) => store.releaseDeniedDevice(tenantId, deviceId, 'purge'),
-    async assert(tenantId, deviceId, gatewayId) {
-      const ids = gatewayId === undefined ? [deviceId] : [deviceId, gatewayId];
-      const [device, gateway] = (await store.lookupDevices(tenantId, ids)).map((json) => (json === null || json === undefined ? undefined : (JSON.parse(json) as JsonObject)));
-      return decideAssert(device, gatewayId, gateway);
-    },
   };
 }

@@ -1,22 +1,25 @@
 /**
- * The service layer shared by the HTTP and AMQP faces.
+ * The service layer shared by the HTTP and AMQP faces: per resource, the management operations
+ * and the lookups of the APIs for protocol adapters (service/lookup.ts).
  */
 import type { Store } from '../store/store.js';
 import { createAuditService, type AuditService } from './audit.js';
-import { createAutoProvisioning, type AutoProvisioning } from './auto-provisioning.js';
+import { createAutoProvisioning } from './auto-provisioning.js';
+import { createCredentialsLookup, type CredentialsLookup } from './credentials-lookup.js';
 import { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
 import type { PasswordHasher } from './password-hasher.js';
+import { createRegistrationAssertion, type RegistrationAssertion } from './registration-assertion.js';
+import { createTenantLookup, type TenantLookup } from './tenant-lookup.js';
 import { createTenantService, type TenantService } from './tenants.js';
 
 export interface Services {
-  readonly tenants: TenantService;
-  readonly devices: DeviceService;
-  readonly credentials: CredentialsService;
+  readonly tenants: TenantService & TenantLookup;
+  readonly devices: DeviceService & RegistrationAssertion;
+  readonly credentials: CredentialsService & CredentialsLookup;
   readonly deviceConnections: DeviceConnectionService;
-  readonly autoProvisioning: AutoProvisioning;
   readonly tokens: TokenService;
   readonly audit: AuditService;
   readonly health: { ready(): Promise<void> };
@@ -31,13 +34,12 @@ export interface ServiceOptions {
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
-  const tenants = createTenantService(store);
+  const credentials = createCredentialsService(store, options);
   return {
-    tenants,
-    devices: createDeviceService(store),
-    credentials: createCredentialsService(store, options),
+    tenants: { ...createTenantService(store), ...createTenantLookup(store) },
+    devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
+    credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)) },
     deviceConnections: createDeviceConnectionService(store),
-    autoProvisioning: createAutoProvisioning(store, tenants),
     tokens: createTokenService(store, options.tokens),
     audit: createAuditService(store, options.onAuditError),
     /** UNAVAILABLE (503) while Redis does not answer; the listeners are up once requests arrive. */

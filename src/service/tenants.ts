@@ -2,8 +2,6 @@
  * Tenant management (docs/amqp-api.md §3.3, §7.4, §7.5).
  */
 import { badRequest, notFound } from '../errors.js';
-import type { JsonObject } from '../model/credentials.js';
-import { DnSyntaxError, dnKey } from '../model/dn.js';
 import { prepareTenant, type PreparedTenant } from '../model/tenant.js';
 import type { TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
@@ -18,20 +16,6 @@ export interface TenantService {
   update(tenantId: string, body: unknown): Promise<void>;
   /** Removes a tenant with its devices and credentials. NOT_FOUND. */
   remove(tenantId: string): Promise<void>;
-  /** Hot path: the tenant, or undefined. One round trip. */
-  lookup(tenantId: string): Promise<StoredTenant | undefined>;
-  /** Hot path: the tenant owning the trusted CA with this subject DN, or undefined. BAD_REQUEST for an unparsable DN. */
-  lookupByCa(subjectDn: string): Promise<StoredTenant | undefined>;
-}
-
-/** A tenant as read from the store: parsed, and the stored JSON text (sent as it is when nothing changes it). */
-export interface StoredTenant {
-  readonly tenant: JsonObject;
-  readonly json: string;
-}
-
-function parseStored(json: string | null): StoredTenant | undefined {
-  return json === null ? undefined : { tenant: JSON.parse(json) as JsonObject, json };
 }
 
 /** Validates a tenant body and shapes the tenant to store with its CA DN keys. BAD_REQUEST. */
@@ -66,16 +50,5 @@ export function createTenantService(store: TenantStore): TenantService {
       await store.updateTenant(tenantId, JSON.stringify(tenant), caKeys);
     },
     remove: (tenantId) => store.deleteTenant(tenantId),
-    lookup: async (tenantId) => parseStored(await store.getTenant(tenantId)),
-    async lookupByCa(subjectDn) {
-      let key: string;
-      try {
-        key = dnKey(subjectDn);
-      } catch (err) {
-        if (err instanceof DnSyntaxError) throw badRequest(`subject-dn is not a distinguished name: ${err.message}`);
-        throw err;
-      }
-      return parseStored(await store.getTenantByCa(key));
-    },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Device Connection API (docs/amqp-api.md §6): `set-last-gw` and `get-last-gw`, kept in Redis.
  */
-import { badRequest, RegistryError } from '../../errors.js';
-import type { Endpoint, OperationSpec } from '../endpoint.js';
-import { FormalError, idProperty } from '../message.js';
+import { badRequest } from '../../errors.js';
+import { answer, permission, type Endpoint, type OperationSpec } from '../endpoint.js';
+import { idProperty } from '../message.js';
 
 const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
 
@@ -24,22 +24,21 @@ export const deviceConnectionEndpoint: Endpoint = {
   prepare(request, context) {
     const tenantId = request.tenantId as string;
     const deviceId = idProperty(request.message, 'device_id', 'DeviceId');
-    if (deviceId === undefined) throw new FormalError('application property device_id is required');
+    if (deviceId === undefined) throw badRequest('application property device_id is required');
     const gatewayId = idProperty(request.message, 'gateway_id', 'DeviceId');
     const connections = context.services.deviceConnections;
     return async () => {
-      if (!context.authorities.mayExecute(`device_con/${tenantId}`, request.subject)) return { status: 403, tenantId, deviceId };
+      const refused = permission(context, request.resource, request.subject);
+      if (refused !== undefined) return answer(refused, tenantId, deviceId);
       switch (request.subject) {
         case 'set-last-gw':
           if (gatewayId === undefined) throw badRequest('application property gateway_id is required');
           await connections.setLastGateway(tenantId, deviceId, gatewayId);
           return { status: 204, tenantId, deviceId };
-        case 'get-last-gw': {
-          const json = await connections.getLastGateway(tenantId, deviceId);
-          return json === null ? { status: 404, tenantId, deviceId } : { status: 200, json, tenantId, deviceId };
-        }
+        case 'get-last-gw':
+          return answer(await connections.getLastGateway(tenantId, deviceId), tenantId, deviceId);
         default:
-          throw new RegistryError('BAD_REQUEST', `unknown operation "${request.subject}"; expected set-last-gw or get-last-gw`);
+          throw badRequest(`unknown operation "${request.subject}"; expected set-last-gw or get-last-gw`);
       }
     };
   },

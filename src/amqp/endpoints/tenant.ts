@@ -4,12 +4,8 @@
  */
 import { badRequest, RegistryError } from '../../errors.js';
 import type { JsonObject } from '../../model/credentials.js';
-import { renderTenant } from '../../model/tenant.js';
-import type { StoredTenant } from '../../service/tenants.js';
-import { cacheDirective, type Endpoint, type EndpointContext, type EndpointRequest, type OperationSpec } from '../endpoint.js';
+import { answer, permission, type Endpoint, type EndpointContext, type EndpointRequest, type OperationSpec } from '../endpoint.js';
 import { idProperty, jsonObjectBody, type Answer } from '../message.js';
-
-const FORBIDDEN: Answer = { status: 403 };
 
 const TENANT_ID = { required: true, description: 'The tenant to manage (400 without it).' };
 
@@ -24,39 +20,22 @@ const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   remove: { summary: 'Delete a tenant with its devices and credentials (§3.3)', deprecated: true, properties: { tenant_id: TENANT_ID }, statuses: [204, 400, 403, 404] },
 };
 
-function found({ tenant, json }: StoredTenant, context: EndpointContext): Answer {
-  const id = String(tenant['tenant-id']);
-  // Payload variants are authorised on the result (§3.2, #34).
-  if (!context.authorities.mayExecute(`tenant/${id}`, 'get')) return FORBIDDEN;
-  const rendered = renderTenant(tenant, context.profile, Date.now());
-  return {
-    status: 200,
-    // Without trusted CAs the stored JSON is the answer: not serialised again.
-    json: rendered === tenant ? json : JSON.stringify(rendered),
-    tenantId: id,
-    cacheControl: cacheDirective(context.cacheMaxAge),
-  };
-}
-
-async function get(query: JsonObject | undefined, context: EndpointContext, legacyId: string | undefined): Promise<Answer> {
+/**
+ * A `get` (§3.2): by the deprecated `tenant_id` property when there is one (the body is then
+ * ignored), else by the body. A 403 names no tenant: a lookup by CA must not reveal its owner, and
+ * the other forms answer alike. A 404 names the tenant only when the request named it by property.
+ */
+async function get(body: JsonObject | undefined, context: EndpointContext, legacyId: string | undefined): Promise<Answer> {
   const tenants = context.services.tenants;
-  if (legacyId !== undefined) {
-    if (!context.authorities.mayExecute(`tenant/${legacyId}`, 'get')) return FORBIDDEN;
-    const tenant = await tenants.lookup(legacyId);
-    return tenant === undefined ? { status: 404, tenantId: legacyId } : found(tenant, context);
-  }
-  if (query === undefined) throw badRequest('a get request needs a body with tenant-id or subject-dn');
-  let tenant: StoredTenant | undefined;
-  if (typeof query['tenant-id'] === 'string') tenant = await tenants.lookup(query['tenant-id']);
-  else if (typeof query['subject-dn'] === 'string') tenant = await tenants.lookupByCa(query['subject-dn']);
-  else throw badRequest('the body needs a string tenant-id or subject-dn');
-  return tenant === undefined ? { status: 404 } : found(tenant, context);
+  const result = legacyId === undefined ? await tenants.find(body, context) : await tenants.findById(legacyId, context);
+  return answer(result, result instanceof RegistryError && result.code === 'FORBIDDEN' ? undefined : legacyId, undefined);
 }
 
 /** The optional management operations (§3.3): app property `tenant_id` names the tenant. */
 async function manage(request: EndpointRequest, body: JsonObject, context: EndpointContext, tenantId: string | undefined): Promise<Answer> {
   if (tenantId === undefined) throw badRequest('application property tenant_id is required');
-  if (!context.authorities.mayExecute(`tenant/${tenantId}`, request.subject)) return FORBIDDEN;
+  const refused = permission(context, `tenant/${tenantId}`, request.subject);
+  if (refused !== undefined) return answer(refused, undefined, undefined);
   const tenants = context.services.tenants;
   switch (request.subject) {
     case 'add':
@@ -88,7 +67,7 @@ export const tenantEndpoint: Endpoint = {
         return () => manage(request, body ?? {}, context, tenantId);
       default:
         // An unknown subject that passes the formal checks is answered 400, not rejected (#24).
-        return () => Promise.reject(new RegistryError('BAD_REQUEST', `unknown operation "${request.subject}"`));
+        return () => Promise.reject(badRequest(`unknown operation "${request.subject}"`));
     }
   },
 };

@@ -80,4 +80,16 @@ describe('model/credentials', function () {
     expect(matchesExtension({ 'device-id': 'd' }, { 'client-id': 'anything' })).to.equal(true);
     expect(matchesExtension({ 'device-id': 'd', ext: 'not an object' }, { 'client-id': 'anything' })).to.equal(true);
   });
+
+  it('matches the context of a whole query, leaving out the members named as the query\'s own, strictly and against ext', function () {
+    const record = { 'device-id': 'gw-1', type: 'psk', 'client-id': 'gateway-one' };
+    const own = new Set(['type', 'auth-id']);
+    expect(matchesClientContext(record, { type: 'psk', 'auth-id': 'gw', 'client-id': 'gateway-one' }, own)).to.equal(true);
+    expect(matchesClientContext(record, { type: 'psk', 'auth-id': 'gw', 'client-id': 'gateway-two' }, own)).to.equal(false);
+    expect(matchesClientContext(record, { type: 'psk', 'auth-id': 'gw' }, own)).to.equal(true);
+    expect(matchesClientContext(record, { 'auth-id': 'gw' })).to.equal(false);
+    const extended = { ...record, ext: { type: 'other', 'client-id': 'gateway-one' } };
+    expect(matchesExtension(extended, { type: 'psk', 'auth-id': 'gw', 'client-id': 'gateway-one' }, own)).to.equal(true);
+    expect(matchesExtension(extended, { type: 'psk', 'auth-id': 'gw', 'client-id': 'gateway-two' }, own)).to.equal(false);
+  });
 });

@@ -3,36 +3,35 @@ import { decideAssert, viaList } from '../../../src/model/registration.js';
 
 describe('model/registration decideAssert (spec §4.2)', function () {
   const gw = { enabled: true };
-  it('answers 200 for an enabled device and treats a missing enabled as enabled (#39, #42)', function () {
-    expect(decideAssert({ enabled: true }, undefined, undefined).status).to.equal(200);
-    expect(decideAssert({}, undefined, undefined).status).to.equal(200);
+  it('asserts an enabled device and treats a missing enabled as enabled (#39, #42)', function () {
+    expect(decideAssert({ enabled: true }, undefined, undefined)).to.deep.equal({ data: { enabled: true }, via: [] });
+    expect(decideAssert({}, undefined, undefined)).to.deep.equal({ data: {}, via: [] });
   });
 
-  it('answers 404 for an unknown or disabled device, even with a fine gateway (#43)', function () {
-    expect(decideAssert(undefined, undefined, undefined).status).to.equal(404);
-    expect(decideAssert({ enabled: false, via: 'gw' }, 'gw', gw).status).to.equal(404);
+  it('refuses an unknown or disabled device with NOT_FOUND, even with a fine gateway (#43)', function () {
+    expect(decideAssert(undefined, undefined, undefined)).to.equal('NOT_FOUND');
+    expect(decideAssert({ enabled: false, via: 'gw' }, 'gw', gw)).to.equal('NOT_FOUND');
   });
 
-  it('answers 200 for a gateway listed in via, as string or array, and returns via as an array (#44, #45, #50)', function () {
-    expect(decideAssert({ via: 'gw-1' }, 'gw-1', gw)).to.deep.include({ status: 200, via: ['gw-1'] });
-    expect(decideAssert({ via: ['gw-1', 'gw-7'] }, 'gw-7', gw)).to.deep.include({ status: 200, via: ['gw-1', 'gw-7'] });
+  it('asserts a gateway listed in via, as string or array, and returns via as an array (#44, #45, #50)', function () {
+    expect(decideAssert({ via: 'gw-1' }, 'gw-1', gw)).to.deep.include({ via: ['gw-1'] });
+    expect(decideAssert({ via: ['gw-1', 'gw-7'] }, 'gw-7', gw)).to.deep.include({ via: ['gw-1', 'gw-7'] });
   });
 
-  it('answers 403 for a disabled, unknown or unlisted gateway and for devices without via (#46)', function () {
-    expect(decideAssert({ via: 'gw-2' }, 'gw-2', { enabled: false }).status).to.equal(403);
-    expect(decideAssert({ via: 'gw-2' }, 'gw-2', undefined).status).to.equal(403);
-    expect(decideAssert({ via: 'gw-1' }, 'gw-3', gw).status).to.equal(403);
-    expect(decideAssert({}, 'gw-1', gw).status).to.equal(403);
+  it('refuses a disabled, unknown or unlisted gateway and devices without via with FORBIDDEN (#46)', function () {
+    expect(decideAssert({ via: 'gw-2' }, 'gw-2', { enabled: false })).to.equal('FORBIDDEN');
+    expect(decideAssert({ via: 'gw-2' }, 'gw-2', undefined)).to.equal('FORBIDDEN');
+    expect(decideAssert({ via: 'gw-1' }, 'gw-3', gw)).to.equal('FORBIDDEN');
+    expect(decideAssert({}, 'gw-1', gw)).to.equal('FORBIDDEN');
   });
 
   it('lets a device connect directly although it has a via (#47)', function () {
-    expect(decideAssert({ via: 'gw' }, undefined, undefined)).to.deep.include({ status: 200, via: ['gw'] });
+    expect(decideAssert({ via: 'gw' }, undefined, undefined)).to.deep.include({ via: ['gw'] });
   });
 
   it('authorises gateways through shared groups, Hono 1.2 style (#51)', function () {
-    const outcome = decideAssert({ viaGroups: ['g1'] }, 'gw-9', { memberOf: ['g0', 'g1'] });
-    expect(outcome).to.deep.include({ status: 200, via: ['gw-9'] });
-    expect(decideAssert({ viaGroups: ['g1'] }, 'gw-9', { memberOf: ['g2'] }).status).to.equal(403);
+    expect(decideAssert({ viaGroups: ['g1'] }, 'gw-9', { memberOf: ['g0', 'g1'] })).to.deep.include({ via: ['gw-9'] });
+    expect(decideAssert({ viaGroups: ['g1'] }, 'gw-9', { memberOf: ['g2'] })).to.equal('FORBIDDEN');
   });
 
   it('ignores non-string via entries', function () {
