@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { openApiYaml } from './openapi.js';
-import type { RawBody } from './routes.js';
+import type { RawBody } from './route.js';
 
 /** The swagger-ui-dist files the page uses, and their media types. */
 const DIST_FILES: Readonly<Record<string, string>> = {

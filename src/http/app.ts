@@ -18,7 +18,8 @@ import { createClientErrors } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 import { createApiDocs } from './api-docs.js';
-import { ROUTES, toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './routes.js';
+import { toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './route.js';
+import { ROUTES } from './routes.js';
 import { shownPath, shownTarget } from './shown-url.js';
 
 export interface HttpOptions {

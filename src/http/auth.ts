@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { RegistryError, badRequest } from '../errors.js';
 import { hasScope, hasTenant, type Caller, type Scope } from '../model/tokens.js';
 import type { TokenService } from '../service/tokens.js';
-import type { Route } from './routes.js';
+import type { Route } from './route.js';
 
 /** The caller when authentication is off (REGISTRY_HTTP_AUTH=none): every scope and tenant. */
 export const UNAUTHENTICATED: Caller = Object.freeze({ tokenId: 'anonymous', scopes: ['*'] as Scope[], tenants: ['*'] });

@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { ERROR_TABLE } from '../errors.js';
 import { componentSchemas } from '../schema-components.js';
 import { loadSchemas } from '../validation.js';
-import { ROUTES, type Route } from './routes.js';
+import type { Route } from './route.js';
+import { ROUTES } from './routes.js';
 
 type Json = Record<string, unknown>;
 

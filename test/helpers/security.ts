@@ -6,7 +6,8 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { ROUTES, type Route } from '../../src/http/routes.js';
+import type { Route } from '../../src/http/route.js';
+import { ROUTES } from '../../src/http/routes.js';
 import { http, startTestRegistry, type HttpResult, type TestRegistry } from './registry.js';
 import { sharedRedis } from './root-hooks.js';
 

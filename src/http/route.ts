@@ -1,0 +1,123 @@
+/**
+ * What a route of the management API is, and the helpers route handlers share. The route table
+ * itself (routes.ts) joins the routes of `common/`, `legacy/` and `v1/`, all of this one type.
+ */
+import { badRequest } from '../errors.js';
+import type { Caller, Scope } from '../model/tokens.js';
+import type { SchemaName } from '../validation.js';
+import type { Services } from '../service/index.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a handler gets: decoded path parameters, the query, the caller and, for POST/PUT, the parsed JSON body. */
+export interface RouteInput {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly body: unknown;
+  readonly caller: Caller;
+}
+
+/** What the operator routes need besides the services: readiness, metrics and the API documents. */
+export interface Operator {
+  /** UNAVAILABLE (503) until the listeners are up, and while Redis does not answer. */
+  ready(): Promise<void>;
+  /** The Prometheus exposition; undefined when metrics are off. */
+  metrics(): Promise<{ contentType: string; text: string } | undefined>;
+  /** The OpenAPI document as YAML (the text of api_swagger.yaml). */
+  openApi(): string;
+  /** A file of the Swagger UI page under /docs/, or undefined. */
+  docsAsset(name: string): RawBody | undefined;
+}
+
+/** What a route handler can use. */
+export type RouteDeps = Services & { readonly operator: Operator };
+
+/** A non-JSON answer body (documents, the Swagger UI, metrics). */
+export interface RawBody {
+  readonly type: string;
+  readonly data: string | Buffer;
+  /** Cache-Control of the answer. */
+  readonly cache?: string;
+}
+
+/** What a handler answers. `json` is already serialised (stored records are forwarded as they are). */
+export interface Reply {
+  readonly status: 200 | 201 | 204;
+  readonly json?: string;
+  readonly raw?: RawBody;
+  readonly location?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ResponseSpec {
+  readonly description: string;
+  readonly schema?: SchemaName;
+  /** Media type of a non-JSON success body (the JSON answers name a schema instead). */
+  readonly mediaType?: string;
+  readonly location?: boolean;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** OpenAPI-style path: `/registration/{tenantId}/{deviceId}`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'health' | 'operations';
+  /** Scopes a bearer token needs, all of them. No scopes: a public route (health probes), no token needed. */
+  readonly scopes: readonly Scope[];
+  /** More scopes needed when a query parameter has a value (`?purge=true` needs devices:purge). */
+  readonly queryScopes?: { readonly param: string; readonly value: string; readonly scopes: readonly Scope[] };
+  /** Where the tenant the route acts on comes from; the token must hold it. */
+  readonly tenant: 'path' | 'body' | 'none';
+  /** Mutating routes are written to the audit trail. */
+  readonly audit: boolean;
+  /** Query parameters, documented in the OpenAPI document. */
+  readonly query?: readonly { readonly name: string; readonly description: string; readonly schema: Record<string, unknown> }[];
+  /** JSON Schema of the request body (POST/PUT). */
+  readonly body?: SchemaName;
+  /** Success response; error responses (400, 404, 409, 413, 503) are derived from `errors`. */
+  readonly success: ResponseSpec & { readonly status: 200 | 201 | 204; readonly link?: boolean };
+  readonly errors: readonly (400 | 404 | 409 | 413)[];
+  readonly handle: (services: RouteDeps, input: RouteInput) => Promise<Reply>;
+}
+
+/** A path segment as it goes into a Location or Link header. */
+export const enc = encodeURIComponent;
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+/** The `limit` query parameter of a paged list. BAD_REQUEST outside 1 – MAX_PAGE. */
+export function pageSize(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PAGE;
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PAGE) throw badRequest(`limit must be a whole number from 1 to ${MAX_PAGE}`);
+  return Number(value);
+}
+
+/** A single query parameter; BAD_REQUEST when it is repeated. */
+export function single(input: RouteInput, name: string): string | undefined {
+  const value = input.query[name] as unknown;
+  if (value !== undefined && typeof value !== 'string') throw badRequest(`query parameter ${name} may be given once`);
+  return value;
+}
+
+/** The page cursor: the last id of the previous page, as the Link header gives it. BAD_REQUEST. */
+export function cursorOf(value: string | undefined): string {
+  if (value === undefined) return '';
+  if (value === '' || value.length > 256) throw badRequest('cursor must be the value given in a Link header');
+  return value;
+}
+
+export const created = (location: string): Reply => ({ status: 201, location });
+export const noContent: Reply = { status: 204 };
+export const ok = (json: string): Reply => ({ status: 200, json });
+
+/** A path parameter of the route; the router guarantees it is present. */
+export function p(input: RouteInput, name: string): string {
+  return input.params[name] as string;
+}
+
+/** `/registration/{tenantId}` → `/registration/:tenantId` for the router. */
+export function toRouterPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
