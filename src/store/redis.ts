@@ -5,14 +5,15 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisClusterConfig } from '../config.js';
-import { RegistryError, conflict, notFound } from '../errors.js';
+import { RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { credentialField, keys, tenantDataKeys } from './keys.js';
+import { keys } from './keys.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
-import { createSecurityStore } from './redis-security.js';
+import { createCredentialsRecords, createDeviceRecords, createTenantRecords, recoverTenants, type RecordsContext } from './redis-records.js';
+import { createSecurityStore, type RunScript } from './redis-security.js';
 import { createTransferStore } from './redis-transfer.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { Store } from './store.js';
@@ -218,206 +219,44 @@ class ScriptRunner {
   }
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'DENIED' | 'RESERVED';
-
-/** A tenant creation that has not written its marker after this long was abandoned by a crashed process. */
-const CREATION_STALE_MS = 10_000;
-
-/** Messages for each script outcome, per kind of record. */
-interface OutcomeMessages {
-  NOT_FOUND?: string;
-  EXISTS?: string;
-  DENIED?: string;
+/** Maps every failure of `work` once: driver errors become UNAVAILABLE or INTERNAL (mapDriverError). */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw mapDriverError(err);
+  }
 }
 
-function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): void {
-  switch (outcome as Outcome) {
-    case 'OK':
-      return;
-    case 'TENANT_NOT_FOUND':
-      throw notFound(`tenant "${tenantId}" not found`);
-    case 'NOT_FOUND':
-      throw notFound(messages.NOT_FOUND ?? 'not found');
-    case 'EXISTS':
-      throw conflict(messages.EXISTS ?? 'already exists');
-    case 'DELETING':
-      throw conflict(`tenant "${tenantId}" is still being deleted; retry shortly`);
-    case 'CREATING':
-      throw conflict(`tenant "${tenantId}" is still being created; retry shortly`);
-    case 'CA_CONFLICT':
-      throw conflict('a trusted CA with this subject DN is already used by another tenant');
-    case 'DENIED':
-      throw conflict(messages.DENIED ?? 'the device is on the denied list');
-    case 'RESERVED':
-      throw conflict('these credentials (type and auth-id) are reserved by a device on the denied list; purge it to free them');
-    default:
-      throw new RegistryError('INTERNAL', `unexpected script outcome ${String(outcome)}`);
-  }
+/** Wraps every method of a store part in `guard`. */
+function guarded<T extends object>(part: T): T {
+  return Object.fromEntries(
+    Object.entries(part).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+  ) as T;
 }
 
 /** Builds the Store over a connected client. The store owns the client and closes it. */
 export function createRedisStore(client: RedisClient, options: { purgeBatchSize?: number } = {}): Store {
   const scripts = new ScriptRunner(client);
-  const batch = options.purgeBatchSize ?? 500;
-
-  async function guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      throw mapDriverError(err);
-    }
-  }
-
-  const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating()];
-  const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
-  const deniedKeys = (t: string) => [keys.deniedDevices(t), keys.deniedIdentities(t)];
-  const deniedMessage = (t: string, d: string) => `device "${d}" is on the denied list of tenant "${t}" (see /denied-devices/${t})`;
-  const device = (t: string, d: string) => ({
-    NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"`, DENIED: deniedMessage(t, d),
-  });
-  const creds = (type: string, authId: string) => ({
-    NOT_FOUND: `no credentials of type "${type}" with auth-id "${authId}"`,
-    EXISTS: `credentials of type "${type}" with auth-id "${authId}" already exist`,
-  });
-
-  async function inTenant(tenantId: string, hash: string, field: string, missing: string): Promise<string> {
-    const [live, value] = (await scripts.run(lua.getInTenant, [keys.tenantMarker(tenantId), hash], [field])) as [number, string | null];
-    if (live === 0) throw notFound(`tenant "${tenantId}" not found`);
-    if (value === null || value === undefined) throw notFound(missing);
-    return value;
-  }
-
-  /** Empties one hash in batches of `batch` fields so no single command blocks Redis for long. */
-  async function purgeHash(key: string): Promise<void> {
-    for (;;) {
-      let cursor = '0';
-      do {
-        const [next, entries] = await client.hscan(key, cursor, 'COUNT', batch);
-        const fields = entries.filter((_, i) => i % 2 === 0);
-        if (fields.length > 0) await client.hdel(key, ...fields);
-        cursor = next;
-      } while (cursor !== '0');
-      if ((await client.hlen(key)) === 0) return;
-    }
-  }
-
-  async function purgeTenant(tenantId: string): Promise<void> {
-    await client.del(keys.tenantMarker(tenantId));
-    for (const key of tenantDataKeys(tenantId)) await purgeHash(key);
-    // A sorted set of ids only; UNLINK frees it off the main thread.
-    await client.unlink(keys.deniedIndex(tenantId));
-    await client.hdel(keys.tenantsDeleting(), tenantId);
-  }
-
-  const run = (script: LuaScript, keyList: readonly string[], args: readonly string[]) => scripts.run(script, keyList, args);
-  const delegated = { ...createSecurityStore(client, run), ...createTransferStore(client, run) };
-  const guarded = Object.fromEntries(
-    Object.entries(delegated).map(([name, fn]) => [name, (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
-  ) as unknown as typeof delegated;
-
-  const recover = () =>
-    guard(async () => {
-      for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(id);
-      const ids = await client.hkeys(keys.tenants());
-      await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
-      // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
-      const creating = await client.hkeys(keys.tenantsCreating());
-      if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
-      await delegated.indexTokenParents();
-    });
-
+  const run: RunScript = (script, keyList, args) => scripts.run(script, keyList, args);
+  // The record stores guard each call themselves: on the hot path without a wrapper's extra closure.
+  const records: RecordsContext = { client, run, guard, purgeBatchSize: options.purgeBatchSize ?? 500 };
+  const security = createSecurityStore(client, run);
+  const recover = async (): Promise<void> => {
+    await recoverTenants(records);
+    // Tokens minted before the parent index existed get their entries (revoking one revokes what it minted).
+    await guard(() => security.indexTokenParents());
+  };
   return {
-    ...guarded,
-    createTenant: (id, json, caKeys) =>
-      guard(async () => {
-        check(await scripts.run(lua.createTenant, registryKeys(), [id, json, JSON.stringify(caKeys)]), id, {
-          EXISTS: `tenant "${id}" already exists`,
-        });
-        await client.set(keys.tenantMarker(id), '1');
-        await client.hdel(keys.tenantsCreating(), id);
-      }),
-    updateTenant: (id, json, caKeys) =>
-      guard(async () => {
-        const outcome = await scripts.run(lua.updateTenant, registryKeys().slice(0, 3), [id, json, JSON.stringify(caKeys)]);
-        check(outcome, id, { NOT_FOUND: `tenant "${id}" not found` });
-      }),
-    getTenant: (id) => guard(() => client.hget(keys.tenants(), id)),
-    getTenantByCa: (caKey) =>
-      guard(async () => (await scripts.run(lua.getTenantByCa, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
-    deleteTenant: (id) =>
-      guard(async () => {
-        const outcome = await scripts.run(lua.beginTenantDeletion, registryKeys(), [id, String(CREATION_STALE_MS)]);
-        check(outcome, id, { NOT_FOUND: `tenant "${id}" not found` });
-        await purgeTenant(id);
-      }),
-
-    createDevice: (t, d, json) =>
-      guard(async () => check(await scripts.run(lua.createDevice, [keys.tenantMarker(t), keys.devices(t), keys.deniedDevices(t)], [d, json]), t, device(t, d))),
-    getDevice: (t, d) => guard(() => inTenant(t, keys.devices(t), d, device(t, d).NOT_FOUND)),
-    updateDevice: (t, d, json) =>
-      guard(async () => check(await scripts.run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
-    denyDevice: (t, d, by, at) =>
-      guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t)];
-        check(await scripts.run(security.denyDevice, keyList, [d, at, by]), t, device(t, d));
-      }),
-    listDeniedDevices: (t, cursor, count) =>
-      guard(async () => {
-        // Ids after the cursor (exclusive) in id order; one more than asked tells whether a next page exists.
-        const from = cursor === '' ? '-' : `(${cursor}`;
-        const results = await client.multi().exists(keys.tenantMarker(t)).zrange(keys.deniedIndex(t), from, '+', 'BYLEX', 'LIMIT', 0, count + 1).exec();
-        const failed = results?.find(([err]) => err !== null)?.[0];
-        if (results === null || failed) throw failed ?? new Error('transaction aborted');
-        if (results[0]?.[1] === 0) throw notFound(`tenant "${t}" not found`);
-        const ids = results[1]?.[1] as string[];
-        const page = ids.slice(0, count);
-        return { ids: page, cursor: ids.length > count ? (page[page.length - 1] as string) : '' };
-      }),
-    releaseDeniedDevice: (t, d, mode) =>
-      guard(async () => {
-        const outcome = await scripts.run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t), keys.deniedIndex(t)], [d, mode]);
-        check(outcome, t, { NOT_FOUND: `device "${d}" is not on the denied list of tenant "${t}"` });
-      }),
-    lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),
-
-    addCredentials: (t, type, authId, d, json) =>
-      guard(async () =>
-        check(await scripts.run(lua.addCredentials, [...credKeys(t), ...deniedKeys(t)], [credentialField(type, authId), d, json]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) }),
-      ),
-    getCredentials: (t, type, authId) =>
-      guard(() => inTenant(t, keys.credentials(t), credentialField(type, authId), creds(type, authId).NOT_FOUND)),
-    getDeviceCredentials: (t, d) =>
-      guard(async () => {
-        const [live, ...records] = (await scripts.run(lua.getDeviceCredentials, credKeys(t), [d])) as [number, ...string[]];
-        if (live === 0) throw notFound(`tenant "${t}" not found`);
-        return records;
-      }),
-    updateCredentials: (t, type, authId, d, json) =>
-      guard(async () =>
-        check(await scripts.run(lua.updateCredentials, [...credKeys(t), ...deniedKeys(t)], [credentialField(type, authId), d, json]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) }),
-      ),
-    deleteCredentials: (t, type, authId) =>
-      guard(async () => check(await scripts.run(lua.deleteCredentials, credKeys(t), [credentialField(type, authId)]), t, creds(type, authId))),
-    deleteDeviceCredentials: (t, d) =>
-      guard(async () =>
-        check(await scripts.run(lua.deleteDeviceCredentials, credKeys(t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` }),
-      ),
-    lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
-    provisionDevice: (t, d, deviceJson, type, authId, credJson) =>
-      guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t)];
-        check(await scripts.run(lua.provisionDevice, keyList, [credentialField(type, authId), d, credJson, deviceJson]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
-      }),
-
-    setLastGateway: (t, d, json) => guard(async () => void (await client.hset(keys.lastGateways(t), d, json))),
-    getLastGateway: (t, d) => guard(() => client.hget(keys.lastGateways(t), d)),
-
+    ...guarded({ ...security, ...createTransferStore(client, run) }),
+    ...createTenantRecords(records),
+    ...createDeviceRecords(records),
+    ...createCredentialsRecords(records),
     isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
     recover,
     // SCAN sees one node's keys: on a cluster every master is scanned.
-    checkConsistency: (fix) =>
-      guard(() => checkConsistency(client, client instanceof Cluster ? client.nodes('master') : [client], (script, keyList, args) => scripts.run(script, keyList, args), recover, fix)),
+    checkConsistency: (fix) => guard(() => checkConsistency(client, client instanceof Cluster ? client.nodes('master') : [client], run, recover, fix)),
     ping: () => guard(async () => (client instanceof Cluster ? pingCluster(client) : void (await client.ping()))),
     close: async () => {
       try {
