@@ -97,11 +97,26 @@ function operation(route: Route): Json {
   return op;
 }
 
-/** The OpenAPI document as a plain object. */
-export function buildOpenApi(version: string): Json {
-  const paths: Record<string, Json> = {};
-  for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
-  const responses = Object.fromEntries(
+const TAGS = [
+  { name: 'tenants', description: 'Tenant API resources' },
+  { name: 'devices', description: 'Device Registration API resources' },
+  { name: 'credentials', description: 'Credentials API resources' },
+  { name: 'tokens', description: 'Management API tokens' },
+  { name: 'audit', description: 'The audit trail' },
+  { name: 'health', description: 'Container probes (no token needed)' },
+  { name: 'operations', description: 'Metrics and API documentation (no token needed): /metrics, /openapi.yaml, the Swagger UI at /docs' },
+];
+
+/** Every operation of the route table, by path and method. */
+function paths(): Record<string, Json> {
+  const byPath: Record<string, Json> = {};
+  for (const route of ROUTES) (byPath[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+  return byPath;
+}
+
+/** The shared error responses the operations refer to, each with its JSON error body. */
+function errorResponses(): Json {
+  return Object.fromEntries(
     Object.values(ERROR_RESPONSES).map(({ name, description, headers }) => [
       name,
       {
@@ -111,6 +126,13 @@ export function buildOpenApi(version: string): Json {
       },
     ]),
   );
+}
+
+/** The codes of the error table an HTTP answer can carry, with their status. */
+const httpErrorCodes = (): Json => Object.fromEntries(Object.entries(ERROR_TABLE).filter(([, m]) => m.amqpOnly !== true).map(([code, m]) => [code, m.status]));
+
+/** The OpenAPI document as a plain object. */
+export function buildOpenApi(version: string): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -120,20 +142,12 @@ export function buildOpenApi(version: string): Json {
     },
     // Relative: the registry that serves this document at /openapi.yaml (`make run`: http://localhost:28080).
     servers: [{ url: '/', description: 'The registry serving this document' }],
-    tags: [
-      { name: 'tenants', description: 'Tenant API resources' },
-      { name: 'devices', description: 'Device Registration API resources' },
-      { name: 'credentials', description: 'Credentials API resources' },
-      { name: 'tokens', description: 'Management API tokens' },
-      { name: 'audit', description: 'The audit trail' },
-      { name: 'health', description: 'Container probes (no token needed)' },
-      { name: 'operations', description: 'Metrics and API documentation (no token needed): /metrics, /openapi.yaml, the Swagger UI at /docs' },
-    ],
-    paths,
+    tags: TAGS,
+    paths: paths(),
     components: {
       // amqp-*.json describe the AMQP side (amqp_asyncapi.yaml), not the management API.
       schemas: componentSchemas((file) => !file.startsWith('amqp-')),
-      responses,
+      responses: errorResponses(),
       securitySchemes: {
         bearer: {
           type: 'http',
@@ -143,7 +157,7 @@ export function buildOpenApi(version: string): Json {
       },
     },
     security: [{ bearer: [] }],
-    'x-error-codes': Object.fromEntries(Object.entries(ERROR_TABLE).filter(([, m]) => m.amqpOnly !== true).map(([code, m]) => [code, m.status])),
+    'x-error-codes': httpErrorCodes(),
   };
 }
 
