@@ -7,6 +7,7 @@ import type { Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import type { AmqpConfig } from '../config.js';
+import { RegistryError, notFound, toRegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { ALL_AUTHORITIES, type Authorities } from '../model/authorities.js';
@@ -45,18 +46,18 @@ interface SaslState {
   socket?: TLSSocket;
 }
 
-class LinkRefusal extends Error {
-  constructor(readonly condition: string, message: string) {
-    super(message);
-  }
-}
-
+/** The endpoint a link address names. METHOD_NOT_ALLOWED without an address, NOT_FOUND for an unknown endpoint. */
 function parseAddress(address: unknown): { endpoint: Endpoint; segments: string[] } {
-  if (typeof address !== 'string' || address === '') throw new LinkRefusal('amqp:not-allowed', 'a link address is required');
+  if (typeof address !== 'string' || address === '') throw new RegistryError('METHOD_NOT_ALLOWED', 'a link address is required');
   const segments = address.split('/');
   const endpoint = ENDPOINTS.get(segments[0] ?? '');
-  if (endpoint === undefined) throw new LinkRefusal('amqp:not-found', `no such endpoint: ${segments[0]}`);
+  if (endpoint === undefined) throw notFound(`no such endpoint: ${segments[0]}`);
   return { endpoint, segments };
+}
+
+/** Closes a connection, a link or a delivery's link with the condition of the error (never a condition spelled here). */
+function closeWith(target: { close(error: { condition: string; description: string }): unknown }, err: RegistryError): void {
+  target.close({ condition: err.condition, description: err.publicMessage });
 }
 
 /** Starts the listeners. Resolves once they are bound. */
@@ -104,7 +105,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     opening.delete(connection.socket);
     const identity = identify(connection);
     if (identity === undefined) {
-      connection.close({ condition: 'amqp:unauthorized-access', description: 'no account for this client' });
+      closeWith(connection, new RegistryError('UNAUTHORIZED', 'no account for this client'));
       return;
     }
     connections.set(connection, { context: createEndpointContext(services, identity.authorities, identity.principal, profile, config.maxJsonDepth), replyAddresses: new Set(), requestLinks: new Set(), links: 0 });
@@ -113,17 +114,17 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
 
   function stateOf(ctx: EventContext): ConnectionState {
     const state = connections.get(ctx.connection);
-    if (state === undefined) throw new LinkRefusal('amqp:unauthorized-access', 'the connection is not authenticated');
+    if (state === undefined) throw new RegistryError('UNAUTHORIZED', 'the connection is not authenticated');
     if (++state.links > config.maxLinksPerConnection) {
-      throw new LinkRefusal('amqp:resource-limit-exceeded', `at most ${config.maxLinksPerConnection} links per connection`);
+      throw new RegistryError('TOO_MANY_REQUESTS', `at most ${config.maxLinksPerConnection} links per connection`);
     }
     return state;
   }
 
+  /** Refuses an attach with the condition of its error; anything but a RegistryError is INTERNAL, logged. */
   function refuse(link: Receiver | Sender, err: unknown): void {
-    const refusal = err instanceof LinkRefusal ? err : new LinkRefusal('amqp:internal-error', 'the link could not be attached');
-    if (!(err instanceof LinkRefusal)) log.error({ err }, 'link attach failed');
-    link.close({ condition: refusal.condition, description: refusal.message });
+    if (!(err instanceof RegistryError)) log.error({ err }, 'link attach failed');
+    closeWith(link, toRegistryError(err));
   }
 
   /** The client's sender link: requests to `<endpoint>[/<tenant>]` (§2.2). */
@@ -132,16 +133,16 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
     try {
       const state = stateOf(ctx);
       const attach = (receiver as unknown as { remote: { attach: { target?: { address?: unknown }; source?: { address?: unknown }; snd_settle_mode?: number } } }).remote.attach;
-      if (attach.target?.address === undefined || attach.target.address === null) throw new LinkRefusal('amqp:not-allowed', 'anonymous relay links are not supported');
+      if (attach.target?.address === undefined || attach.target.address === null) throw new RegistryError('METHOD_NOT_ALLOWED', 'anonymous relay links are not supported');
       const { endpoint, segments } = parseAddress(attach.target.address);
-      if (attach.snd_settle_mode === 1) throw new LinkRefusal('amqp:precondition-failed', 'endpoint requires AT_LEAST_ONCE QoS');
+      if (attach.snd_settle_mode === 1) throw new RegistryError('PRECONDITION_FAILED', 'endpoint requires AT_LEAST_ONCE QoS');
       const tenantId = endpoint.targetSegments === 2 ? segments[1] : undefined;
       if (endpoint.targetSegments === 2 && (tenantId === undefined || !isValidId('TenantId', tenantId) || segments.length > 3)) {
-        throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}/<tenant> with a valid tenant id`);
+        throw new RegistryError('INVALID_FIELD', `the target must be ${endpoint.name}/<tenant> with a valid tenant id`);
       }
-      if (endpoint.targetSegments === 1 && segments.length > 1) throw new LinkRefusal('amqp:invalid-field', `the target must be ${endpoint.name}`);
+      if (endpoint.targetSegments === 1 && segments.length > 1) throw new RegistryError('INVALID_FIELD', `the target must be ${endpoint.name}`);
       const address = String(attach.target.address);
-      if (!state.context.authorities.mayAccess(address, 'WRITE')) throw new LinkRefusal('amqp:unauthorized-access', `no WRITE permission on ${address}`);
+      if (!state.context.authorities.mayAccess(address, 'WRITE')) throw new RegistryError('FORBIDDEN', `no WRITE permission on ${address}`);
       receiver.set_target({ address });
       if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
       const resource = tenantId === undefined ? endpoint.name : `${endpoint.name}/${tenantId}`;
@@ -161,11 +162,11 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
       const attach = (sender as unknown as { remote: { attach: { source?: { address?: unknown }; target?: { address?: unknown } } } }).remote.attach;
       const { endpoint, segments } = parseAddress(attach.source?.address);
       if (segments.length < endpoint.targetSegments + 1 || segments.some((s) => s === '')) {
-        throw new LinkRefusal('amqp:invalid-field', `a reply address needs at least ${endpoint.targetSegments + 1} segments`);
+        throw new RegistryError('INVALID_FIELD', `a reply address needs at least ${endpoint.targetSegments + 1} segments`);
       }
       const address = String(attach.source?.address);
-      if (!state.context.authorities.mayAccess(address, 'READ')) throw new LinkRefusal('amqp:unauthorized-access', `no READ permission on ${address}`);
-      if (replies.has(address)) throw new LinkRefusal('amqp:illegal-state', 'the reply address is already in use');
+      if (!state.context.authorities.mayAccess(address, 'READ')) throw new RegistryError('FORBIDDEN', `no READ permission on ${address}`);
+      if (replies.has(address)) throw new RegistryError('ILLEGAL_STATE', 'the reply address is already in use');
       sender.set_source({ address });
       if (typeof attach.target?.address === 'string') sender.set_target({ address: attach.target.address });
       replies.set(address, sender);
