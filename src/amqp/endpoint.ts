@@ -2,7 +2,7 @@
  * What an AMQP API endpoint provides to the generic request/response layer.
  */
 import type { Message } from 'rhea';
-import { RegistryError } from '../errors.js';
+import { RegistryError, badRequest } from '../errors.js';
 import type { Authorities } from '../model/authorities.js';
 import type { Services } from '../service/index.js';
 import { sharedOutcome, type AdapterClient, type AdapterProfile, type Lookup } from '../service/lookup.js';
@@ -78,6 +78,11 @@ export interface Endpoint {
    * it throws are answered with their status (request-response.ts).
    */
   prepare(request: EndpointRequest, context: EndpointContext): () => Promise<Answer>;
+}
+
+/** Formal check of endpoints that reject what they do not declare: BAD_REQUEST for an unknown subject (§2.5). */
+export function declared(operations: Readonly<Record<string, OperationSpec>>, subject: string): void {
+  if (!Object.hasOwn(operations, subject)) throw badRequest(`unknown operation "${subject}"; expected one of ${Object.keys(operations).join(', ')}`);
 }
 
 const NOT_PERMITTED = sharedOutcome(new RegistryError('FORBIDDEN', 'no EXECUTE permission for this operation'));

@@ -6,7 +6,7 @@
  */
 import { badRequest } from '../../errors.js';
 import type { JsonObject } from '../../model/credentials.js';
-import { answer, permission, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
+import { answer, declared, permission, type Endpoint, type EndpointContext, type OperationSpec } from '../endpoint.js';
 import { jsonObjectBody, type Answer } from '../message.js';
 
 const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
@@ -40,7 +40,7 @@ export const credentialsEndpoint: Endpoint = {
     if (request.body === undefined) throw badRequest('credentials requests need a Data body');
     const query = jsonObjectBody(request.body, context.maxJsonDepth);
     const { subject } = request;
-    if (!Object.hasOwn(OPERATIONS, subject)) throw badRequest(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
+    declared(OPERATIONS, subject);
     const credentials = context.services.credentials;
     return async () => {
       const refused = permission(context, request.resource, request.subject);

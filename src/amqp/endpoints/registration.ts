@@ -4,7 +4,7 @@
  * `update`, `deregister`.
  */
 import { badRequest } from '../../errors.js';
-import { answer, permission, type Endpoint, type EndpointRequest, type OperationSpec } from '../endpoint.js';
+import { answer, declared, permission, type Endpoint, type EndpointRequest, type OperationSpec } from '../endpoint.js';
 import { idProperty, jsonObjectBody } from '../message.js';
 
 const DEVICE_ID = { required: true, description: 'The device the request is about (a request without it is rejected with hono:bad-request).' };
@@ -43,7 +43,7 @@ export const registrationEndpoint: Endpoint = {
     const tenantId = request.tenantId as string;
     const deviceId = deviceIdOf(request);
     const gatewayId = idProperty(request.message, 'gateway_id', 'DeviceId');
-    if (!Object.hasOwn(OPERATIONS, subject)) throw badRequest(`unknown operation "${subject}"; expected one of ${Object.keys(OPERATIONS).join(', ')}`);
+    declared(OPERATIONS, subject);
     const body = request.body === undefined ? undefined : jsonObjectBody(request.body, context.maxJsonDepth);
     const devices = context.services.devices;
     return async () => {
