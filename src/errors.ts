@@ -7,6 +7,7 @@
 export type ErrorCode =
   | 'BAD_REQUEST'
   | 'INVALID_FIELD'
+  | 'FRAMING_ERROR'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -15,6 +16,7 @@ export type ErrorCode =
   | 'ILLEGAL_STATE'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RESOURCE_LIMIT_EXCEEDED'
   | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
   | 'NOT_IMPLEMENTED'
@@ -38,15 +40,19 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fre
   BAD_REQUEST: { status: 400, condition: 'hono:bad-request', expose: true },
   /** A link address of the wrong shape (§2.2). */
   INVALID_FIELD: { status: 400, condition: 'amqp:invalid-field', expose: true, amqpOnly: true },
+  /** A frame the connection may not carry: above max-frame-size, shorter than its header, on a channel above channel-max (§2.7.1). */
+  FRAMING_ERROR: { status: 400, condition: 'amqp:connection:framing-error', expose: true, amqpOnly: true },
   UNAUTHORIZED: { status: 401, condition: 'amqp:unauthorized-access', expose: true },
   FORBIDDEN: { status: 403, condition: 'amqp:unauthorized-access', expose: true },
   NOT_FOUND: { status: 404, condition: 'amqp:not-found', expose: true },
   METHOD_NOT_ALLOWED: { status: 405, condition: 'amqp:not-allowed', expose: true },
   CONFLICT: { status: 409, condition: 'amqp:precondition-failed', expose: true },
-  /** A reply address in use, or a request whose reply-to no link of its connection receives (§2.2, §2.3). */
+  /** A reply address in use, a request whose reply-to no link of its connection receives, a second session on a channel (§2.2, §2.3). */
   ILLEGAL_STATE: { status: 409, condition: 'amqp:illegal-state', expose: true, amqpOnly: true },
   PRECONDITION_FAILED: { status: 412, condition: 'amqp:precondition-failed', expose: true },
   PAYLOAD_TOO_LARGE: { status: 413, condition: 'amqp:link:message-size-exceeded', expose: true },
+  /** A delivery beyond the link's max-message-size, or unfinished deliveries holding more than a connection may (§2.7.3). */
+  RESOURCE_LIMIT_EXCEEDED: { status: 413, condition: 'amqp:resource-limit-exceeded', expose: true, amqpOnly: true },
   TOO_MANY_REQUESTS: { status: 429, condition: 'amqp:resource-limit-exceeded', expose: true },
   INTERNAL: { status: 500, condition: 'amqp:internal-error', expose: false },
   NOT_IMPLEMENTED: { status: 501, condition: 'amqp:not-implemented', expose: false },

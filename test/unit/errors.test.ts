@@ -1,7 +1,7 @@
 /**
  * The one error table (src/errors.ts): every code carries an HTTP and AMQP status and an AMQP
  * condition. The AMQP face sends a condition only as the condition of a RegistryError (rejected
- * deliveries, refused links, closed connections), so these rows are the conditions on the wire;
+ * deliveries, refused links, closed and aborted connections), so these rows are the conditions on the wire;
  * the AMQP integration suites assert them per situation.
  */
 import { expect } from 'chai';
@@ -31,6 +31,9 @@ const AMQP_REFUSALS: readonly [string, ErrorCode, string][] = [
   ['a link without READ or WRITE permission (§10)', 'FORBIDDEN', 'amqp:unauthorized-access'],
   ['a connection without an account, a link on an unauthenticated one', 'UNAUTHORIZED', 'amqp:unauthorized-access'],
   ['a link past REGISTRY_AMQP_MAX_LINKS_PER_CONNECTION', 'TOO_MANY_REQUESTS', 'amqp:resource-limit-exceeded'],
+  ['a frame above max-frame-size, or a session above channel-max (§2.7.1)', 'FRAMING_ERROR', 'amqp:connection:framing-error'],
+  ['a second session on one channel', 'ILLEGAL_STATE', 'amqp:illegal-state'],
+  ['a delivery beyond max-message-size (§2.7.3)', 'RESOURCE_LIMIT_EXCEEDED', 'amqp:resource-limit-exceeded'],
   ['anything unexpected', 'INTERNAL', 'amqp:internal-error'],
 ];
 
@@ -61,6 +64,6 @@ describe('error table (src/errors.ts)', function () {
     const listed = buildOpenApi('0.0.0')['x-error-codes'] as Record<string, number>;
     const http = Object.entries(ERROR_TABLE).filter(([, row]) => row.amqpOnly !== true);
     expect(listed).to.deep.equal(Object.fromEntries(http.map(([code, row]) => [code, row.status])));
-    expect(Object.keys(listed)).to.not.include.members(['INVALID_FIELD', 'ILLEGAL_STATE']);
+    expect(Object.keys(listed)).to.not.include.any.members(['INVALID_FIELD', 'ILLEGAL_STATE', 'FRAMING_ERROR', 'RESOURCE_LIMIT_EXCEEDED']);
   });
 });

@@ -18,6 +18,7 @@
  * last one: the first answers are on their way while the later requests are decoded. While the
  * socket is paused nothing more is read, so the queue holds at most the rest of one read.
  */
+import { RegistryError } from '../../errors.js';
 import { shapeProblems, wrapMethod, type RheaPatch } from './lib.js';
 
 /** AMQP 1.0 MIN-MAX-FRAME-SIZE: the largest frame a peer may send before any negotiation. */
@@ -62,11 +63,11 @@ interface TransportInternals {
 const aborted = new WeakSet<object>();
 
 /**
- * Ends a server connection for a protocol fault: with a close frame carrying `condition` once the
+ * Ends a server connection for a protocol fault: with a close frame carrying the error's condition once the
  * peer's open has been read (the socket follows once the frame is out, at the latest after
  * CLOSE_GRACE_MS), else by destroying the socket. rhea processes no further frame of it.
  */
-export function abortConnection(connection: InputConnection, condition: string, description: string): void {
+export function abortConnection(connection: InputConnection, err: RegistryError): void {
   if (aborted.has(connection)) return;
   aborted.add(connection);
   // Stops rhea's loop over the frames of the read at hand.
@@ -74,6 +75,7 @@ export function abortConnection(connection: InputConnection, condition: string, 
   const socket = connection.socket;
   if (socket === undefined) return;
   // With an error, rhea runs its disconnect handling (timers cleared, `disconnected` emitted).
+  const { condition, publicMessage: description } = err;
   const cut = () => socket.destroy(new Error(`${condition}: ${description}`));
   if (!connection.is_remote_open()) return cut();
   connection.close({ condition, description });
@@ -100,7 +102,7 @@ function framesAllowed(connection: InputConnection, buffer: Buffer, offset: numb
       continue;
     }
     const what = size < 8 ? 'is shorter than a frame header' : `exceeds the max-frame-size of ${limit} bytes`;
-    abortConnection(connection, 'amqp:connection:framing-error', `a frame of ${size} bytes ${what}`);
+    abortConnection(connection, new RegistryError('FRAMING_ERROR', `a frame of ${size} bytes ${what}`));
     return false;
   }
   return true;

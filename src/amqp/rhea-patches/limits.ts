@@ -13,6 +13,7 @@
  * growing beyond it, or unfinished deliveries of one connection holding more than
  * PARTIAL_MESSAGES_PER_CONNECTION times it, end the connection with `amqp:resource-limit-exceeded`.
  */
+import { RegistryError } from '../../errors.js';
 import { abortConnection, type InputConnection } from './input.js';
 import { shapeProblems, wrapMethod, type RheaPatch } from './lib.js';
 
@@ -38,8 +39,8 @@ export const sessionLimitPatch: RheaPatch = {
         const peerInitiated = frame.performative.remote_channel === null || frame.performative.remote_channel === undefined;
         if (this.is_server === true && peerInitiated) {
           const max = this.local.open.channel_max ?? 0xffff;
-          if (frame.channel > max) return abortConnection(this, 'amqp:connection:framing-error', `channel ${frame.channel} is above the channel-max of ${max}`);
-          if (this.remote_channel_map[frame.channel]?.is_remote_open() === true) return abortConnection(this, 'amqp:illegal-state', `channel ${frame.channel} already has a session`);
+          if (frame.channel > max) return abortConnection(this, new RegistryError('FRAMING_ERROR', `channel ${frame.channel} is above the channel-max of ${max}`));
+          if (this.remote_channel_map[frame.channel]?.is_remote_open() === true) return abortConnection(this, new RegistryError('ILLEGAL_STATE', `channel ${frame.channel} already has a session`));
         }
         onBegin.call(this, frame);
       },
@@ -79,7 +80,7 @@ export const messageSizePatch: RheaPatch = {
           const total = (held.get(connection) ?? 0) + bytes;
           if (limit > 0 && (size > limit || total > PARTIAL_MESSAGES_PER_CONNECTION * limit)) {
             const what = size > limit ? `a message on link ${link.name ?? '?'} exceeds its max-message-size of ${limit} bytes` : `unfinished messages exceed ${PARTIAL_MESSAGES_PER_CONNECTION * limit} bytes`;
-            return abortConnection(connection, 'amqp:resource-limit-exceeded', what);
+            return abortConnection(connection, new RegistryError('RESOURCE_LIMIT_EXCEEDED', what));
           }
           if (more) partial.set(link, size);
           else partial.delete(link);
