@@ -12,7 +12,8 @@ import { badRequest } from './errors.js';
 export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
 export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
-  | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway';
+  | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
+  | 'merge-patch' | 'v1-created';
 
 /** Every schema file, by its `$id` (file name). */
 export function loadSchemas(): Record<string, Record<string, unknown>> {
@@ -29,7 +30,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
-  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health'];
+  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 

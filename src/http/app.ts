@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics.js';
 import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
 import type { Caller } from '../model/tokens.js';
+import { etagOf, parseIfMatch } from '../model/version.js';
 import { authenticate, requireScopes, requireTenant } from './auth.js';
 import { createClientErrors } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
@@ -66,6 +67,7 @@ function send(ctx: Context, reply: Reply): void {
   }
   ctx.status = reply.status;
   if (reply.location !== undefined) ctx.set('Location', reply.location);
+  if (reply.etag !== undefined) ctx.set('ETag', etagOf(reply.etag));
   if (reply.headers !== undefined) ctx.set(reply.headers);
 }
 
@@ -77,7 +79,13 @@ function tenantOf(route: Route, params: Record<string, string>, body: unknown): 
 }
 
 function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>): void {
-  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch';
+  const bodyRules = {
+    maxBytes: options.maxBodyBytes,
+    maxDepth: options.maxJsonDepth,
+    mediaType: route.method === 'PATCH' ? ('application/merge-patch+json' as const) : ('application/json' as const),
+    optional: route.bodyOptional === true,
+  };
   const tokens = options.auth === 'token' ? services.tokens : undefined;
   const declaredQuery = new Set((route.query ?? []).map((q) => q.name));
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
@@ -92,10 +100,11 @@ function mount(router: Router, route: Route, services: RouteDeps, options: Pick<
     try {
       requireScopes(ctx, route, caller);
       requireTenant(caller, tenant);
-      const body = route.body === undefined ? undefined : await readJsonBody(ctx, options.maxBodyBytes, options.maxJsonDepth);
+      const ifMatch = route.conditional === true ? parseIfMatch(ctx.get('If-Match') || undefined) : undefined;
+      const body = route.body === undefined ? undefined : await readJsonBody(ctx, bodyRules);
       tenant = tenantOf(route, params, body);
       requireTenant(caller, tenant);
-      const reply = await route.handle(services, { params, query: ctx.query as Record<string, string | undefined>, body, caller });
+      const reply = await route.handle(services, { params, query: ctx.query, body, caller, ifMatch });
       audit(reply.status);
       send(ctx, reply);
     } catch (err) {

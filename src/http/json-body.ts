@@ -1,6 +1,7 @@
 /**
- * Reads a JSON request body: `application/json` required, bounded size, valid UTF-8, valid JSON
- * of bounded depth whose numbers can be stored exactly (src/json-input.ts).
+ * Reads a JSON request body: `application/json` (or, for a PATCH, `application/merge-patch+json`)
+ * required, bounded size, valid UTF-8, valid JSON of bounded depth whose numbers can be stored
+ * exactly (src/json-input.ts). An optional body may be left out altogether.
  */
 import type { Context } from 'koa';
 import { RegistryError, badRequest } from '../errors.js';
@@ -8,10 +9,28 @@ import { JsonInputError, parseJsonInput } from '../json-input.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function isJsonMediaType(header: string | undefined): boolean {
+/** The media types of request bodies: JSON, and JSON merge patches (RFC 7396) for PATCH. */
+export type BodyMediaType = 'application/json' | 'application/merge-patch+json';
+
+function hasMediaType(header: string | undefined, expected: BodyMediaType): boolean {
   if (header === undefined) return false;
   const media = header.split(';')[0]?.trim().toLowerCase();
-  return media === 'application/json';
+  return media === expected;
+}
+
+/** How a route's body is read. */
+export interface BodyRules {
+  readonly maxBytes: number;
+  readonly maxDepth: number;
+  readonly mediaType: BodyMediaType;
+  /** No body at all is fine (undefined is returned): Hono's /v1 POST. */
+  readonly optional: boolean;
+}
+
+/** Whether the request announces a body (a length above zero, or chunked). */
+function announcesBody(ctx: Context): boolean {
+  const length = ctx.get('Content-Length');
+  return ctx.get('Transfer-Encoding') !== '' || (length !== '' && length !== '0');
 }
 
 async function readRaw(ctx: Context, maxBytes: number): Promise<Buffer> {
@@ -36,11 +55,14 @@ function tooLarge(maxBytes: number): RegistryError {
  * The parsed body. BAD_REQUEST for a wrong content type, empty body, invalid UTF-8 or JSON, JSON
  * nested deeper than `maxDepth`, a number that cannot be stored exactly; PAYLOAD_TOO_LARGE.
  */
-export async function readJsonBody(ctx: Context, maxBytes: number, maxDepth: number): Promise<unknown> {
-  if (!isJsonMediaType(ctx.get('Content-Type') || undefined)) {
-    throw badRequest('Content-Type must be application/json');
+export async function readJsonBody(ctx: Context, rules: BodyRules): Promise<unknown> {
+  const { maxBytes, maxDepth, mediaType, optional } = rules;
+  if (optional && !announcesBody(ctx)) return undefined;
+  if (!hasMediaType(ctx.get('Content-Type') || undefined, mediaType)) {
+    throw badRequest(`Content-Type must be ${mediaType}`);
   }
   const raw = await readRaw(ctx, maxBytes);
+  if (raw.length === 0 && optional) return undefined;
   if (raw.length === 0) throw badRequest('request body is empty; a JSON object is required');
   let text: string;
   try {
@@ -48,7 +70,10 @@ export async function readJsonBody(ctx: Context, maxBytes: number, maxDepth: num
   } catch {
     throw badRequest('request body is not valid UTF-8');
   }
-  if (text.trim() === '') throw badRequest('request body is empty; a JSON object is required');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw badRequest('request body is empty; a JSON object is required');
+  }
   try {
     return parseJsonInput(text, maxDepth);
   } catch (err) {

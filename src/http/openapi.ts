@@ -27,7 +27,11 @@ const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; descript
 
 const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
   401: { name: 'Unauthorized', description: 'No token, a malformed Authorization header, or an unknown, revoked or expired token.', headers: { 'WWW-Authenticate': 'Bearer realm="device-registry"[, error="invalid_token", error_description="…"] (RFC 6750).' } },
-  403: { name: 'Forbidden', description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list.', headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="<missing scopes>" when a scope is missing.' } },
+  403: {
+    name: 'Forbidden',
+    description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list; or the operation is not allowed (a registration limit of the tenant is reached).',
+    headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="<missing scopes>" when a scope is missing.' },
+  },
   429: { name: 'TooManyRequests', description: 'Too many failed authentications from this address; retry after Retry-After seconds.', headers: { 'Retry-After': 'Seconds until the address may authenticate again.' } },
   400: {
     name: 'BadRequest',
@@ -35,11 +39,22 @@ const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: stri
   },
   404: { name: 'NotFound', description: 'The tenant or the resource does not exist.' },
   409: { name: 'Conflict', description: 'The resource exists already, or a unique value (tenant id, CA subject DN, type + auth-id) is taken.' },
+  412: { name: 'PreconditionFailed', description: 'If-Match names no current version of the resource (resource version mismatch); nothing was changed.' },
   413: { name: 'PayloadTooLarge', description: 'The request body exceeds REGISTRY_HTTP_MAX_BODY_BYTES.' },
   503: { name: 'Unavailable', description: 'The store cannot be reached; retry later.' },
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** The If-Match header of a conditional route. */
+const IF_MATCH: Json = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'Only when the resource has one of these versions (the ETag of an earlier answer, quoted or bare; a comma list; * for any): otherwise 412 and nothing changes. Absent: unconditional.',
+  schema: { type: 'string' },
+  example: '*',
+};
 
 /** The component name of a schema file: its title. */
 function schemaRef(name: string): { $ref: string } {
@@ -70,7 +85,8 @@ function bodyExample(route: Route, body: string): unknown {
   return { ...example, ...Object.fromEntries(named) };
 }
 
-function operation(route: Route): Json {
+/** The OpenAPI operation object of a route. */
+export function operation(route: Route): Json {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const p = PATH_PARAMETERS[name ?? ''];
     if (p === undefined) throw new Error(`route ${route.path}: undocumented path parameter ${name}`);
@@ -83,6 +99,7 @@ function operation(route: Route): Json {
   const headers: Json = {};
   if (route.success.location) headers.Location = { description: 'Path of the created resource.', schema: { type: 'string' } };
   if (route.success.link) headers.Link = { description: 'rel="next": the next page, while there is one.', schema: { type: 'string' } };
+  if (route.success.etag) headers.ETag = { description: 'The version of the resource (a strong entity tag), for If-Match.', schema: { type: 'string' } };
   if (Object.keys(headers).length > 0) success.headers = headers;
   const responses: Json = { [String(route.success.status)]: success };
   const scopes = [...route.scopes];
@@ -91,8 +108,12 @@ function operation(route: Route): Json {
   for (const status of [...route.errors, ...authErrors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
   const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: scopes.length === 0 ? [] : [{ bearer: scopes }], 'x-required-scopes': scopes };
   if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
-  if (params.length + query.length > 0) op.parameters = [...params, ...query];
-  if (route.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaRef(route.body), ...withExample(bodyExample(route, route.body)) } } };
+  const header = route.conditional === true ? [IF_MATCH] : [];
+  if (params.length + query.length + header.length > 0) op.parameters = [...params, ...query, ...header];
+  if (route.body) {
+    const mediaType = route.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+    op.requestBody = { required: route.bodyOptional !== true, content: { [mediaType]: { schema: schemaRef(route.body), ...withExample(bodyExample(route, route.body)) } } };
+  }
   op.responses = responses;
   return op;
 }

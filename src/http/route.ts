@@ -4,17 +4,24 @@
  */
 import { badRequest } from '../errors.js';
 import type { Caller, Scope } from '../model/tokens.js';
+import type { IfMatch } from '../model/version.js';
 import type { SchemaName } from '../validation.js';
 import type { Services } from '../service/index.js';
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
-/** What a handler gets: decoded path parameters, the query, the caller and, for POST/PUT, the parsed JSON body. */
+/**
+ * What a handler gets: decoded path parameters, the query (a repeated parameter is an array: read
+ * it with `single` or `all`), the caller, the parsed JSON body of a route that declares one
+ * (undefined when an optional body was left out), and the If-Match condition of a conditional route.
+ */
 export interface RouteInput {
   readonly params: Readonly<Record<string, string>>;
-  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly body: unknown;
   readonly caller: Caller;
+  /** The parsed `If-Match` header of a route with `conditional`; undefined: unconditional. */
+  readonly ifMatch?: IfMatch | undefined;
 }
 
 /** What the operator routes need besides the services: readiness, metrics and the API documents. */
@@ -46,6 +53,8 @@ export interface Reply {
   readonly json?: string;
   readonly raw?: RawBody;
   readonly location?: string;
+  /** The resource version (model/version.ts), sent as a strong `ETag`. */
+  readonly etag?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -55,6 +64,8 @@ export interface ResponseSpec {
   /** Media type of a non-JSON success body (the JSON answers name a schema instead). */
   readonly mediaType?: string;
   readonly location?: boolean;
+  /** The answer carries an `ETag` (the resource version). */
+  readonly etag?: boolean;
 }
 
 export interface Route {
@@ -74,11 +85,19 @@ export interface Route {
   readonly audit: boolean;
   /** Query parameters, documented in the OpenAPI document. */
   readonly query?: readonly { readonly name: string; readonly description: string; readonly schema: Record<string, unknown> }[];
-  /** JSON Schema of the request body (POST/PUT). */
+  /**
+   * JSON Schema of the request body (POST/PUT/PATCH). A PATCH body is a JSON merge patch
+   * (`application/merge-patch+json`, RFC 7396); every other body is `application/json`.
+   */
   readonly body?: SchemaName;
-  /** Success response; error responses (400, 404, 409, 413, 503) are derived from `errors`. */
+  /** The body may be left out (Hono's /v1 POST): no body, no Content-Type needed; the handler gets undefined. */
+  readonly bodyOptional?: boolean;
+  /** The route honours `If-Match` (documented; the handler gets `ifMatch`); a mismatch answers 412. */
+  readonly conditional?: boolean;
+  /** Success response; error responses (400, 403, 404, 409, 412, 413, 503) are derived from `errors`. */
   readonly success: ResponseSpec & { readonly status: 200 | 201 | 204; readonly link?: boolean };
-  readonly errors: readonly (400 | 404 | 409 | 413)[];
+  /** 403 here: refused by a rule of the registry (a registration limit), beside the token checks every secured route has. */
+  readonly errors: readonly (400 | 403 | 404 | 409 | 412 | 413)[];
   readonly handle: (services: RouteDeps, input: RouteInput) => Promise<Reply>;
 }
 
@@ -96,9 +115,15 @@ export function pageSize(value: string | undefined): number {
 
 /** A single query parameter; BAD_REQUEST when it is repeated. */
 export function single(input: RouteInput, name: string): string | undefined {
-  const value = input.query[name] as unknown;
+  const value = input.query[name];
   if (value !== undefined && typeof value !== 'string') throw badRequest(`query parameter ${name} may be given once`);
   return value;
+}
+
+/** Every value of a repeatable query parameter, in the order given. */
+export function all(input: RouteInput, name: string): readonly string[] {
+  const value = input.query[name];
+  return value === undefined ? [] : typeof value === 'string' ? [value] : value;
 }
 
 /** The page cursor: the last id of the previous page, as the Link header gives it. BAD_REQUEST. */

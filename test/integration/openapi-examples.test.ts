@@ -10,26 +10,30 @@ import { readFileSync } from 'node:fs';
 import { http, type TestRegistry } from '../helpers/registry.js';
 import { BOOTSTRAP, bearer, flushRedis, startTokenRegistry } from '../helpers/security.js';
 
-interface Parameter { name: string; in: 'path' | 'query'; example?: unknown }
+interface Parameter { name: string; in: 'path' | 'query' | 'header'; example?: unknown }
 interface Operation { parameters?: Parameter[]; requestBody?: { content: Record<string, { example?: unknown }> } }
 
 const doc = parse(readFileSync(new URL('../../api_swagger.yaml', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
-const ORDER = ['post', 'put', 'get', 'delete'];
+const ORDER = ['post', 'put', 'patch', 'get', 'delete'];
 const operations = Object.entries(doc.paths)
   .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
   // Deletions of the deepest resources first: the tenant goes last.
   .sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method) || (a.method === 'delete' ? b.path.split('/').length - a.path.split('/').length : 0));
 
-/** The request Swagger UI makes from the examples: path parameters filled in, query parameters appended. */
-function requestOf(path: string, op: Operation): { url: string; body: unknown } {
+/**
+ * The request Swagger UI makes from the examples: path parameters filled in, query parameters
+ * appended, the body (with its media type); header parameters (If-Match) are optional and left out.
+ */
+function requestOf(path: string, op: Operation): { url: string; body: unknown; headers: Record<string, string> } {
   let url = path;
   const query = new URLSearchParams();
   for (const p of op.parameters ?? []) {
     if (p.in === 'path') url = url.replace(`{${p.name}}`, encodeURIComponent(String(p.example)));
-    else query.set(p.name, String(p.example));
+    else if (p.in === 'query') query.set(p.name, String(p.example));
   }
   const search = query.toString();
-  return { url: search === '' ? url : `${url}?${search}`, body: op.requestBody?.content['application/json']?.example };
+  const [mediaType, content] = Object.entries(op.requestBody?.content ?? {})[0] ?? [];
+  return { url: search === '' ? url : `${url}?${search}`, body: content?.example, headers: mediaType === undefined ? {} : { 'Content-Type': mediaType } };
 }
 
 describe('the OpenAPI examples against a running registry', function () {
@@ -49,8 +53,8 @@ describe('the OpenAPI examples against a running registry', function () {
     expect(operations.length).to.be.greaterThan(20);
     const answers: string[] = [];
     for (const { path, method, op } of operations) {
-      const { url, body } = requestOf(path, op);
-      const res = await http(registry.base, method.toUpperCase(), url, body, bearer(BOOTSTRAP));
+      const { url, body, headers } = requestOf(path, op);
+      const res = await http(registry.base, method.toUpperCase(), url, body, { ...bearer(BOOTSTRAP), ...headers });
       answers.push(`${method.toUpperCase()} ${url} → ${res.status}`);
       expect(res.status, `${method.toUpperCase()} ${url}: ${res.text}`).to.not.equal(400);
       expect(res.status, `${method.toUpperCase()} ${url}: ${res.text}`).to.be.below(500);
