@@ -11,7 +11,7 @@ import { badRequest } from './errors.js';
 /** `schemas/` sits next to `src/` and to `dist/`, so the same relative path works for both. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-export type SchemaName = 'tenant' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
+export type SchemaName = 'tenant' | 'tenant-v1' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
   | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
   | 'merge-patch' | 'v1-created';
 
@@ -30,7 +30,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
-  const names: SchemaName[] = ['tenant', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created'];
+  const names: SchemaName[] = ['tenant', 'tenant-v1', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 
@@ -74,6 +74,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   '^[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF]+$': 'must not contain control characters or unpaired surrogates',
   '^[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF*]+$': 'must not contain control characters, unpaired surrogates or *',
   '^[A-Za-z0-9+/]*={0,2}$': 'must be Base64',
+  '^[a-z0-9-]+$': 'must be lower-case letters, digits and hyphens (an LDH label)',
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$': 'must be an ISO-8601 date-time with offset, e.g. 2037-06-01T14:00:00+01:00',
   '^\\d{1,9}[smhd]?$': 'must be a lifetime such as 30d, 12h, 90m, 3600s or a number of seconds',
   '^\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}$': 'must be a bcrypt hash ($2a$, $2b$ or $2y$)',
@@ -114,6 +115,8 @@ function describe(e: ErrorObject): string {
       return `${where} must be an ISO-8601 date-time with offset, e.g. 2037-06-01T14:00:00+01:00`;
     case 'oneOf':
       return `${where} has the wrong shape`;
+    case 'additionalProperties':
+      return `${where} has the unknown property "${String(params.additionalProperty)}"`;
     default:
       return `${where} ${e.message ?? 'is invalid'}`;
   }

@@ -18,6 +18,10 @@ export interface DecodedCa {
   algorithm: CaAlgorithm;
   notBefore?: Date;
   notAfter?: Date;
+  /** The public key as Base64 DER SubjectPublicKeyInfo (given, or taken from the certificate). */
+  publicKey: string;
+  /** Only for `cert`: the DER encoding of the certificate's subject name. */
+  subjectDer?: Buffer;
 }
 
 /** Result of {@link checkTrustedCa}: `decoded` is present iff `problems` is empty. */
@@ -29,14 +33,14 @@ export interface TrustedCaCheck {
 /** The decoded `public-key` or `cert`. */
 interface KeyMaterial {
   key: KeyObject;
-  /** Only for `cert`: the certificate's subject as an RFC 4514 string, and its validity. */
-  cert?: { subject: string; notBefore?: Date; notAfter?: Date };
+  /** Only for `cert`: the certificate's subject as an RFC 4514 string and as DER, and its validity. */
+  cert?: { subject: string; subjectDer?: Buffer; notBefore?: Date; notAfter?: Date };
 }
 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
 
 /** Decodes strict Base64 (standard alphabet, correct padding, no whitespace); undefined if not. */
-function decodeBase64(text: unknown): Buffer | undefined {
+export function decodeBase64(text: unknown): Buffer | undefined {
   if (typeof text !== 'string' || text.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64');
   return bytes.toString('base64') === text ? bytes : undefined;
@@ -48,6 +52,48 @@ function decodeBase64(text: unknown): Buffer | undefined {
  */
 export function x509SubjectToDn(subject: string): string {
   return subject.split('\n').reverse().join(',');
+}
+
+/** One DER element: where its contents start and end, and where the next element starts. */
+export interface DerElement {
+  readonly tag: number;
+  /** Where its tag byte is. */
+  readonly offset: number;
+  /** Where its contents start. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Reads the DER element at `offset` (low tag numbers, definite lengths up to 4 bytes); undefined if malformed. */
+export function readDer(bytes: Buffer, offset: number): DerElement | undefined {
+  const tag = bytes[offset];
+  const first = bytes[offset + 1];
+  if (tag === undefined || first === undefined) return undefined;
+  let start = offset + 2;
+  let length = first;
+  if (first >= 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 4 || start + count > bytes.length) return undefined;
+    length = bytes.readUIntBE(start, count);
+    start += count;
+  }
+  const end = start + length;
+  return end > bytes.length ? undefined : { tag, offset, start, end };
+}
+
+/**
+ * The DER bytes of a certificate's subject name (Hono's `subject-dn-bytes`): the sixth element of
+ * the TBSCertificate, counting the optional explicit version. Node's X509Certificate has no getter.
+ */
+function certificateSubjectDer(der: Buffer): Buffer | undefined {
+  const certificate = readDer(der, 0);
+  const tbs = certificate === undefined ? undefined : readDer(der, certificate.start);
+  if (tbs === undefined) return undefined;
+  let element = readDer(der, tbs.start);
+  // [0] version, serialNumber, signature, issuer, validity, subject.
+  const skip = element?.tag === 0xa0 ? 5 : 4;
+  for (let i = 0; i < skip && element !== undefined; i += 1) element = readDer(der, element.end);
+  return element?.tag === 0x30 ? der.subarray(element.offset, element.end) : undefined;
 }
 
 function decodePublicKey(value: unknown, path: string, problems: string[]): KeyMaterial | undefined {
@@ -68,7 +114,7 @@ function decodeCert(value: unknown, path: string, problems: string[]): KeyMateri
     if (der !== undefined && der[0] === 0x30) {
       const cert = new X509Certificate(der);
       const validity = { notBefore: toDate(cert.validFrom), notAfter: toDate(cert.validTo) };
-      return { key: cert.publicKey, cert: { subject: x509SubjectToDn(cert.subject), ...validity } };
+      return { key: cert.publicKey, cert: { subject: x509SubjectToDn(cert.subject), subjectDer: certificateSubjectDer(der), ...validity } };
     }
   } catch {
     // reported below
@@ -225,8 +271,10 @@ export function checkTrustedCa(ca: Record<string, unknown>, path: string): Trust
   if (autoProvisioning !== undefined && typeof autoProvisioning !== 'boolean') {
     problems.push(`${path}/auto-provisioning-enabled must be a boolean`);
   }
-  if (problems.length > 0 || subjectDn === undefined || algorithm === undefined) return { problems };
-  const decoded: DecodedCa = { subjectDn, algorithm };
+  if (problems.length > 0 || subjectDn === undefined || algorithm === undefined || material === undefined) return { problems };
+  const publicKey = material.key.export({ type: 'spki', format: 'der' }).toString('base64');
+  const decoded: DecodedCa = { subjectDn, algorithm, publicKey };
+  if (material.cert?.subjectDer !== undefined) decoded.subjectDer = material.cert.subjectDer;
   if (validity.notBefore !== undefined) decoded.notBefore = validity.notBefore;
   if (validity.notAfter !== undefined) decoded.notAfter = validity.notAfter;
   return { problems, decoded };

@@ -23,6 +23,19 @@ describe('model/tenant renderTenant (#35)', function () {
     expect(renderTenant(tenant, '1.x', now)['trusted-ca']).to.deep.equal([{ 'subject-dn': 'CN=now', 'public-key': 'AAAA', type: 'RSA', algorithm: 'RSA' }]);
   });
 
+  it('leaves out the alias, the trust-anchor group, the registration limits and the CAs\' auto-provisioning internals (Hono 2.7)', function () {
+    const tenant = {
+      'tenant-id': 't', enabled: true, alias: 'a', 'trust-anchor-group': 'g', 'registration-limits': { 'max-devices': 1 }, 'minimum-message-size': 10,
+      'trusted-ca': [ca('CN=a', { id: 'c1', 'auth-id-template': '{{subject-cn}}', 'auto-provision-as-gateway': true, 'auto-provisioning-device-id-template': 'd-{{subject-cn}}', 'ocsp-nonce-enabled': true })],
+    };
+    expect(renderTenant(tenant, '1.x', now)).to.deep.equal({
+      'tenant-id': 't', enabled: true, 'minimum-message-size': 10,
+      'trusted-ca': [{ id: 'c1', 'subject-dn': 'CN=a', 'public-key': 'AAAA', algorithm: 'RSA', 'auth-id-template': '{{subject-cn}}', 'ocsp-nonce-enabled': true }],
+    });
+    expect(renderTenant({ 'tenant-id': 't', alias: 'a' }, 'legacy', now)).to.deep.equal({ 'tenant-id': 't' });
+    expect(renderTenant({ 'tenant-id': 't', 'trusted-ca': [] }, 'legacy', now)).to.deep.equal({ 'tenant-id': 't' });
+  });
+
   it('leaves tenants without CAs unchanged and omits trusted-ca when no CA is valid now', function () {
     const plain = { 'tenant-id': 't', enabled: true };
     expect(renderTenant(plain, 'legacy', now)).to.equal(plain);

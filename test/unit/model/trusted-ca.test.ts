@@ -49,7 +49,7 @@ describe('model/trusted-ca', () => {
     it('accepts an RSA key and defaults the algorithm to RSA', () => {
       const result = checkTrustedCa({ 'subject-dn': 'CN=ca, OU=Hono, O=Eclipse', 'public-key': rsaKey }, PATH);
       expect(result.problems).to.deep.equal([]);
-      expect(result.decoded).to.deep.equal({ subjectDn: 'CN=ca,OU=Hono,O=Eclipse', algorithm: 'RSA' });
+      expect(result.decoded).to.deep.equal({ subjectDn: 'CN=ca,OU=Hono,O=Eclipse', algorithm: 'RSA', publicKey: rsaKey });
     });
 
     it('accepts an EC key labelled EC via "algorithm" or the legacy "type"', () => {
@@ -120,12 +120,20 @@ describe('model/trusted-ca', () => {
       const x509 = new X509Certificate(Buffer.from(rsaCert, 'base64'));
       const result = checkTrustedCa({ cert: rsaCert }, PATH);
       expect(result.problems).to.deep.equal([]);
-      expect(result.decoded).to.deep.equal({
+      const { subjectDer, ...rest } = result.decoded ?? {};
+      expect(rest).to.deep.equal({
         subjectDn: 'O=Eclipse,OU=Hono,CN=ca',
         algorithm: 'RSA',
         notBefore: new Date(x509.validFrom),
         notAfter: new Date(x509.validTo),
+        publicKey: x509.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       });
+      // openssl's parse of the TBSCertificate: its sixth element (after the version) is the subject.
+      const der = Buffer.from(rsaCert, 'base64');
+      const listing = execFileSync('openssl', ['asn1parse', '-inform', 'DER'], { input: der }).toString();
+      const [, offset, header, length] = [...listing.matchAll(/^\s*(\d+):d=2\s+hl=\s*(\d+)\s+l=\s*(\d+)/gm)][5] ?? [];
+      const start = Number(offset);
+      expect(subjectDer?.equals(der.subarray(start, start + Number(header) + Number(length)))).to.equal(true);
     });
 
     it('prefers explicit validity dates over those of the certificate', () => {
