@@ -35,8 +35,8 @@ export function createTenantService(store: TenantStore): TenantService {
       const id = asObject(body, 'the tenant')['tenant-id'];
       if (id === undefined) throw badRequest('missing required property "tenant-id"');
       validate('tenant', body);
-      const { tenant, caKeys } = prepare(body, id as string);
-      await store.createTenant(id as string, JSON.stringify(tenant), caKeys);
+      const { tenant, caKeys, ...indexes } = prepare(body, id as string);
+      await store.createTenant(id as string, JSON.stringify(tenant), caKeys, indexes);
       return id as string;
     },
     async get(tenantId) {
@@ -46,8 +46,8 @@ export function createTenantService(store: TenantStore): TenantService {
     },
     async update(tenantId, body) {
       requireSameId(asObject(body, 'the tenant'), 'tenant-id', tenantId);
-      const { tenant, caKeys } = prepare(body, tenantId);
-      await store.updateTenant(tenantId, JSON.stringify(tenant), caKeys);
+      const { tenant, caKeys, ...indexes } = prepare(body, tenantId);
+      await store.updateTenant(tenantId, JSON.stringify(tenant), caKeys, indexes);
     },
     remove: (tenantId) => store.deleteTenant(tenantId),
   };

@@ -70,16 +70,16 @@ async function importTenant(store: Store, entry: TenantEntry, seen: Set<string>,
   if (typeof id !== 'string') throw badRequest('missing required property "tenant-id"');
   if (seen.has(id)) throw badRequest(`tenant "${id}" is listed twice`);
   seen.add(id);
-  const { tenant, caKeys } = checkTenant(entry.body, id);
+  const { tenant, caKeys, ...indexes } = checkTenant(entry.body, id);
   const json = JSON.stringify(tenant);
   const stored = await store.getTenant(id);
   if (stored === json) counts.unchanged++;
   else if (opts.dryRun) counts[stored === null ? 'created' : 'replaced']++;
   else if (stored === null) {
-    await store.createTenant(id, json, caKeys);
+    await store.createTenant(id, json, caKeys, indexes);
     counts.created++;
   } else if (opts.replace) {
-    await store.updateTenant(id, json, caKeys);
+    await store.updateTenant(id, json, caKeys, indexes);
     counts.replaced++;
   } else throw conflict(`tenant "${id}" exists with different content (--replace overwrites it)`);
 }

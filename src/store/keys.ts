@@ -3,7 +3,7 @@
  *
  * Layout (Redis Cluster ready):
  * - registry-wide records live under the hash tag `{~registry}`: the tenants, the CA subject-DN
- *   index and the tenants being deleted. Tenant operations that must check CA uniqueness are
+ *   indexes, the tenant aliases and the tenants being deleted. Tenant operations that must check CA uniqueness are
  *   therefore single-slot scripts, and `get tenant by CA` is one round trip.
  * - everything of one tenant shares the hash tag `{<escaped tenant id>}`: devices, credentials,
  *   the device → credentials index and the tenant's liveness marker.
@@ -39,8 +39,12 @@ export const keys = Object.freeze({
   tenants: (): string => `tenants:${REGISTRY_TAG}`,
   /** Hash: tenant id → JSON array of the DN keys of its trusted CAs. */
   tenantCas: (): string => `tenant-cas:${REGISTRY_TAG}`,
-  /** Hash: CA subject DN key (see model/dn) → tenant id. */
+  /** Hash: CA subject DN key (see model/dn) → id of the one tenant that has it. */
   caIndex: (): string => `ca-index:${REGISTRY_TAG}`,
+  /** Hash: CA subject DN key → JSON array of the ids of the tenants of one trust-anchor group that share it (two or more). */
+  caShared: (): string => `ca-shared:${REGISTRY_TAG}`,
+  /** Hash: tenant alias → tenant id. */
+  tenantAliases: (): string => `tenant-aliases:${REGISTRY_TAG}`,
   /** Hash: tenant id → tenant JSON, for tenants whose data is still being removed. */
   tenantsDeleting: (): string => `tenants-deleting:${REGISTRY_TAG}`,
   /** Hash: tenant id → creation start (ms, Redis clock) while its marker is being written. */
@@ -111,7 +115,7 @@ export interface KeyInfo {
 }
 
 const TENANT_KEY_KINDS = ['tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways'] as const;
-const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
+const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'caShared', 'tenantAliases', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
 const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
 const KEY_SHAPE = /^[a-z-]+:\{([^{}]+)\}(?::(.*))?$/s;
 

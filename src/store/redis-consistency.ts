@@ -33,7 +33,7 @@ const CHUNK = 1000;
 /** Kinds with a safe repair; the others are reported only. */
 const REPAIRABLE: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'tenant-without-marker', 'tenant-creation-unfinished', 'tenant-deletion-unfinished', 'stale-creation-entry', 'marker-without-tenant',
-  'data-without-tenant', 'ca-index-dangling', 'ca-index-missing', 'tenant-cas-dangling', 'credentials-not-indexed', 'index-entry-dangling',
+  'data-without-tenant', 'ca-index-dangling', 'ca-index-missing', 'tenant-cas-dangling', 'alias-index-dangling', 'alias-index-missing', 'credentials-not-indexed', 'index-entry-dangling',
   'denied-index-mismatch', 'denied-identity-dangling',
 ]);
 
@@ -99,7 +99,7 @@ async function inspect(client: CheckClient, scanners: readonly KeyScanner[], run
   };
   const hash = async (key: string) => pairs(await scanAll((c) => client.hscan(key, c, 'COUNT', CHUNK)));
   const registryRepair = (op: string, id: string, dn = '') => () =>
-    run(repair.repairRegistrySlot, [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating()], [op, id, dn]);
+    run(repair.repairRegistrySlot, [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating(), keys.tenantAliases(), keys.caShared()], [op, id, dn]);
   const noop: Repair = async () => 1;
 
   const tenantKeys = new Map<string, string[]>();
@@ -133,12 +133,23 @@ async function inspect(client: CheckClient, scanners: readonly KeyScanner[], run
     }
   }
 
+  await inspectTenantIndexes(hash, tenants, found, registryRepair);
+  for (const id of tenants.keys()) await inspectTenant(client, run, id, hash, found);
+  return { findings, repairs };
+}
+
+type Found = (kind: FindingKind, detail: string, where?: { tenant?: string; key?: string }, fixWith?: Repair) => void;
+type RegistryRepair = (op: string, id: string, dn?: string) => Repair;
+
+/** The CA subject-DN indexes (one owner, or shared within a trust-anchor group) and the aliases against the tenants. */
+async function inspectTenantIndexes(hash: (key: string) => Promise<Map<string, string>>, tenants: Map<string, string>, found: Found, registryRepair: RegistryRepair): Promise<void> {
   const tenantCas = await hash(keys.tenantCas());
   const caIndex = await hash(keys.caIndex());
-  for (const [dn, id] of caIndex) {
-    if (!tenants.has(id) || !stringList(tenantCas.get(id)).includes(dn)) {
-      found('ca-index-dangling', `CA ${dn} points at a tenant that does not list it`, { tenant: id }, registryRepair('ca-index-remove', id, dn));
-    }
+  const shared = new Map([...(await hash(keys.caShared()))].map(([dn, json]) => [dn, stringList(json)]));
+  const lists = (id: string, dn: string) => tenants.has(id) && stringList(tenantCas.get(id)).includes(dn);
+  const owners: [string, string][] = [...caIndex, ...[...shared].flatMap(([dn, ids]) => ids.map((id): [string, string] => [dn, id]))];
+  for (const [dn, id] of owners) {
+    if (!lists(id, dn)) found('ca-index-dangling', `CA ${dn} points at a tenant that does not list it`, { tenant: id }, registryRepair('ca-index-remove', id, dn));
   }
   for (const [id, json] of tenantCas) {
     if (!tenants.has(id)) {
@@ -146,15 +157,24 @@ async function inspect(client: CheckClient, scanners: readonly KeyScanner[], run
       continue;
     }
     for (const dn of stringList(json)) {
-      if (caIndex.get(dn) !== id) found('ca-index-missing', `CA ${dn} of the tenant is not indexed to it`, { tenant: id }, registryRepair('ca-index-add', id, dn));
+      const indexed = caIndex.get(dn) === id || (shared.get(dn) ?? []).includes(id);
+      if (!indexed) found('ca-index-missing', `CA ${dn} of the tenant is not indexed to it`, { tenant: id }, registryRepair('ca-index-add', id, dn));
     }
   }
-
-  for (const id of tenants.keys()) await inspectTenant(client, run, id, hash, found);
-  return { findings, repairs };
+  const aliases = await hash(keys.tenantAliases());
+  for (const [alias, id] of aliases) {
+    if (aliasOf(tenants.get(id)) !== alias) found('alias-index-dangling', `alias ${alias} points at a tenant that does not have it`, { tenant: id }, registryRepair('alias-remove', id, alias));
+  }
+  for (const [id, json] of tenants) {
+    const alias = aliasOf(json);
+    if (alias !== undefined && aliases.get(alias) !== id) found('alias-index-missing', `alias ${alias} of the tenant is not indexed to it`, { tenant: id }, registryRepair('alias-add', id, alias));
+  }
 }
 
-type Found = (kind: FindingKind, detail: string, where?: { tenant?: string; key?: string }, fixWith?: Repair) => void;
+function aliasOf(json: string | undefined): string | undefined {
+  const tenant = json === undefined ? undefined : parseJson(json);
+  return isObject(tenant) && typeof tenant.alias === 'string' ? tenant.alias : undefined;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -4,12 +4,12 @@
  * each). redis.ts composes them into the Store and owns the connection.
  */
 import { RegistryError, conflict, notFound } from '../errors.js';
-import { credentialField, keys, tenantDataKeys } from './keys.js';
+import { credentialField, keys } from './keys.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { RunScript } from './redis-security.js';
-import type { CredentialsStore, DeviceConnectionStore, DeviceStore, TenantStore } from './store.js';
+import type { CredentialsStore, DeviceConnectionStore, DeviceStore } from './store.js';
 
 /** Runs work against Redis with every driver failure mapped to a RegistryError (redis.ts). */
 export type Guard = <T>(work: () => Promise<T>) => Promise<T>;
@@ -46,20 +46,17 @@ export interface RecordsContext {
   readonly purgeBatchSize: number;
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'DENIED' | 'RESERVED';
-
-/** A tenant creation that has not written its marker after this long was abandoned by a crashed process. */
-const CREATION_STALE_MS = 10_000;
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'ALIAS_CONFLICT' | 'VERSION_MISMATCH' | 'DENIED' | 'RESERVED';
 
 /** Messages for each script outcome, per kind of record. */
-interface OutcomeMessages {
+export interface OutcomeMessages {
   NOT_FOUND?: string;
   EXISTS?: string;
   DENIED?: string;
 }
 
 /** Throws the RegistryError of a script's outcome; returns on OK. */
-function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): void {
+export function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): void {
   switch (outcome as Outcome) {
     case 'OK':
       return;
@@ -74,7 +71,11 @@ function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): v
     case 'CREATING':
       throw conflict(`tenant "${tenantId}" is still being created; retry shortly`);
     case 'CA_CONFLICT':
-      throw conflict('a trusted CA with this subject DN is already used by another tenant');
+      throw conflict('a trusted CA with this subject DN is already used by another tenant (not of this trust-anchor-group)');
+    case 'ALIAS_CONFLICT':
+      throw conflict('the tenant alias is already used by another tenant');
+    case 'VERSION_MISMATCH':
+      throw new RegistryError('PRECONDITION_FAILED', 'resource version mismatch');
     case 'DENIED':
       throw conflict(messages.DENIED ?? 'the device is on the denied list');
     case 'RESERVED':
@@ -84,7 +85,6 @@ function check(outcome: unknown, tenantId: string, messages: OutcomeMessages): v
   }
 }
 
-const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating()];
 const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
 const deniedKeys = (t: string) => [keys.deniedDevices(t), keys.deniedIdentities(t)];
 const deniedMessage = (t: string, d: string) => `device "${d}" is on the denied list of tenant "${t}" (see /denied-devices/${t})`;
@@ -102,64 +102,6 @@ async function inTenant({ run }: RecordsContext, tenantId: string, hash: string,
   if (live === 0) throw notFound(`tenant "${tenantId}" not found`);
   if (value === null || value === undefined) throw notFound(missing);
   return value;
-}
-
-/** Empties one hash in batches so no single command blocks Redis for long. */
-async function purgeHash({ client, purgeBatchSize }: RecordsContext, key: string): Promise<void> {
-  for (;;) {
-    let cursor = '0';
-    do {
-      const [next, entries] = await client.hscan(key, cursor, 'COUNT', purgeBatchSize);
-      const fields = entries.filter((_, i) => i % 2 === 0);
-      if (fields.length > 0) await client.hdel(key, ...fields);
-      cursor = next;
-    } while (cursor !== '0');
-    if ((await client.hlen(key)) === 0) return;
-  }
-}
-
-/** Removes the data of a tenant whose deletion has begun (its marker first, its deleting entry last). */
-async function purgeTenant(context: RecordsContext, tenantId: string): Promise<void> {
-  const { client } = context;
-  await client.del(keys.tenantMarker(tenantId));
-  for (const key of tenantDataKeys(tenantId)) await purgeHash(context, key);
-  // A sorted set of ids only; UNLINK frees it off the main thread.
-  await client.unlink(keys.deniedIndex(tenantId));
-  await client.hdel(keys.tenantsDeleting(), tenantId);
-}
-
-/** Finishes interrupted deletions and creations, and restores missing tenant markers (part of StoreLifecycle.recover). */
-export function recoverTenants(context: RecordsContext): Promise<void> {
-  const { client } = context;
-  return context.guard(async () => {
-    for (const id of await client.hkeys(keys.tenantsDeleting())) await purgeTenant(context, id);
-    const ids = await client.hkeys(keys.tenants());
-    await Promise.all(ids.map((id) => client.set(keys.tenantMarker(id), '1', 'NX')));
-    // Creations that crashed before clearing their entry: the marker now exists, the entry can go.
-    const creating = await client.hkeys(keys.tenantsCreating());
-    if (creating.length > 0) await client.hdel(keys.tenantsCreating(), ...creating.filter((id) => ids.includes(id)));
-  });
-}
-
-export function createTenantRecords(context: RecordsContext): TenantStore {
-  const { client, run, guard } = context;
-  return {
-    createTenant: (id, json, caKeys) =>
-      guard(async () => {
-        check(await run(lua.createTenant, registryKeys(), [id, json, JSON.stringify(caKeys)]), id, { EXISTS: `tenant "${id}" already exists` });
-        await client.set(keys.tenantMarker(id), '1');
-        await client.hdel(keys.tenantsCreating(), id);
-      }),
-    updateTenant: (id, json, caKeys) =>
-      guard(async () => check(await run(lua.updateTenant, registryKeys().slice(0, 3), [id, json, JSON.stringify(caKeys)]), id, { NOT_FOUND: `tenant "${id}" not found` })),
-    getTenant: (id) => guard(() => client.hget(keys.tenants(), id)),
-    getTenantByCa: (caKey) => guard(async () => (await run(lua.getTenantByCa, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
-    deleteTenant: (id) =>
-      guard(async () => {
-        check(await run(lua.beginTenantDeletion, registryKeys(), [id, String(CREATION_STALE_MS)]), id, { NOT_FOUND: `tenant "${id}" not found` });
-        await purgeTenant(context, id);
-      }),
-  };
 }
 
 /** Up to `count` denied ids after `cursor` (exclusive) in id order; one more than asked tells whether a next page exists. */

@@ -10,10 +10,12 @@ import type { Logger } from '../log.js';
 import { keys } from './keys.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
+import * as tenantScripts from './lua/tenant-scripts.js';
 import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
-import { createCredentialsRecords, createDeviceRecords, createTenantRecords, recoverTenants, type RecordsContext } from './redis-records.js';
+import { createCredentialsRecords, createDeviceRecords, type RecordsContext } from './redis-records.js';
 import { createSecurityStore, type RunScript } from './redis-security.js';
+import { createTenantRecords, recoverTenants } from './redis-tenants.js';
 import { createTransferStore } from './redis-transfer.js';
 import type { LuaScript } from './lua/scripts.js';
 import type { Store } from './store.js';
@@ -183,7 +185,7 @@ async function pingCluster(cluster: Cluster): Promise<void> {
   await Promise.all(masters.map((node) => node.ping()));
 }
 
-const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(security), ...Object.values(transfer)].filter(
+const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer)].filter(
   (value): value is LuaScript => typeof (value as Partial<LuaScript>).source === 'string',
 );
 const shas = new WeakMap<LuaScript, string>();

@@ -8,17 +8,39 @@
  * Every multi-key change is atomic.
  */
 
+/**
+ * The condition of a write on the version of the stored record (v1-design.md: a digest of the
+ * stored bytes), checked in the same atomic step as the write: PRECONDITION_FAILED on a mismatch.
+ */
+export interface WritePrecondition {
+  /** Versions the stored record may have (bare, unquoted), or `['*']` for any; absent: unconditional. */
+  readonly ifMatch?: readonly string[];
+}
+
+/** What a tenant write indexes besides its CA DN keys. */
+export interface TenantWriteOptions {
+  /** Unique among tenants; the Tenant API finds the tenant by it. Absent: none (a previous one is released). */
+  readonly alias?: string;
+  /** Tenants of one trust-anchor group may share CA DN keys. */
+  readonly group?: string;
+}
+
 export interface TenantStore {
-  /** Adds a tenant and claims its CA DN keys. CONFLICT: id exists, is being deleted, or a DN belongs to another tenant. */
-  createTenant(tenantId: string, json: string, caKeys: readonly string[]): Promise<void>;
-  /** Replaces a tenant and its CA DN keys. NOT_FOUND; CONFLICT: a DN belongs to another tenant. */
-  updateTenant(tenantId: string, json: string, caKeys: readonly string[]): Promise<void>;
+  /**
+   * Adds a tenant and claims its CA DN keys and alias. CONFLICT: id exists, is being deleted, a DN
+   * belongs to a tenant not of this trust-anchor group, or the alias belongs to another tenant.
+   */
+  createTenant(tenantId: string, json: string, caKeys: readonly string[], options?: TenantWriteOptions): Promise<void>;
+  /** Replaces a tenant, its CA DN keys and alias. NOT_FOUND; PRECONDITION_FAILED; CONFLICT as createTenant. */
+  updateTenant(tenantId: string, json: string, caKeys: readonly string[], options?: TenantWriteOptions & WritePrecondition): Promise<void>;
   /** The stored tenant JSON, or null. One round trip. */
   getTenant(tenantId: string): Promise<string | null>;
-  /** The stored JSON of the tenant owning the CA with this DN key, or null. One round trip. */
+  /** The stored JSON of the one tenant owning the CA with this DN key, or null (none, or shared within a group). One round trip. */
   getTenantByCa(caKey: string): Promise<string | null>;
-  /** Removes a tenant with all its devices and credentials, in bounded batches. NOT_FOUND. */
-  deleteTenant(tenantId: string): Promise<void>;
+  /** The stored JSON of the tenant with this alias, or null. One round trip. */
+  getTenantByAlias(alias: string): Promise<string | null>;
+  /** Removes a tenant with all its devices and credentials, in bounded batches. NOT_FOUND; PRECONDITION_FAILED. */
+  deleteTenant(tenantId: string, options?: WritePrecondition): Promise<void>;
 }
 
 export interface DeviceStore {
@@ -189,7 +211,7 @@ export type FindingKind =
   | 'unknown-key' | 'corrupt-record'
   | 'tenant-without-marker' | 'tenant-creation-unfinished' | 'tenant-deletion-unfinished' | 'stale-creation-entry'
   | 'marker-without-tenant' | 'data-without-tenant'
-  | 'ca-index-dangling' | 'ca-index-missing' | 'tenant-cas-dangling'
+  | 'ca-index-dangling' | 'ca-index-missing' | 'tenant-cas-dangling' | 'alias-index-dangling' | 'alias-index-missing'
   | 'credentials-not-indexed' | 'index-entry-dangling' | 'credentials-of-denied-device'
   | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling';
 

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log.js';
 import { escapeId, keys, tenantDataKeys } from '../../src/store/keys.js';
 import * as lua from '../../src/store/lua/scripts.js';
 import * as security from '../../src/store/lua/security-scripts.js';
+import * as tenantScripts from '../../src/store/lua/tenant-scripts.js';
 import { connectRedis, createRedisStore, scriptSha } from '../../src/store/redis.js';
 import type { Store } from '../../src/store/store.js';
 import { sharedRedis } from '../helpers/root-hooks.js';
@@ -25,7 +26,7 @@ async function openStore(url: string, options: { purgeBatchSize?: number } = {})
 
 /** Every key of one tenant, as keys.ts builds them. */
 const tenantKeys = (t: string): string[] => [keys.tenantMarker(t), ...tenantDataKeys(t)];
-const registryKeys = (): string[] => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.initialised()];
+const registryKeys = (): string[] => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.caShared(), keys.tenantAliases(), keys.tenantsDeleting(), keys.initialised()];
 
 async function hdelCalls(raw: Redis): Promise<number> {
   const info = await raw.info('commandstats');
@@ -364,7 +365,7 @@ describe('Redis store, standalone only', function () {
       await own.restart();
       await eventually('the store reconnecting', () => downStore.ping());
       // The restarted server is empty (no persistence): the reconnection loaded the scripts again.
-      const shas = [lua.getInTenant, lua.createTenant].map(scriptSha);
+      const shas = [lua.getInTenant, tenantScripts.createTenant].map(scriptSha);
       await eventually('the scripts being loaded again', async () => {
         expect((await own.command(`SCRIPT EXISTS ${shas.join(' ')}`)).replace(/\s+/g, ' ')).to.equal('*2 :1 :1');
       });

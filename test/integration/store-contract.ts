@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { RegistryError, type ErrorCode } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
+import { tenantIndexesContract } from './store-contract-tenants.js';
 
 export interface StoreFixture {
   store: Store;
@@ -219,6 +220,8 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
         expect((await store().lookupDevices('t1', ids)).filter((v) => v !== null)).to.deep.equal([]);
       });
     });
+
+    tenantIndexesContract(store);
 
     describe('devices', function () {
       beforeEach(async function () {

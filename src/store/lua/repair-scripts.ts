@@ -56,38 +56,61 @@ return redis.error_reply('unknown repair ' .. op)`,
 };
 
 /**
- * Repairs of the registry-wide indexes. KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating.
- * ARGV: repair, tenant id, CA DN key. Repairs: `abandon-tenant-data` (data of a tenant that does
- * not exist is queued for the purge start-up recovery runs), `ca-index-remove` (a DN owned by a
- * tenant that does not exist or does not list it), `ca-index-add` (a DN a tenant lists but nobody
- * owns), `tenant-cas-remove` (the DN list of a tenant that does not exist), `creation-entry-remove`
- * (the creation entry of a tenant that does not exist). Answers 1 or 0.
+ * Repairs of the registry-wide indexes. KEYS: tenants, tenant-cas, ca-index, tenants-deleting,
+ * tenants-creating, tenant-aliases, ca-shared. ARGV: repair, tenant id, CA DN key or alias.
+ * Repairs: `abandon-tenant-data` (data of a tenant that does not exist is queued for the purge
+ * start-up recovery runs), `ca-index-remove` (a DN owned, alone or shared, by a tenant that does not
+ * exist or does not list it), `ca-index-add` (a DN a tenant lists but nobody owns),
+ * `tenant-cas-remove` (the DN list of a tenant that does not exist), `creation-entry-remove` (the
+ * creation entry of a tenant that does not exist), `alias-remove` (an alias whose tenant does not
+ * exist or has another), `alias-add` (a tenant's alias nobody holds). Answers 1 or 0.
  */
 export const repairRegistrySlot: LuaScript = {
   name: 'repair-registry-slot',
-  numberOfKeys: 5,
+  numberOfKeys: 7,
   source: `${INDEX_HELPERS}
 local op, id, dn = ARGV[1], ARGV[2], ARGV[3]
-local exists = redis.call('HEXISTS', KEYS[1], id) == 1
+local json = redis.call('HGET', KEYS[1], id)
+local exists = json ~= false
+local function alias_of()
+  local alias = json and cjson.decode(json)['alias']
+  return type(alias) == 'string' and alias or nil
+end
+local function unshare(ca)
+  local list = redis.call('HGET', KEYS[7], ca)
+  if not list then return 0 end
+  local kept = {}
+  for _, o in ipairs(cjson.decode(list)) do if o ~= id then table.insert(kept, o) end end
+  if #kept > 1 then redis.call('HSET', KEYS[7], ca, cjson.encode(kept)) else redis.call('HDEL', KEYS[7], ca) end
+  if #kept == 1 then redis.call('HSET', KEYS[3], ca, kept[1]) end
+  return 1
+end
 if op == 'abandon-tenant-data' then
   if exists then return 0 end
   return redis.call('HSETNX', KEYS[4], id, '{}')
 elseif op == 'ca-index-remove' then
-  if redis.call('HGET', KEYS[3], dn) ~= id then return 0 end
   if exists and index_has(index_list(KEYS[2], id), dn) then return 0 end
-  return redis.call('HDEL', KEYS[3], dn)
+  if redis.call('HGET', KEYS[3], dn) == id then return redis.call('HDEL', KEYS[3], dn) end
+  return unshare(dn)
 elseif op == 'ca-index-add' then
   if not exists or not index_has(index_list(KEYS[2], id), dn) then return 0 end
+  if redis.call('HEXISTS', KEYS[7], dn) == 1 then return 0 end
   return redis.call('HSETNX', KEYS[3], dn, id)
 elseif op == 'tenant-cas-remove' then
   if exists then return 0 end
   for _, ca in ipairs(index_list(KEYS[2], id)) do
-    if redis.call('HGET', KEYS[3], ca) == id then redis.call('HDEL', KEYS[3], ca) end
+    if redis.call('HGET', KEYS[3], ca) == id then redis.call('HDEL', KEYS[3], ca) else unshare(ca) end
   end
   return redis.call('HDEL', KEYS[2], id)
 elseif op == 'creation-entry-remove' then
   if exists then return 0 end
   return redis.call('HDEL', KEYS[5], id)
+elseif op == 'alias-remove' then
+  if redis.call('HGET', KEYS[6], dn) ~= id or alias_of() == dn then return 0 end
+  return redis.call('HDEL', KEYS[6], dn)
+elseif op == 'alias-add' then
+  if alias_of() ~= dn then return 0 end
+  return redis.call('HSETNX', KEYS[6], dn, id)
 end
 return redis.error_reply('unknown repair ' .. op)`,
 };

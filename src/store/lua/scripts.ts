@@ -2,7 +2,8 @@
  * Atomic multi-key operations. Each script touches keys of one hash tag only (see keys.ts), so it
  * runs unchanged on Redis Cluster. Scripts answer 'OK' or an outcome word that
  * store/redis.ts turns into a RegistryError: TENANT_NOT_FOUND, NOT_FOUND, EXISTS, DELETING,
- * CREATING, CA_CONFLICT, DENIED (device on the denied list), RESERVED (identity kept by one).
+ * CREATING, DENIED (device on the denied list), RESERVED (identity kept by one). The tenant scripts
+ * are in tenant-scripts.ts.
  */
 
 export interface LuaScript {
@@ -27,99 +28,6 @@ local function index_remove(key, device, field)
   if #kept == 0 then redis.call('HDEL', key, device) else redis.call('HSET', key, device, cjson.encode(kept)) end
 end
 `;
-
-const TENANT_CA_HELPERS = `
-local function ca_conflict(index, id, cas)
-  for _, ca in ipairs(cas) do
-    local owner = redis.call('HGET', index, ca)
-    if owner and owner ~= id then return true end
-  end
-  return false
-end
-local function ca_release(tenant_cas, index, id)
-  local raw = redis.call('HGET', tenant_cas, id)
-  if not raw then return end
-  for _, ca in ipairs(cjson.decode(raw)) do
-    if redis.call('HGET', index, ca) == id then redis.call('HDEL', index, ca) end
-  end
-  redis.call('HDEL', tenant_cas, id)
-end
-local function ca_claim(tenant_cas, index, id, cas_json, cas)
-  if #cas == 0 then return end
-  redis.call('HSET', tenant_cas, id, cas_json)
-  for _, ca in ipairs(cas) do redis.call('HSET', index, ca, id) end
-end
-`;
-
-const NOW_MS = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-`;
-
-/**
- * First step of a tenant creation; the tenant's marker is written next, in its own slot.
- * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating. ARGV: id, json, JSON array of DN keys.
- */
-export const createTenant: LuaScript = {
-  name: 'create-tenant',
-  numberOfKeys: 5,
-  source: `${TENANT_CA_HELPERS}${NOW_MS}
-local id, cas = ARGV[1], cjson.decode(ARGV[3])
-if redis.call('HEXISTS', KEYS[1], id) == 1 then return 'EXISTS' end
-if redis.call('HEXISTS', KEYS[4], id) == 1 then return 'DELETING' end
-if ca_conflict(KEYS[3], id, cas) then return 'CA_CONFLICT' end
-redis.call('HSET', KEYS[1], id, ARGV[2])
-redis.call('HSET', KEYS[5], id, now_ms())
-ca_claim(KEYS[2], KEYS[3], id, ARGV[3], cas)
-return 'OK'`,
-};
-
-/** KEYS: tenants, tenant-cas, ca-index. ARGV: id, json, JSON array of DN keys. */
-export const updateTenant: LuaScript = {
-  name: 'update-tenant',
-  numberOfKeys: 3,
-  source: `${TENANT_CA_HELPERS}
-local id, cas = ARGV[1], cjson.decode(ARGV[3])
-if redis.call('HEXISTS', KEYS[1], id) == 0 then return 'NOT_FOUND' end
-if ca_conflict(KEYS[3], id, cas) then return 'CA_CONFLICT' end
-ca_release(KEYS[2], KEYS[3], id)
-redis.call('HSET', KEYS[1], id, ARGV[2])
-ca_claim(KEYS[2], KEYS[3], id, ARGV[3], cas)
-return 'OK'`,
-};
-
-/**
- * First step of a tenant deletion. Refused while the tenant's creation is still writing its marker
- * (a creation older than ARGV[2] ms is taken as abandoned by a crashed process).
- * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating. ARGV: id, stale-after ms.
- */
-export const beginTenantDeletion: LuaScript = {
-  name: 'begin-tenant-deletion',
-  numberOfKeys: 5,
-  source: `${TENANT_CA_HELPERS}${NOW_MS}
-local id = ARGV[1]
-local json = redis.call('HGET', KEYS[1], id)
-if not json then return 'NOT_FOUND' end
-local creating = redis.call('HGET', KEYS[5], id)
-if creating and now_ms() - tonumber(creating) < tonumber(ARGV[2]) then return 'CREATING' end
-redis.call('HDEL', KEYS[5], id)
-ca_release(KEYS[2], KEYS[3], id)
-redis.call('HDEL', KEYS[1], id)
-redis.call('HSET', KEYS[4], id, json)
-return 'OK'`,
-};
-
-/** KEYS: ca-index, tenants. ARGV: DN key. The tenant JSON owning the CA, or nil. */
-export const getTenantByCa: LuaScript = {
-  name: 'get-tenant-by-ca',
-  numberOfKeys: 2,
-  source: `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)`,
-};
 
 /** A read inside a live tenant. KEYS: marker, hash. ARGV: field. Answers {0} or {1, value|nil}. */
 export const getInTenant: LuaScript = {

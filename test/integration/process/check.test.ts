@@ -2,6 +2,7 @@
  * `device-registry check` (docs/reliability.md): a store the registry wrote has no findings; every
  * kind of damage written into Redis by hand is found, counted and, with --fix, repaired.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { sharedRedis } from '../../helpers/root-hooks.js';
@@ -95,5 +96,30 @@ describe('device-registry check', function () {
     expect((await http(registry.base, 'GET', '/credentials/t1/d1')).json).to.have.property('total', 2);
     expect((await http(registry.base, 'POST', '/registration/t1', { 'device-id': 'd3' })).status).to.equal(201);
     expect((await http(registry.base, 'GET', '/denied-devices/t1')).json).to.deep.equal(['gone']);
+  });
+
+  it('finds and repairs the tenant alias index and the CA DNs shared in a trust-anchor group when out of step', async function () {
+    const b = registry.base;
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const ca = { 'subject-dn': 'CN=shared', 'public-key': key, algorithm: 'EC' };
+    for (const t of ['g1', 'g2']) {
+      const created = await http(b, 'POST', '/tenant', { 'tenant-id': t, 'trust-anchor-group': 'g', alias: `alias-${t}`, 'trusted-ca': ca });
+      expect(created.status, JSON.stringify(created.json)).to.equal(201);
+    }
+    expect((await runCli(redis.url, 'check')).stdout.trim()).to.equal('0 finding(s)');
+    const damage = [
+      `HDEL ${keys.tenantAliases()} alias-g1`, // a tenant's alias not indexed
+      `HSET ${keys.tenantAliases()} ghost-alias g2`, // an alias the tenant does not have
+      `HSET ${keys.caShared()} CN=shared '["g1","g2","ghost"]'`, // a shared DN listing a tenant that does not exist
+    ];
+    for (const line of damage) expect(await redis.command(line), line).to.not.match(/^-/);
+
+    const found = await runCli(redis.url, 'check', '--json');
+    expect((JSON.parse(found.stdout) as { counts: Record<string, number> }).counts).to.deep.equal({ 'alias-index-missing': 1, 'alias-index-dangling': 1, 'ca-index-dangling': 1 });
+    const fixed = await runCli(redis.url, 'check', '--fix');
+    expect(fixed.stdout).to.include('repaired 3');
+    expect((await runCli(redis.url, 'check')).stdout.trim()).to.equal('0 finding(s)');
+    // The repaired alias is taken again.
+    expect((await http(b, 'POST', '/tenant', { 'tenant-id': 'g3', alias: 'alias-g1' })).status).to.equal(409);
   });
 });

@@ -9,13 +9,16 @@
 import { expect } from 'chai';
 import * as scripts from '../../../src/store/lua/scripts.js';
 import * as security from '../../../src/store/lua/security-scripts.js';
+import * as tenants from '../../../src/store/lua/tenant-scripts.js';
 import type { LuaScript } from '../../../src/store/lua/scripts.js';
 
-const all = Object.values({ ...scripts, ...security }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
+const all = Object.values({ ...scripts, ...tenants, ...security }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
 
 /** The helpers' key parameters, and how many leading arguments of a helper call are keys. */
-const HELPER_KEY_PARAMETERS = new Set(['key', 'index', 'tenant_cas']);
-const HELPER_KEY_ARGUMENTS: Record<string, number> = { index_add: 1, index_remove: 1, ca_conflict: 1, ca_release: 2, ca_claim: 2 };
+const HELPER_KEY_PARAMETERS = new Set(['key', 'index', 'tenant_cas', 'tenants', 'shared', 'aliases']);
+const HELPER_KEY_ARGUMENTS: Record<string, number> = {
+  index_add: 1, index_remove: 1, ca_conflict: 3, ca_release: 3, ca_claim: 3, group_of: 1, other_owner: 2, alias_conflict: 1, alias_move: 1,
+};
 
 /** The code of the script itself, without the helper definitions prepended to it. */
 function body(source: string): string {
