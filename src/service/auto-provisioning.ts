@@ -7,7 +7,8 @@
 import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { RegistryError, badRequest } from '../errors.js';
 import { lookupAuthId, type CredentialsRecord, type JsonObject } from '../model/credentials.js';
-import { dnEquals, parseDn, toRfc2253 } from '../model/dn.js';
+import { dnEquals, toRfc2253 } from '../model/dn.js';
+import { applyIdentityTemplate } from '../model/tenant-ca.js';
 import { trustedCas } from '../model/tenant.js';
 import { x509SubjectToDn } from '../model/trusted-ca.js';
 import type { CredentialsStore, TenantStore } from '../store/store.js';
@@ -40,12 +41,10 @@ function readCertificate(base64: string): X509Certificate {
   }
 }
 
-function deviceIdFor(ca: JsonObject, subjectDn: string): string {
+/** The device id: the CA's template filled from the subject (undefined: it lacks an attribute the template names), else a random one. */
+function deviceIdFor(ca: JsonObject, subjectDn: string): string | undefined {
   const template = ca['auto-provisioning-device-id-template'];
-  if (typeof template !== 'string') return randomUUID();
-  // The CN's value unescaped (`dev, one`, not the RFC 2253 text `dev\, one`), as Hono fills it in.
-  const cn = parseDn(subjectDn).rdns.flat().find((a) => a.type === 'CN')?.value ?? '';
-  return template.replaceAll('{{subject-dn}}', subjectDn).replaceAll('{{subject-cn}}', cn);
+  return typeof template === 'string' ? applyIdentityTemplate(template, subjectDn) : randomUUID();
 }
 
 export function createAutoProvisioning(store: CredentialsStore & TenantStore): AutoProvisioning {
@@ -63,6 +62,7 @@ export function createAutoProvisioning(store: CredentialsStore & TenantStore): A
       const now = Date.now();
       if (ca === undefined || key === undefined || !cert.verify(key) || now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) return undefined;
       const deviceId = deviceIdFor(ca, subject);
+      if (deviceId === undefined) return undefined;
       const record = {
         'device-id': deviceId, type: 'x509-cert', 'auth-id': subject, enabled: true,
         secrets: [{ 'not-before': new Date(cert.validFrom).toISOString(), 'not-after': new Date(cert.validTo).toISOString() }],

@@ -11,7 +11,8 @@ import { sharedOutcome, type AdapterClient, type Lookup } from './lookup.js';
 
 export interface TenantLookup {
   /**
-   * A tenant by the query of a `get` body: `{"tenant-id"}` or `{"subject-dn"}` of a trusted CA.
+   * A tenant by the query of a `get` body: `{"tenant-id"}` (the id, else an alias) or `{"subject-dn"}`
+   * of a trusted CA (NOT_FOUND when tenants of a trust-anchor group share it).
    * Outcomes: NOT_FOUND, FORBIDDEN (the client may not read the tenant found, §3.2, #34).
    * Throws BAD_REQUEST for a query with neither, or an unparsable DN.
    */
@@ -49,12 +50,24 @@ function present(json: string | null, client: AdapterClient): Lookup {
   return { json: rendered === tenant ? json : JSON.stringify(rendered), tenantId, cacheMaxAge: client.profile.cacheMaxAge };
 }
 
+/** What an alias may be (schemas/tenant-v1.json): other ids are never looked up as one. */
+const ALIAS = /^[a-z0-9-]{1,63}$/;
+
+/**
+ * The tenant with this id, else the one with this alias (Hono 2.7's MongoDB registry finds a
+ * tenant by either). The alias is asked only after a miss: a tenant found by id takes one round trip.
+ */
+async function byIdOrAlias(store: TenantStore, id: string): Promise<string | null> {
+  const json = await store.getTenant(id);
+  return json === null && ALIAS.test(id) ? store.getTenantByAlias(id) : json;
+}
+
 export function createTenantLookup(store: TenantStore): TenantLookup {
   return {
     async find(query, client) {
       if (query === undefined) throw badRequest('a get request needs a body with tenant-id or subject-dn');
       const { 'tenant-id': tenantId, 'subject-dn': subjectDn } = query;
-      if (typeof tenantId === 'string') return present(await store.getTenant(tenantId), client);
+      if (typeof tenantId === 'string') return present(await byIdOrAlias(store, tenantId), client);
       if (typeof subjectDn === 'string') return present(await store.getTenantByCa(caKey(subjectDn)), client);
       throw badRequest('the body needs a string tenant-id or subject-dn');
     },

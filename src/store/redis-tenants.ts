@@ -14,8 +14,7 @@ const CREATION_STALE_MS = 10_000;
 const registryKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantsDeleting(), keys.tenantsCreating(), keys.tenantAliases(), keys.caShared()];
 const updateKeys = () => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.tenantAliases(), keys.caShared()];
 
-/** The If-Match argument of the scripts: '' (unconditional), '*', or versions joined by commas. */
-const ifMatchArg = (options: WritePrecondition | undefined): string => options?.ifMatch?.join(',') ?? '';
+const ifMatchArg = (options: WritePrecondition | undefined): string => options?.ifMatch ?? '';
 
 /** Empties one hash in batches so no single command blocks Redis for long. */
 async function purgeHash({ client, purgeBatchSize }: RecordsContext, key: string): Promise<void> {

@@ -13,8 +13,8 @@
  * stored bytes), checked in the same atomic step as the write: PRECONDITION_FAILED on a mismatch.
  */
 export interface WritePrecondition {
-  /** Versions the stored record may have (bare, unquoted), or `['*']` for any; absent: unconditional. */
-  readonly ifMatch?: readonly string[];
+  /** The If-Match script argument (model/version.ts `ifMatchArg`): '*', or versions joined by commas; '' or absent: unconditional. */
+  readonly ifMatch?: string;
 }
 
 /** What a tenant write indexes besides its CA DN keys. */

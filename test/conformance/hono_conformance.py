@@ -1681,6 +1681,58 @@ def c38(t):
     expect_status(admin.request('remove', props={'tenant_id': tid}), 404, 'remove again')
 
 
+@case('C73', 'get by tenant-id also finds a tenant by its alias, answered with its id; a tenant with that id wins')
+def c73(t):
+    admin = t.rr('tenant', 'admin')
+    tid, alias = uid('T73'), uid('alias73').lower()
+    expect_status(admin.request('add', {'alias': alias, 'plan': 'c73'}, props={'tenant_id': tid}), 201, 'add with alias')
+    r = expect_status(t.tenant_get({'tenant-id': alias}), 200, 'get by alias')
+    eq((r.json.get('tenant-id'), r.props.get('tenant_id'), r.json.get('plan'), 'alias' in r.json), (tid, tid, 'c73', False), 'found by alias')
+    expect_status(admin.request('add', {'alias': alias}, props={'tenant_id': uid('T73')}), 409, 'alias taken')
+    expect_status(admin.request('add', {'plan': 'own'}, props={'tenant_id': alias}), 201, 'a tenant whose id is the alias')
+    eq(expect_status(t.tenant_get({'tenant-id': alias}), 200, 'get by id').json.get('plan'), 'own', 'the id wins')
+    for tenant in (tid, alias):
+        expect_status(admin.request('remove', props={'tenant_id': tenant}), 204, f'remove {tenant}')
+
+
+@case('C74', 'get by a subject DN that tenants of one trust-anchor group share → 404; once one has it → 200')
+def c74(t):
+    admin = t.rr('tenant', 'admin')
+    group, dn = uid('group74'), f'CN={uid("shared")},O=Conformance'
+    ca = {'subject-dn': dn, 'public-key': t.inst.keys['ec4'], 'algorithm': 'EC'}
+    first, second = uid('T74'), uid('T74')
+    for tenant in (first, second):
+        expect_status(admin.request('add', {'trust-anchor-group': group, 'trusted-ca': ca}, props={'tenant_id': tenant}), 201, f'add {tenant}')
+    expect_status(admin.request('add', {'trusted-ca': ca}, props={'tenant_id': uid('T74')}), 409, 'same DN outside the group')
+    expect_status(t.tenant_get({'subject-dn': dn}), 404, 'get by the shared DN')
+    expect_status(admin.request('remove', props={'tenant_id': second}), 204, 'remove one')
+    r = expect_status(t.tenant_get({'subject-dn': dn}), 200, 'get by a DN one tenant has')
+    eq((r.json.get('tenant-id'), 'trust-anchor-group' in r.json), (first, False), 'tenant found')
+    expect_status(admin.request('remove', props={'tenant_id': first}), 204, 'remove the other')
+
+
+@case('C75', 'the answer leaves out alias, trust-anchor-group, registration-limits and the CA validity and auto-provisioning internals')
+def c75(t):
+    admin = t.rr('tenant', 'admin')
+    tid = uid('T75')
+    ca = {'id': 'ca-75', 'subject-dn': f'CN={tid},O=Conformance', 'public-key': t.inst.keys['ec4'], 'algorithm': 'EC',
+          'auth-id-template': '{{subject-cn}}', 'auto-provision-as-gateway': True,
+          'auto-provisioning-device-id-template': 'd-{{subject-cn}}', 'ocsp-nonce-enabled': True}
+    limits = {'max-connections': 3, 'max-ttl-telemetry-qos0': 5, 'max-ttl-telemetry-qos1': 6, 'max-ttl-command-response': 7}
+    body = {'alias': uid('a75').lower(), 'trust-anchor-group': 'g75', 'registration-limits': {'max-devices': 1},
+            'resource-limits': limits, 'minimum-message-size': 512, 'tracing': {'sampling-mode': 'none'}, 'trusted-ca': [ca]}
+    expect_status(admin.request('add', body, props={'tenant_id': tid}), 201, 'add')
+    got = expect_status(t.tenant_get({'tenant-id': tid}), 200, 'get').json
+    for member in ('alias', 'trust-anchor-group', 'registration-limits'):
+        check(member not in got, f'{member} sent: {got}')
+    eq((got.get('resource-limits'), got.get('minimum-message-size'), got.get('tracing')), (limits, 512, {'sampling-mode': 'none'}), 'limits and tracing')
+    sent = got['trusted-ca'] if not t.legacy else [got['trusted-ca']]
+    eq([(c.get('id'), c.get('auth-id-template'), c.get('ocsp-nonce-enabled')) for c in sent], [('ca-75', '{{subject-cn}}', True)], 'CA fields')
+    for member in ('auto-provision-as-gateway', 'auto-provisioning-device-id-template', 'not-before', 'not-after'):
+        check(all(member not in c for c in sent), f'{member} sent: {sent}')
+    expect_status(admin.request('remove', props={'tenant_id': tid}), 204, 'remove')
+
+
 # ============================================================================================
 # D. Device Registration API
 # ============================================================================================

@@ -81,31 +81,31 @@ export function tenantIndexesContract(store: () => Store): void {
     it('updates and deletes only when the stored version is one of If-Match (or *); a mismatch changes nothing', async function () {
       const v1 = tenantJson('t1', { v: 1 });
       await store().createTenant('t1', v1, ['CN=ca'], { alias: 'a' });
-      await expectRegistryError(store().updateTenant('t1', tenantJson('t1', { v: 2 }), [], { ifMatch: ['0123456789abcdef'] }), 'PRECONDITION_FAILED', /version mismatch/);
+      await expectRegistryError(store().updateTenant('t1', tenantJson('t1', { v: 2 }), [], { ifMatch: '0123456789abcdef' }), 'PRECONDITION_FAILED', /version mismatch/);
       expect(await store().getTenant('t1')).to.equal(v1);
       expect(await store().getTenantByCa('CN=ca')).to.equal(v1);
       expect(await store().getTenantByAlias('a')).to.equal(v1);
 
       const v2 = tenantJson('t1', { v: 2 });
-      await store().updateTenant('t1', v2, ['CN=ca'], { alias: 'a', ifMatch: ['0123456789abcdef', versionOf(v1)] });
+      await store().updateTenant('t1', v2, ['CN=ca'], { alias: 'a', ifMatch: `0123456789abcdef,${versionOf(v1)}` });
       expect(await store().getTenant('t1')).to.equal(v2);
-      await store().updateTenant('t1', v1, ['CN=ca'], { alias: 'a', ifMatch: ['*'] });
+      await store().updateTenant('t1', v1, ['CN=ca'], { alias: 'a', ifMatch: '*' });
 
-      await expectRegistryError(store().deleteTenant('t1', { ifMatch: [versionOf(v2)] }), 'PRECONDITION_FAILED');
+      await expectRegistryError(store().deleteTenant('t1', { ifMatch: versionOf(v2) }), 'PRECONDITION_FAILED');
       expect(await store().getTenant('t1')).to.equal(v1);
-      await store().deleteTenant('t1', { ifMatch: [versionOf(v1)] });
+      await store().deleteTenant('t1', { ifMatch: versionOf(v1) });
       expect(await store().getTenant('t1')).to.equal(null);
     });
 
     it('answers NOT_FOUND, not PRECONDITION_FAILED, for an unknown tenant with If-Match', async function () {
-      await expectRegistryError(store().updateTenant('nope', tenantJson('nope'), [], { ifMatch: ['*'] }), 'NOT_FOUND');
-      await expectRegistryError(store().deleteTenant('nope', { ifMatch: ['0123456789abcdef'] }), 'NOT_FOUND');
+      await expectRegistryError(store().updateTenant('nope', tenantJson('nope'), [], { ifMatch: '*' }), 'NOT_FOUND');
+      await expectRegistryError(store().deleteTenant('nope', { ifMatch: '0123456789abcdef' }), 'NOT_FOUND');
     });
 
     it('two racing updates with the same If-Match: exactly one succeeds, the other is PRECONDITION_FAILED', async function () {
       const v1 = tenantJson('t1');
       await store().createTenant('t1', v1, []);
-      const results = await Promise.allSettled(['a', 'b'].map((w) => store().updateTenant('t1', tenantJson('t1', { w }), [], { ifMatch: [versionOf(v1)] })));
+      const results = await Promise.allSettled(['a', 'b'].map((w) => store().updateTenant('t1', tenantJson('t1', { w }), [], { ifMatch: versionOf(v1) })));
       expect(results.filter((r) => r.status === 'fulfilled')).to.have.lengthOf(1);
       const failed = results.find((r) => r.status === 'rejected');
       expect(((failed as PromiseRejectedResult).reason as RegistryError).code).to.equal('PRECONDITION_FAILED');

@@ -59,7 +59,8 @@ describe('docs/amqp-api.md', function () {
   it('numbers its sections and behaviours (the parsers have teeth)', function () {
     expect([...sections('## 3. A\n### 3.2 B\n## 14. C\n1. **x**\n13. **y**\n')]).to.deep.equal(['3', '3.2', '14', '14.1', '14.13']);
     expect(numbered).to.include.members(['2.2', '3.2', '4.2', '5.6', '6', '10', '11', '14.1', '14.16']);
-    expect([...defined.keys()]).to.deep.equal(Array.from({ length: 72 }, (_, i) => i + 1));
+    // Numbers run without gaps; a behaviour added later takes the next number under its group.
+    expect([...defined.keys()].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 75 }, (_, i) => i + 1));
   });
 
   it('has every section that code, tests and documents cite it by', function () {

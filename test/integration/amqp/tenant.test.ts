@@ -147,4 +147,53 @@ describe('AMQP Tenant API', function () {
     expect((await http(suite.base, 'DELETE', '/tenant/short-lived')).status).to.equal(204);
     expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'short-lived' } }), 404);
   });
+
+  describe('Hono 2.7: alias and trust-anchor groups', function () {
+    it('finds a tenant by its alias under tenant-id, answering with its id; an id wins over an alias (#73)', async function () {
+      await createTenant(suite.base, 'acme-id', { alias: 'acme', plan: 'gold' });
+      const res = await get({ 'tenant-id': 'acme' });
+      const body = expectAnswer(res, 200) as Json;
+      expect(body).to.include({ 'tenant-id': 'acme-id', plan: 'gold' }).and.not.have.property('alias');
+      expect(res.properties.tenant_id).to.equal('acme-id');
+      await createTenant(suite.base, 'acme', { plan: 'own' });
+      expect(expectAnswer(await get({ 'tenant-id': 'acme' }), 200)).to.include({ 'tenant-id': 'acme', plan: 'own' });
+      // The deprecated property form names an id only.
+      expectAnswer(await get(undefined, { tenant_id: 'nothing-here' }), 404);
+    });
+
+    it('answers 404 by a subject DN that tenants of one trust-anchor group share, and 200 once one tenant has it (#74)', async function () {
+      const ca = { 'subject-dn': 'CN=shared,O=Eclipse', 'public-key': publicKey(), algorithm: 'EC' };
+      await createTenant(suite.base, 'g1', { 'trust-anchor-group': 'g', 'trusted-ca': ca });
+      await createTenant(suite.base, 'g2', { 'trust-anchor-group': 'g', 'trusted-ca': ca });
+      expectAnswer(await get({ 'subject-dn': 'CN=shared,O=Eclipse' }), 404);
+      expect((await http(suite.base, 'DELETE', '/tenant/g2')).status).to.equal(204);
+      const body = expectAnswer(await get({ 'subject-dn': 'CN=shared,O=Eclipse' }), 200) as Json;
+      expect(body).to.include({ 'tenant-id': 'g1' }).and.not.have.property('trust-anchor-group');
+    });
+  });
+
+  describe('Hono 2.7 tenant fields in the 1.x profile', function () {
+    const oneX = useAmqpRegistry({ REGISTRY_HONO_API: '1.x' });
+
+    it('carries the 2.7 fields as Hono does: CA ids, templates and OCSP fields, resource limits with max-ttl-*; not the alias, group, limits or validity (#75)', async function () {
+      const ca = {
+        id: 'ca-1', 'subject-dn': 'CN=ca,O=Eclipse', 'public-key': publicKey(), algorithm: 'EC', 'subject-dn-bytes': 'MAA=',
+        'not-before': '2020-01-01T00:00:00Z', 'not-after': '2099-01-01T00:00:00Z', 'auth-id-template': '{{subject-cn}}',
+        'auto-provisioning-enabled': true, 'auto-provision-as-gateway': true, 'auto-provisioning-device-id-template': 'dev-{{subject-cn}}',
+        'ocsp-revocation-enabled': false, 'ocsp-responder-uri': 'http://ocsp.example.com', 'ocsp-nonce-enabled': true,
+      };
+      const limits = { 'max-connections': 10, 'max-ttl': 60, 'max-ttl-telemetry-qos0': 5, 'max-ttl-telemetry-qos1': 15, 'max-ttl-command-response': 20 };
+      await createTenant(oneX.base, 'full', {
+        alias: 'full-alias', 'trust-anchor-group': 'g', 'registration-limits': { 'max-devices': 5 }, 'resource-limits': limits,
+        tracing: { 'sampling-mode': 'all' }, 'minimum-message-size': 1024, defaults: { 'ttl-telemetry-qos0': 3 }, ext: { 'messaging-type': 'amqp' }, 'trusted-ca': [ca],
+      });
+      const client = await oneX.client();
+      const body = expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'full-alias' } }), 200) as Json;
+      const { 'not-before': _from, 'not-after': _until, 'auto-provision-as-gateway': _gateway, 'auto-provisioning-device-id-template': _template, ...sent } = ca;
+      expect(body).to.deep.equal({
+        'tenant-id': 'full', enabled: true, 'resource-limits': limits, tracing: { 'sampling-mode': 'all' }, 'minimum-message-size': 1024,
+        defaults: { 'ttl-telemetry-qos0': 3 }, ext: { 'messaging-type': 'amqp' }, 'trusted-ca': [sent],
+      });
+    });
+  });
 });

@@ -200,6 +200,15 @@ describe('AMQP auto-provisioning and the denied list', function () {
     expect((await registration('sensor-7')).status).to.equal(200);
   });
 
+  it('the device-id template also takes {{subject-ou}} and {{subject-o}} (Hono 1.11); a subject without them is not provisioned', async function () {
+    await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-o}}-{{subject-ou}}-{{subject-cn}}' });
+    const client = await suite.client();
+    const device = await makeDeviceCert(ca, '/O=ACME/OU=Sensors/CN=sensor-10');
+    expect((expectAnswer(await get(client, 'CN=sensor-10,OU=Sensors,O=ACME', device.der), 201) as Json)['device-id']).to.equal('ACME-Sensors-sensor-10');
+    const noUnit = await makeDeviceCert(ca, '/O=ACME/CN=sensor-11');
+    expectAnswer(await get(client, 'CN=sensor-11,O=ACME', noUnit.der), 404);
+  });
+
   it('a denied device that comes back with a new key (new subject, same CN as device id) is not re-created', async function () {
     await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-cn}}' });
     const client = await suite.client();
