@@ -11,7 +11,7 @@ import { badRequest } from './errors.js';
 /** `schemas/` sits next to `src/` and to `dist/`, so the same relative path works for both. */
 export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
 
-export type SchemaName = 'tenant' | 'tenant-v1' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
+export type SchemaName = 'tenant' | 'tenant-v1' | 'tenant-search-result' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
   | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
   | 'merge-patch' | 'v1-created';
 
@@ -30,7 +30,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
-  const names: SchemaName[] = ['tenant', 'tenant-v1', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created'];
+  const names: SchemaName[] = ['tenant', 'tenant-v1', 'tenant-search-result', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 

@@ -3,9 +3,9 @@
  * ids unique within the tenant and generated when missing, a `cert` turned into the fields it
  * stands for, the identity templates and the OCSP fields checked. Pure module: no I/O.
  */
-import { randomUUID } from 'node:crypto';
 import type { JsonObject } from './credentials.js';
 import { parseDn, toRfc2253 } from './dn.js';
+import { generateId } from './ids.js';
 import { checkTrustedCa, decodeBase64, readDer, type DecodedCa } from './trusted-ca.js';
 
 /** The placeholders of `auth-id-template` and `auto-provisioning-device-id-template` (Hono 1.11). */
@@ -88,9 +88,6 @@ function prepareCa(ca: JsonObject, path: string, problems: string[]): JsonObject
   const before = problems.length;
   const check = checkTrustedCa(ca, path);
   problems.push(...check.problems);
-  if (ca['public-key'] !== undefined && (ca['not-before'] === undefined || ca['not-after'] === undefined)) {
-    problems.push(`${path}: not-before and not-after are required with public-key`);
-  }
   checkTemplates(ca, path, problems);
   checkOcsp(ca, path, problems);
   checkSubjectBytes(ca, path, problems);
@@ -113,8 +110,8 @@ export function prepareTrustedCas(cas: readonly JsonObject[], problems: string[]
 }
 
 function freshId(taken: string[]): string {
-  let id = randomUUID();
-  while (taken.includes(id)) id = randomUUID();
+  let id = generateId();
+  while (taken.includes(id)) id = generateId();
   taken.push(id);
   return id;
 }

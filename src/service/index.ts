@@ -14,9 +14,11 @@ import type { PasswordHasher } from './password-hasher.js';
 import { createRegistrationAssertion, type RegistrationAssertion } from './registration-assertion.js';
 import { createTenantLookup, type TenantLookup } from './tenant-lookup.js';
 import { createTenantService, type TenantService } from './tenants.js';
+import { createTenantV1Service, type TenantV1Service } from './tenants-v1.js';
 
 export interface Services {
-  readonly tenants: TenantService & TenantLookup;
+  /** `v1`: the /v1 face of the same tenants. */
+  readonly tenants: TenantService & TenantLookup & { readonly v1: TenantV1Service };
   readonly devices: DeviceService & RegistrationAssertion;
   readonly credentials: CredentialsService & CredentialsLookup;
   readonly deviceConnections: DeviceConnectionService;
@@ -36,7 +38,7 @@ export interface ServiceOptions {
 export function createServices(store: Store, options: ServiceOptions): Services {
   const credentials = createCredentialsService(store, options);
   return {
-    tenants: { ...createTenantService(store), ...createTenantLookup(store) },
+    tenants: { ...createTenantService(store), ...createTenantLookup(store), v1: createTenantV1Service(store) },
     devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
     credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)) },
     deviceConnections: createDeviceConnectionService(store),

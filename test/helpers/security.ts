@@ -117,7 +117,11 @@ export interface RouteFixture {
   readonly body?: (tenant: string) => unknown;
   /** Path parameters other than the defaults (tokenId: the caller's own token). */
   readonly selfToken?: boolean;
+  /** The route acts on a tenant not named before (a generated id): its happy path needs a token for every tenant (`*`). */
+  readonly allTenants?: boolean;
 }
+
+const withTenant = (p: Provisioner, t: string): Promise<void> => p.tenant(t).then(() => undefined);
 
 /** One fixture per operationId of the route table. */
 export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
@@ -147,6 +151,14 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   openApiDocument: {},
   apiDocsPage: {},
   apiDocsAsset: {},
+  // /v1 tenants
+  v1CreateTenant: { allTenants: true },
+  v1SearchTenants: { prepare: withTenant },
+  v1CreateTenantWithId: {},
+  v1GetTenant: { prepare: withTenant },
+  v1UpdateTenant: { prepare: withTenant, body: () => ({ enabled: false }) },
+  v1PatchTenant: { prepare: withTenant, body: () => ({ enabled: false }) },
+  v1DeleteTenant: { prepare: withTenant },
 };
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */
@@ -166,10 +178,16 @@ export function bodyOf(route: Route, tenant: string): unknown {
   return fixture?.body?.(tenant) ?? {};
 }
 
-/** Calls a route for `tenant` with the given headers. */
+/** Calls a route for `tenant` with the given headers (a PATCH body is a merge patch). */
 export function callRoute(base: string, route: Route, tenant: string, headers: Record<string, string>, options: { query?: string; tokenId?: string } = {}): Promise<HttpResult> {
   const path = concretePath(route, tenant, options.tokenId) + (options.query ?? '');
-  return http(base, route.method, path, bodyOf(route, tenant), headers);
+  const type: Record<string, string> = route.method === 'PATCH' ? { 'Content-Type': 'application/merge-patch+json' } : {};
+  return http(base, route.method, path, bodyOf(route, tenant), { ...type, ...headers });
+}
+
+/** The tenants a token for the happy path of a route holds: the tenant, or every one (RouteFixture.allTenants). */
+export function happyTenants(route: Route, tenant: string): string[] {
+  return FIXTURES[route.operationId]?.allTenants === true ? ['*'] : [tenant];
 }
 
 export { ROUTES };

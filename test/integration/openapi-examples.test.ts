@@ -63,7 +63,10 @@ describe('the OpenAPI examples against a running registry', function () {
     expect(answers).to.include.members([
       'POST /tenant → 201', 'POST /registration/DEFAULT_TENANT → 201', 'POST /credentials/DEFAULT_TENANT → 201', 'POST /tokens → 201',
       'PUT /credentials/DEFAULT_TENANT/sensor1/hashed-password → 204', 'GET /registration/DEFAULT_TENANT/4711 → 200',
-      'DELETE /registration/DEFAULT_TENANT/4711 → 204', 'DELETE /tenant/DEFAULT_TENANT → 204',
+      'DELETE /registration/DEFAULT_TENANT/4711 → 204',
+      'POST /v1/tenants → 201', 'PUT /v1/tenants/DEFAULT_TENANT → 204', 'PATCH /v1/tenants/DEFAULT_TENANT → 204', 'GET /v1/tenants/DEFAULT_TENANT → 200',
+      // The deeper path goes first: the /v1 deletion removes the tenant the legacy one then does not find.
+      'DELETE /v1/tenants/DEFAULT_TENANT → 204',
     ]);
   });
 });

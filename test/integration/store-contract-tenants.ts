@@ -2,14 +2,11 @@
  * The part of the Store contract about tenant aliases, trust-anchor groups and tenant versions
  * (If-Match checked in the write's own atomic step), run by storeContract on every backend.
  */
-import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { RegistryError } from '../../src/errors.js';
+import { versionOf } from '../../src/model/version.js';
 import type { Store } from '../../src/store/store.js';
 import { expectRegistryError, tenantJson } from './store-contract.js';
-
-/** The version of a stored record (v1-design.md): the first 16 hex digits of the SHA-1 of its bytes. */
-const versionOf = (json: string): string => createHash('sha1').update(json).digest('hex').slice(0, 16);
 
 export function tenantIndexesContract(store: () => Store): void {
   describe('tenant aliases', function () {

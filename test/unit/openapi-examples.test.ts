@@ -53,7 +53,9 @@ describe('examples of the OpenAPI document', function () {
   it('has a body example for every operation with a body, which the registry accepts as valid', function () {
     const problems: string[] = [];
     for (const route of ROUTES.filter((r) => r.body !== undefined)) {
-      const example = doc.paths[route.path]?.[route.method.toLowerCase()]?.requestBody?.content['application/json']?.example;
+      // application/json, or application/merge-patch+json for a PATCH
+      const content = doc.paths[route.path]?.[route.method.toLowerCase()]?.requestBody?.content ?? {};
+      const example = Object.values(content)[0]?.example;
       const where = `${route.method} ${route.path}`;
       if (example === undefined) problems.push(`${where}: no body example (give schemas/${route.body}.json \`examples\`)`);
       else {

@@ -1,7 +1,8 @@
 /**
  * Hono's `/v1` management API (hono-management-v1.md): mounted like the legacy routes, documented
- * in the same OpenAPI document, checked by the same scopes. None yet.
+ * in the same OpenAPI document, checked by the same scopes.
  */
 import type { Route } from '../route.js';
+import { TENANT_V1_ROUTES } from './tenants.js';
 
-export const V1_ROUTES: readonly Route[] = [];
+export const V1_ROUTES: readonly Route[] = [...TENANT_V1_ROUTES];

@@ -2,13 +2,15 @@
  * The tenant scripts: every tenant write is one script on the registry slot `{~registry}` (keys.ts),
  * which keeps the tenants, the CA subject-DN index, the DNs shared within a trust-anchor group and
  * the aliases in step, and checks a write's `If-Match` against the version of the stored tenant in
- * the same step. Outcomes besides those of scripts.ts: ALIAS_CONFLICT, VERSION_MISMATCH.
+ * the same step (model/version.ts: VERSION_LUA; the argument comes from `ifMatchArg`). Outcomes
+ * besides those of scripts.ts: ALIAS_CONFLICT, VERSION_MISMATCH.
  *
  * A DN owned by one tenant is in ca-index (DN → tenant id, what the Tenant API's lookup by subject
  * DN reads); a DN that tenants of one trust-anchor group share is in ca-shared instead (DN → JSON
  * array of their ids), so that lookup finds no tenant for it (Hono 2.7: 404 for several matches).
  * All owners of a DN are in one group, so checking one other owner's group is enough.
  */
+import { VERSION_LUA } from '../../model/version.js';
 import type { LuaScript } from './scripts.js';
 
 const TENANT_CA_HELPERS = `
@@ -88,23 +90,6 @@ local function alias_move(aliases, id, old, new)
 end
 `;
 
-/**
- * The version of a stored value and the If-Match check (v1-design.md: the first 16 hex digits of
- * the SHA-1 of the stored bytes). The If-Match argument: '' (no condition), '*' (any version), or
- * versions separated by commas.
- */
-const VERSION_HELPERS = `
-local function version_of(value)
-  return string.sub(redis.sha1hex(value), 1, 16)
-end
-local function if_match_ok(value, if_match)
-  if if_match == '' or if_match == '*' then return true end
-  local version = version_of(value)
-  for tag in string.gmatch(if_match, '[^,]+') do if tag == version then return true end end
-  return false
-end
-`;
-
 const NOW_MS = `
 local function now_ms()
   local t = redis.call('TIME')
@@ -140,7 +125,7 @@ return 'OK'`,
 export const updateTenant: LuaScript = {
   name: 'update-tenant',
   numberOfKeys: 5,
-  source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_HELPERS}
+  source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_LUA}
 local id, cas, alias = ARGV[1], cjson.decode(ARGV[3]), ARGV[4]
 local old = redis.call('HGET', KEYS[1], id)
 if not old then return 'NOT_FOUND' end
@@ -163,7 +148,7 @@ return 'OK'`,
 export const beginTenantDeletion: LuaScript = {
   name: 'begin-tenant-deletion',
   numberOfKeys: 7,
-  source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_HELPERS}${NOW_MS}
+  source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_LUA}${NOW_MS}
 local id = ARGV[1]
 local json = redis.call('HGET', KEYS[1], id)
 if not json then return 'NOT_FOUND' end

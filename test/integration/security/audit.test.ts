@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { http, type TestRegistry } from '../../helpers/registry.js';
 import {
-  BOOTSTRAP, FIXTURES, Provisioner, ROUTES, bearer, callRoute, concretePath, expectJsonError, flushRedis, freshTenant, mint, startTokenRegistry,
+  BOOTSTRAP, FIXTURES, Provisioner, ROUTES, bearer, callRoute, concretePath, expectJsonError, flushRedis, freshTenant, happyTenants, mint, startTokenRegistry,
 } from '../../helpers/security.js';
 
 interface AuditEntry {
@@ -55,7 +55,7 @@ describe('audit trail', function () {
     it(`${route.method} ${route.path} writes an entry: action ${route.operationId}, target, tenant, token id, outcome ${route.success.status}`, async function () {
       const tenant = freshTenant();
       await FIXTURES[route.operationId]?.prepare?.(provision, tenant);
-      const caller = await mint(base, BOOTSTRAP, { scopes: [...route.scopes], tenants: [tenant] });
+      const caller = await mint(base, BOOTSTRAP, { scopes: [...route.scopes], tenants: happyTenants(route, tenant) });
       const started = Date.now();
       const res = await callRoute(base, route, tenant, bearer(caller.token), { tokenId: caller.id });
       expect(res.status, res.text).to.equal(route.success.status);

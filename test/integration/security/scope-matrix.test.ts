@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { SCOPES, type Scope } from '../../../src/model/tokens.js';
 import { http, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
 import {
-  BOOTSTRAP, FIXTURES, Provisioner, ROUTES, bearer, callRoute, expectJsonError, flushRedis, freshTenant, mint, startTokenRegistry,
+  BOOTSTRAP, FIXTURES, Provisioner, ROUTES, bearer, callRoute, expectJsonError, flushRedis, freshTenant, happyTenants, mint, startTokenRegistry,
 } from '../../helpers/security.js';
 
 const REALM_ONLY = /^Bearer realm="[^"]+"$/;
@@ -153,7 +153,7 @@ describe('management API scope matrix (generated from the route table)', functio
         const tenant = freshTenant();
         const fixture = FIXTURES[route.operationId];
         await fixture?.prepare?.(provision, tenant);
-        const own = await mint(base, BOOTSTRAP, { scopes: [...route.scopes], tenants: [tenant] });
+        const own = await mint(base, BOOTSTRAP, { scopes: [...route.scopes], tenants: happyTenants(route, tenant) });
         const res = await callRoute(base, route, tenant, bearer(own.token), { tokenId: own.id });
         expect(res.status, res.text).to.equal(route.success.status);
       });
