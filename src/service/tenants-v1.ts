@@ -109,7 +109,8 @@ export function createTenantV1Service(store: TenantV1Store): TenantV1Service {
     async create(tenantId, body) {
       if (tenantId !== undefined) requireV1Id('tenant', tenantId);
       const id = tenantId ?? generateId();
-      const { tenant, caKeys, ...indexes } = checkV1(body ?? {}, id);
+      // No body (undefined) creates the defaults; JSON null is no tenant.
+      const { tenant, caKeys, ...indexes } = checkV1(body === undefined ? {} : body, id);
       const json = JSON.stringify(tenant);
       await store.createTenant(id, json, caKeys, indexes);
       return { id, version: versionOf(json) };

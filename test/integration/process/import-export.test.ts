@@ -5,6 +5,7 @@
  * NDJSON and the round trip import(export(x)).
  */
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,25 @@ describe('device-registry import and export', function () {
       expect(await exportNdjson(), args.join(' ')).to.equal(original);
     }
     expect((await cli(['export', '--dir', dir])).code, 'export never overwrites files').to.equal(2);
+  });
+
+  it('round-trips tenants written through /v1: alias, trust-anchor group, an empty CA list and the CA ids', async function () {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const ca = { id: 'ca-1', 'subject-dn': 'CN=group-ca', 'public-key': key, algorithm: 'EC' };
+    for (const [id, body] of [['g1', { alias: 'first', 'trust-anchor-group': 'g', 'trusted-ca': [ca] }], ['g2', { 'trust-anchor-group': 'g', 'trusted-ca': [ca] }], ['none', { 'trusted-ca': [] }]] as const) {
+      const created = await http(suite.base, 'POST', `/v1/tenants/${id}`, body);
+      expect(created.status, created.text).to.equal(201);
+    }
+    const original = await exportNdjson();
+    const ndjson = join(work, 'v1.ndjson');
+    expect((await cli(['export', '--ndjson', ndjson])).code).to.equal(0);
+    expect(await (await sharedRedis()).command('FLUSHALL')).to.equal('+OK');
+    const run = await cli(['import', '--ndjson', ndjson]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(await exportNdjson()).to.equal(original);
+    const client = await suite.client();
+    expect(expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'first' } }), 200)).to.include({ 'tenant-id': 'g1' });
+    expect((await http(suite.base, 'POST', '/v1/tenants/g3', { alias: 'first' })).status).to.equal(409);
   });
 
   it('streams NDJSON from stdin, naming a bad line by its number', async function () {
