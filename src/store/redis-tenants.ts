@@ -69,8 +69,8 @@ export function createTenantRecords(context: RecordsContext): TenantStore {
     updateTenant: (id, json, caKeys, options) =>
       guard(async () => check(await run(lua.updateTenant, updateKeys(), [id, json, ...indexArgs(caKeys, options), ifMatchArg(options)]), id, notFound(id))),
     getTenant: (id) => guard(() => client.hget(keys.tenants(), id)),
-    getTenantByCa: (caKey) => guard(async () => (await run(lua.getTenantByCa, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
-    getTenantByAlias: (alias) => guard(async () => (await run(lua.getTenantByAlias, [keys.tenantAliases(), keys.tenants()], [alias])) as string | null),
+    getTenantByCa: (caKey) => guard(async () => (await run(lua.getTenantByIndex, [keys.caIndex(), keys.tenants()], [caKey])) as string | null),
+    getTenantByAlias: (alias) => guard(async () => (await run(lua.getTenantByIndex, [keys.tenantAliases(), keys.tenants()], [alias])) as string | null),
     deleteTenant: (id, options) =>
       guard(async () => {
         check(await run(lua.beginTenantDeletion, registryKeys(), [id, String(CREATION_STALE_MS), ifMatchArg(options)]), id, notFound(id));

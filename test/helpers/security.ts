@@ -35,6 +35,27 @@ export async function startTokenRegistry(env: Record<string, string> = {}): Prom
   });
 }
 
+/**
+ * Registers the hooks of a suite on a token registry: Redis flushed and the registry started
+ * before the suite, stopped and Redis flushed after it. Call inside `describe`; the getter is valid in its tests.
+ */
+export function useTokenRegistry(env: Record<string, string> = {}): () => TestRegistry {
+  let registry: TestRegistry | undefined;
+  before(async function () {
+    await flushRedis();
+    registry = await startTokenRegistry(env);
+  });
+  after(async function () {
+    await registry?.stop();
+    registry = undefined;
+    await flushRedis();
+  });
+  return () => {
+    if (registry === undefined) throw new Error('registry not started');
+    return registry;
+  };
+}
+
 /** Empties the run's Redis. */
 export async function flushRedis(): Promise<void> {
   const redis = await sharedRedis();

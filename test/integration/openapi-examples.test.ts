@@ -7,8 +7,8 @@
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { http, type TestRegistry } from '../helpers/registry.js';
-import { BOOTSTRAP, bearer, flushRedis, startTokenRegistry } from '../helpers/security.js';
+import { http } from '../helpers/registry.js';
+import { BOOTSTRAP, bearer, useTokenRegistry } from '../helpers/security.js';
 
 interface Parameter { name: string; in: 'path' | 'query' | 'header'; example?: unknown }
 interface Operation { parameters?: Parameter[]; requestBody?: { content: Record<string, { example?: unknown }> } }
@@ -37,19 +37,10 @@ function requestOf(path: string, op: Operation): { url: string; body: unknown; h
 }
 
 describe('the OpenAPI examples against a running registry', function () {
-  let registry: TestRegistry;
-
-  before(async function () {
-    await flushRedis();
-    registry = await startTokenRegistry();
-  });
-
-  after(async function () {
-    await registry?.stop();
-    await flushRedis();
-  });
+  const started = useTokenRegistry();
 
   it('answers every operation sent with its examples, and none with 400 or 5xx', async function () {
+    const registry = started();
     expect(operations.length).to.be.greaterThan(20);
     const answers: string[] = [];
     for (const { path, method, op } of operations) {

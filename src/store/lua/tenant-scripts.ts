@@ -163,19 +163,12 @@ redis.call('HSET', KEYS[4], id, json)
 return 'OK'`,
 };
 
-/** KEYS: ca-index, tenants. ARGV: DN key. The JSON of the one tenant owning the CA, or nil (none, or shared in a group). */
-export const getTenantByCa: LuaScript = {
-  name: 'get-tenant-by-ca',
-  numberOfKeys: 2,
-  source: `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)`,
-};
-
-/** KEYS: tenant-aliases, tenants. ARGV: alias. The JSON of the tenant with this alias, or nil. */
-export const getTenantByAlias: LuaScript = {
-  name: 'get-tenant-by-alias',
+/**
+ * A tenant through one of its indexes: KEYS: the index (ca-index: DN key → the one tenant that has
+ * it; tenant-aliases: alias → tenant), tenants. ARGV: the index field. The tenant JSON, or nil.
+ */
+export const getTenantByIndex: LuaScript = {
+  name: 'get-tenant-by-index',
   numberOfKeys: 2,
   source: `
 local id = redis.call('HGET', KEYS[1], ARGV[1])

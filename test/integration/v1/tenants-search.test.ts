@@ -4,8 +4,7 @@
  */
 import { expect } from 'chai';
 import { http } from '../../helpers/registry.js';
-import { BOOTSTRAP, bearer, flushRedis, mint, startTokenRegistry } from '../../helpers/security.js';
-import type { TestRegistry } from '../../helpers/registry.js';
+import { BOOTSTRAP, bearer, mint, useTokenRegistry } from '../../helpers/security.js';
 import { createTenant, expectError, expectOk, useRegistry, type Json } from '../http/support.js';
 import { expectV1Created } from './tenants-support.js';
 
@@ -96,18 +95,10 @@ describe('/v1 tenants search', function () {
 
 describe('/v1 tenants with tenant-restricted tokens', function () {
   this.timeout(20_000);
-  let registry: TestRegistry;
-
-  before(async function () {
-    await flushRedis();
-    registry = await startTokenRegistry();
-  });
-  after(async function () {
-    await registry?.stop();
-    await flushRedis();
-  });
+  const started = useTokenRegistry();
 
   it('a search shows only the tenants the token holds (404 when it holds none that match)', async function () {
+    const registry = started();
     const admin = bearer(BOOTSTRAP);
     for (const id of ['mine-1', 'mine-2', 'theirs']) expectV1Created(await http(registry.base, 'POST', `/v1/tenants/${id}`, {}, admin), id);
     const reader = await mint(registry.base, BOOTSTRAP, { scopes: ['tenants:read'], tenants: ['mine-1', 'mine-2'] });
@@ -117,6 +108,7 @@ describe('/v1 tenants with tenant-restricted tokens', function () {
   });
 
   it('creating a tenant with a generated id needs a token for every tenant', async function () {
+    const registry = started();
     const limited = await mint(registry.base, BOOTSTRAP, { scopes: ['tenants:create'], tenants: ['some'] });
     expectError(await http(registry.base, 'POST', '/v1/tenants', {}, bearer(limited.token)), 403);
     const everyTenant = await mint(registry.base, BOOTSTRAP, { scopes: ['tenants:create'], tenants: ['*'] });
