@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from './credentials.js';
 import { prepareTrustedCas } from './tenant-ca.js';
-import { caKeysOf, tenantIndexes, trustedCas, type PreparedTenant } from './tenant.js';
+import { caKeysOf, prepareAdapters, tenantIndexes, trustedCas, type PreparedTenant } from './tenant.js';
 
 /** The top-level members of Hono 2.7's Tenant; any other stored member is shown inside `ext`. */
 const V1_MEMBERS = new Set(['enabled', 'alias', 'ext', 'adapters', 'defaults', 'minimum-message-size', 'registration-limits', 'resource-limits', 'tracing', 'trust-anchor-group', 'trusted-ca']);
@@ -16,16 +16,6 @@ const V1_CA_MEMBERS = new Set([
   'ocsp-revocation-enabled', 'ocsp-responder-uri', 'ocsp-responder-cert', 'ocsp-nonce-enabled',
 ]);
 
-/** Hono 2.7's Adapter defaults: `enabled` false, `device-authentication-required` true. */
-function v1Adapters(adapters: readonly JsonObject[], problems: string[]): JsonObject[] {
-  const types = new Set<unknown>();
-  return adapters.map((adapter, i) => {
-    if (types.has(adapter.type)) problems.push(`adapters/${i}: adapter type "${String(adapter.type)}" is listed twice`);
-    types.add(adapter.type);
-    return { ...adapter, enabled: adapter.enabled ?? false, 'device-authentication-required': adapter['device-authentication-required'] ?? true };
-  });
-}
-
 /**
  * The tenant to store for a /v1 body that has passed the `tenant-v1` schema: the body itself with
  * `tenant-id` (the AMQP answers carry it), `enabled` (default true), the adapters' defaults and the
@@ -35,7 +25,8 @@ export function prepareV1Tenant(body: JsonObject, tenantId: string): { problems:
   const problems: string[] = [];
   const { enabled, adapters, 'trusted-ca': cas, ...rest } = body;
   const tenant: JsonObject = { 'tenant-id': tenantId, enabled: enabled ?? true, ...rest };
-  if (adapters !== undefined) tenant.adapters = v1Adapters(adapters as JsonObject[], problems);
+  // Hono 2.7's Adapter: `enabled` false unless given.
+  if (adapters !== undefined) tenant.adapters = prepareAdapters(adapters as JsonObject[], false, problems);
   if (cas !== undefined) tenant['trusted-ca'] = prepareTrustedCas(cas as JsonObject[], problems);
   const caKeys = problems.length === 0 ? caKeysOf(trustedCas(tenant)) : [];
   return { problems, prepared: { tenant, caKeys, ...tenantIndexes(tenant) } };

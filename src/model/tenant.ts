@@ -55,6 +55,20 @@ export function trustedCas(tenant: JsonObject): JsonObject[] {
 }
 
 /**
+ * A tenant's adapter entries with their defaults filled in: `enabled` as given by the face (the
+ * legacy registry wrote true, Hono 2.7 false), `device-authentication-required` true. A type listed
+ * twice is a problem.
+ */
+export function prepareAdapters(adapters: readonly JsonObject[], enabledByDefault: boolean, problems: string[]): JsonObject[] {
+  const types = new Set<unknown>();
+  return adapters.map((adapter, i) => {
+    if (types.has(adapter.type)) problems.push(`adapters/${i}: adapter type "${String(adapter.type)}" is listed twice`);
+    types.add(adapter.type);
+    return { ...adapter, enabled: adapter.enabled ?? enabledByDefault, 'device-authentication-required': adapter['device-authentication-required'] ?? true };
+  });
+}
+
+/**
  * Fills the write-time defaults of the legacy registry (§3.3): tenant `enabled` and each adapter's
  * `enabled` and `device-authentication-required` become true when absent. Returns the problems
  * found in the trusted CAs and adapter list (empty when valid). The input has passed the schema.
@@ -64,14 +78,7 @@ export function prepareTenant(input: JsonObject, tenantId: string): { problems: 
   const { 'tenant-id': _id, enabled, ...rest } = input;
   const tenant: JsonObject = { 'tenant-id': tenantId, enabled: enabled ?? true, ...rest };
   const adapters = input.adapters as JsonObject[] | undefined;
-  if (adapters !== undefined) {
-    const types = new Set<unknown>();
-    tenant.adapters = adapters.map((adapter, i) => {
-      if (types.has(adapter.type)) problems.push(`adapters/${i}: adapter type "${String(adapter.type)}" is listed twice`);
-      types.add(adapter.type);
-      return { ...adapter, enabled: adapter.enabled ?? true, 'device-authentication-required': adapter['device-authentication-required'] ?? true };
-    });
-  }
+  if (adapters !== undefined) tenant.adapters = prepareAdapters(adapters, true, problems);
   const many = Array.isArray(input['trusted-ca']);
   const valid = trustedCas(input).filter((ca, i) => {
     const result = checkTrustedCa(ca, many ? `trusted-ca/${i}` : 'trusted-ca');
