@@ -25,14 +25,17 @@ JEMALLOC := LD_PRELOAD=libjemalloc.so.2
 install-run: node_modules/.installed
 	@scripts/ensure-packages.sh redis-server:redis-server libjemalloc2:lib=libjemalloc.so.2
 
-# ... and what the tests drive it with (an independent AMQP client, curl for the seed examples).
+# ... and what the tests drive it with (an independent AMQP client, curl for the seed examples,
+# a headless Chromium for the console's end-to-end tests, driven by playwright-core).
 install-test: install-run
-	@scripts/ensure-packages.sh curl:curl openssl:openssl python3-qpid-proton:/usr/bin/python3=proton
+	@scripts/ensure-packages.sh curl:curl openssl:openssl python3-qpid-proton:/usr/bin/python3=proton chromium:/usr/bin/chromium
 
 install: install-test
 
+# The registry (src/ → dist/) and the operator console (console/ → dist/console, bundled by esbuild).
 build: node_modules/.installed
 	npx tsc -p tsconfig.build.json
+	node scripts/build-console.mjs
 
 run: install-run build
 	$(JEMALLOC) node dist/main.js
@@ -56,6 +59,7 @@ test-hono: install-hono build
 
 lint: node_modules/.installed
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p console/tsconfig.json --noEmit
 	npx eslint .
 
 swagger: node_modules/.installed

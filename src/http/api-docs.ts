@@ -48,6 +48,9 @@ const INITIALIZER = `window.onload = function () {
 };
 `;
 
+/** The documentation page loads only its own files (no CDN, no inline script; Swagger UI sets inline styles). */
+const DOCS_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
 export interface ApiDocs {
   openApi(): string;
   asset(name: string): RawBody | undefined;
@@ -65,7 +68,7 @@ export function createApiDocs(): ApiDocs {
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const cache = 'public, max-age=3600';
   const files = new Map<string, RawBody>([
-    ['index.html', { type: 'text/html; charset=utf-8', data: INDEX_HTML, cache: 'no-cache' }],
+    ['index.html', { type: 'text/html; charset=utf-8', data: INDEX_HTML, cache: 'no-cache', policy: DOCS_POLICY }],
     ['swagger-initializer.js', { type: 'text/javascript; charset=utf-8', data: INITIALIZER, cache }],
   ]);
   return {

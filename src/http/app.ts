@@ -19,6 +19,7 @@ import { createClientErrors } from './client-errors.js';
 import { errorHandler } from './error-handler.js';
 import { readJsonBody } from './json-body.js';
 import { createApiDocs } from './api-docs.js';
+import { createConsoleAssets } from './console-assets.js';
 import { toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './route.js';
 import { ROUTES } from './routes.js';
 import { shownPath, shownTarget } from './shown-url.js';
@@ -48,9 +49,6 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The documentation page loads only its own files (no CDN, no inline script). */
-const DOCS_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
-
 function send(ctx: Context, reply: Reply): void {
   if (reply.json !== undefined) {
     ctx.type = 'application/json; charset=utf-8';
@@ -60,7 +58,7 @@ function send(ctx: Context, reply: Reply): void {
     ctx.body = reply.raw.data;
     ctx.set('X-Content-Type-Options', 'nosniff');
     if (reply.raw.cache !== undefined) ctx.set('Cache-Control', reply.raw.cache);
-    if (reply.raw.type.startsWith('text/html')) ctx.set('Content-Security-Policy', DOCS_POLICY);
+    if (reply.raw.policy !== undefined) ctx.set({ 'Content-Security-Policy': reply.raw.policy, 'Referrer-Policy': 'no-referrer' });
   } else {
     // Koa turns a null body into 204; set the body first, then the real status (201 keeps Content-Length: 0).
     ctx.body = null;
@@ -169,6 +167,7 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
     metrics: async () => (metrics === undefined || extras.serveMetrics === false ? undefined : metrics.exposition()),
     openApi: docs.openApi,
     docsAsset: docs.asset,
+    consoleAsset: createConsoleAssets(),
   };
   const deps: RouteDeps = { ...services, operator };
   for (const route of ROUTES) mount(router, route, deps, options);

@@ -23,6 +23,7 @@ const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; descript
   type: { schema: 'CredentialsType', description: 'The credentials type.', member: 'type' },
   tokenId: { schema: 'TokenId', description: 'The public id of a token (tok_…).' },
   asset: { schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)+$', examples: ['swagger-ui.css'] }, description: 'A file name of the Swagger UI page (swagger-ui.css, swagger-ui-bundle.js …).' },
+  file: { schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)+$', examples: ['app.js'] }, description: 'A file name of the operator console (app.js, app.css, favicon.svg).' },
 };
 
 const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
@@ -125,7 +126,7 @@ const TAGS = [
   { name: 'tokens', description: 'Management API tokens' },
   { name: 'audit', description: 'The audit trail' },
   { name: 'health', description: 'Container probes (no token needed)' },
-  { name: 'operations', description: 'Metrics and API documentation (no token needed): /metrics, /openapi.yaml, the Swagger UI at /docs' },
+  { name: 'operations', description: 'Metrics, API documentation and the operator console (no token needed to load them): /metrics, /openapi.yaml, the Swagger UI at /docs, the console at /console' },
 ];
 
 /** Every operation of the route table, by path and method. */

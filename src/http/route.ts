@@ -34,6 +34,8 @@ export interface Operator {
   openApi(): string;
   /** A file of the Swagger UI page under /docs/, or undefined. */
   docsAsset(name: string): RawBody | undefined;
+  /** A file of the operator console under /console/ (`index.html` is the page), or undefined. */
+  consoleAsset(name: string): RawBody | undefined;
 }
 
 /** What a route handler can use. */
@@ -45,6 +47,8 @@ export interface RawBody {
   readonly data: string | Buffer;
   /** Cache-Control of the answer. */
   readonly cache?: string;
+  /** Content-Security-Policy of the answer (the pages: /docs, /console). */
+  readonly policy?: string;
 }
 
 /** What a handler answers. `json` is already serialised (stored records are forwarded as they are). */

@@ -172,6 +172,8 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   openApiDocument: {},
   apiDocsPage: {},
   apiDocsAsset: {},
+  consolePage: {},
+  consoleAsset: {},
   // /v1 tenants
   v1CreateTenant: { allTenants: true },
   v1SearchTenants: { prepare: withTenant },
@@ -184,7 +186,7 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */
 export function concretePath(route: Route, tenant: string, tokenId = 'tok_0000000000000000'): string {
-  const values: Record<string, string> = { tenantId: tenant, deviceId: DEVICE, authId: AUTH_ID, type: CRED_TYPE, tokenId, asset: 'swagger-ui.css' };
+  const values: Record<string, string> = { tenantId: tenant, deviceId: DEVICE, authId: AUTH_ID, type: CRED_TYPE, tokenId, asset: 'swagger-ui.css', file: 'app.js' };
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`no fixture value for the path parameter ${name} of ${route.path}`);

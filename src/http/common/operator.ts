@@ -3,7 +3,7 @@
  * API documents (no token needed).
  */
 import { notFound } from '../../errors.js';
-import { ok, p, type RawBody, type Route } from '../route.js';
+import { ok, p, type RawBody, type Route, type RouteDeps } from '../route.js';
 
 export const OPERATOR_ROUTES: readonly Route[] = [
   {
@@ -50,4 +50,23 @@ export const OPERATOR_ROUTES: readonly Route[] = [
       return { status: 200, raw: asset };
     },
   },
+  {
+    method: 'GET', path: '/console', operationId: 'consolePage', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'The operator console (docs/console.md): a page served by the registry itself; signing in takes a token',
+    success: { status: 200, description: 'The console page', mediaType: 'text/html' }, errors: [404],
+    handle: async (s) => ({ status: 200, raw: consoleFile(s, 'index.html') }),
+  },
+  {
+    method: 'GET', path: '/console/{file}', operationId: 'consoleAsset', tenant: 'none', audit: false, tag: 'operations', scopes: [],
+    summary: 'A script, style sheet or icon of the operator console',
+    success: { status: 200, description: 'The file', mediaType: 'application/octet-stream' }, errors: [404],
+    handle: async (s, i) => ({ status: 200, raw: consoleFile(s, p(i, 'file')) }),
+  },
 ];
+
+/** A file of the console. NOT_FOUND for an unknown name, or when the console was not built. */
+function consoleFile(s: RouteDeps, name: string): RawBody {
+  const file = s.operator.consoleAsset(name);
+  if (file === undefined) throw notFound(`no such file of the console${s.operator.consoleAsset('index.html') === undefined ? ' (it was not built: make build)' : ''}`);
+  return file;
+}
