@@ -46,6 +46,16 @@ export interface SecurityConfig {
   readonly authFailureLimit: number;
   readonly authFailureWindowSeconds: number;
   readonly authBlockSeconds: number;
+  /** A console session unused for this long ends (docs/console.md). */
+  readonly sessionIdleSeconds: number;
+  /** A console session ends this long after sign-in at the latest (and never outlives its token). */
+  readonly sessionMaxSeconds: number;
+}
+
+/** The operator console (docs/console.md). */
+export interface ConsoleConfig {
+  /** Seconds between two samples of the lookup rate and latency its overview charts. */
+  readonly sampleSeconds: number;
 }
 
 export interface RedisNode {
@@ -141,6 +151,7 @@ export interface Config {
   readonly amqp: AmqpConfig;
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
+  readonly console: ConsoleConfig;
   /** Deepest nesting of JSON read from outside (bodies; each record of an import file). */
   readonly maxJsonDepth: number;
   readonly logLevel: LogLevel;
@@ -169,6 +180,9 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_AUTH_FAILURE_LIMIT', default: '5', description: 'Failed authentications from one address within the window that block it (429).' },
   { name: 'REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', default: '60', description: 'The window in which failed authentications are counted.' },
   { name: 'REGISTRY_AUTH_BLOCK_SECONDS', default: '300', description: 'How long a blocked address\'s failed attempts get 429 with Retry-After (a valid token from it still passes).' },
+  { name: 'REGISTRY_SESSION_IDLE_TIMEOUT', default: '30m', description: 'A console session that makes no request for this long ends (30m, 1h, 600 …; 1 minute to 1 day).' },
+  { name: 'REGISTRY_SESSION_MAX_LIFETIME', default: '12h', description: 'A console session ends this long after sign-in at the latest, and never outlives its token (at least the idle timeout, at most 30 days).' },
+  { name: 'REGISTRY_CONSOLE_SAMPLE_SECONDS', default: '5', description: 'Seconds between two samples of the AMQP lookup rate and latency that the console\'s overview charts (1–300; the last 180 samples are kept).' },
   { name: 'REGISTRY_REDIS_URL', default: '(unset: embedded Redis)', description: 'URL of an external Redis (`redis://host:port/db`, `rediss://…`, `unix:///path.sock`). Unset: the registry spawns its own redis-server.' },
   { name: 'REGISTRY_REDIS_CLUSTER_NODES', default: '(unset)', description: 'Comma-separated `host:port` seed nodes of a Redis Cluster (`[::1]:7000` for IPv6; `redis://user:password@host:port` for nodes that require AUTH); the registry then runs on the cluster and starts no Redis itself. Excludes REGISTRY_REDIS_URL.' },
   { name: 'REGISTRY_DATA_DIR', default: './data', description: 'Directory of the embedded Redis (append-only file, socket, pid file).' },
@@ -255,6 +269,17 @@ class Reader {
     return value === 'true';
   }
 
+  /** A duration (30m, 12h, 3600 …) in seconds, within [min, max] seconds. */
+  duration(name: ConfigVariable, fallback: string, min: number, max: number): number {
+    const text = this.string(name, fallback);
+    const seconds = parseDuration(text);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      this.problems.push(`${name}=${JSON.stringify(text)} must be a duration like 30m, 12h or 3600, from ${min} to ${max} seconds`);
+      return parseDuration(fallback) as number;
+    }
+    return seconds;
+  }
+
   oneOf<T extends string>(name: ConfigVariable, fallback: T, allowed: readonly T[]): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
@@ -310,6 +335,9 @@ export function loadConfig(env: Env): Config {
   const maxLifetime = parseDuration(r.string('REGISTRY_TOKEN_MAX_LIFETIME', '365d'));
   if (maxLifetime === undefined) r.problems.push('REGISTRY_TOKEN_MAX_LIFETIME must be a duration like 365d, 12h or 3600');
   const maxJsonDepth = r.int('REGISTRY_JSON_MAX_DEPTH', DEFAULT_JSON_MAX_DEPTH, 4, 1000);
+  const sessionIdleSeconds = r.duration('REGISTRY_SESSION_IDLE_TIMEOUT', '30m', 60, 86400);
+  const sessionMaxSeconds = r.duration('REGISTRY_SESSION_MAX_LIFETIME', '12h', 60, 30 * 86400);
+  if (sessionMaxSeconds < sessionIdleSeconds) r.problems.push('REGISTRY_SESSION_MAX_LIFETIME must not be shorter than REGISTRY_SESSION_IDLE_TIMEOUT');
   const config: Config = {
     http: {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
@@ -333,6 +361,8 @@ export function loadConfig(env: Env): Config {
       authFailureLimit: r.int('REGISTRY_AUTH_FAILURE_LIMIT', 5, 1, 1000),
       authFailureWindowSeconds: r.int('REGISTRY_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86400),
       authBlockSeconds: r.int('REGISTRY_AUTH_BLOCK_SECONDS', 300, 1, 86400),
+      sessionIdleSeconds,
+      sessionMaxSeconds,
     },
     redis: {
       url: redisUrl,
@@ -371,6 +401,7 @@ export function loadConfig(env: Env): Config {
       assertionLifetime: r.int('REGISTRY_ASSERTION_LIFETIME', 600, 1, 86400 * 365),
     },
     credentials: { maxBcryptCost, bcryptCost },
+    console: { sampleSeconds: r.int('REGISTRY_CONSOLE_SAMPLE_SECONDS', 5, 1, 300) },
     maxJsonDepth,
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf<LogFormat>('REGISTRY_LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']),

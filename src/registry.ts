@@ -108,6 +108,7 @@ export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): 
           `blocking ${address}: ${config.security.authFailureLimit} failed authentications within ${config.security.authFailureWindowSeconds} s; its failed attempts get 429 (valid tokens still pass)`,
         ),
     },
+    sessions: { idleSeconds: config.security.sessionIdleSeconds, maxSeconds: config.security.sessionMaxSeconds },
     onAuditError: (err) => log.error({ err }, 'could not write an audit entry'),
   };
 }

@@ -22,6 +22,7 @@ import { createApiDocs } from './api-docs.js';
 import { createConsoleAssets } from './console-assets.js';
 import { toRouterPath, type Operator, type Reply, type Route, type RouteDeps } from './route.js';
 import { ROUTES } from './routes.js';
+import { sessionOf } from './session-cookie.js';
 import { shownPath, shownTarget } from './shown-url.js';
 
 export interface HttpOptions {
@@ -84,10 +85,11 @@ function mount(router: Router, route: Route, services: RouteDeps, options: Pick<
     mediaType: route.method === 'PATCH' ? ('application/merge-patch+json' as const) : ('application/json' as const),
     optional: route.bodyOptional === true,
   };
-  const tokens = options.auth === 'token' ? services.tokens : undefined;
+  const auth = options.auth === 'token' ? services : undefined;
   const declaredQuery = new Set((route.query ?? []).map((q) => q.name));
   router[method](route.operationId, toRouterPath(route.path), async (ctx: Context) => {
-    const caller: Caller = await authenticate(ctx, route, tokens);
+    const caller: Caller = await authenticate(ctx, route, auth);
+    const client = { address: ctx.request.socket.remoteAddress ?? 'unknown', secure: ctx.secure, session: sessionOf(ctx) };
     const params = ctx.params as Record<string, string>;
     let tenant: unknown = route.tenant === 'path' ? params.tenantId : undefined;
     // Every mutating call of an authenticated caller is audited, refused ones too; the target keeps
@@ -102,7 +104,7 @@ function mount(router: Router, route: Route, services: RouteDeps, options: Pick<
       const body = route.body === undefined ? undefined : await readJsonBody(ctx, bodyRules);
       tenant = tenantOf(route, params, body);
       requireTenant(caller, tenant);
-      const reply = await route.handle(services, { params, query: ctx.query, body, caller, ifMatch });
+      const reply = await route.handle(services, { params, query: ctx.query, body, caller, ifMatch, client });
       audit(reply.status);
       send(ctx, reply);
     } catch (err) {

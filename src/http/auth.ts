@@ -5,8 +5,16 @@
 import type { Context } from 'koa';
 import { RegistryError, badRequest } from '../errors.js';
 import { hasScope, hasTenant, type Caller, type Scope } from '../model/tokens.js';
+import type { SessionService } from '../service/sessions.js';
 import type { TokenService } from '../service/tokens.js';
-import type { Route } from './route.js';
+import { isPublic, type Route } from './route.js';
+import { changes, requireSameOrigin, sessionOf } from './session-cookie.js';
+
+/** What checks a caller: bearer tokens, and console sessions. Undefined when authentication is off. */
+export interface Authenticators {
+  readonly tokens: TokenService;
+  readonly sessions: SessionService;
+}
 
 /** The caller when authentication is off (REGISTRY_HTTP_AUTH=none): every scope and tenant. */
 export const UNAUTHENTICATED: Caller = Object.freeze({ tokenId: 'anonymous', scopes: ['*'] as Scope[], tenants: ['*'] });
@@ -26,14 +34,21 @@ function authorizationCount(ctx: Context): number {
 }
 
 /**
- * The authenticated caller. BAD_REQUEST for a second Authorization header (a singleton field, RFC
- * 9110 §11.6.2: which one counts would depend on the software reading it); UNAUTHORIZED,
- * TOO_MANY_REQUESTS.
+ * The authenticated caller: of the Authorization header, or else of the console's session cookie
+ * (then a request that changes something must pass the same-origin check). BAD_REQUEST for a
+ * second Authorization header (a singleton field, RFC 9110 §11.6.2: which one counts would depend
+ * on the software reading it); UNAUTHORIZED, FORBIDDEN (cross-site), TOO_MANY_REQUESTS.
  */
-export async function authenticate(ctx: Context, route: Route, tokens: TokenService | undefined): Promise<Caller> {
-  if (route.scopes.length > 0 && authorizationCount(ctx) > 1) throw badRequest('the Authorization header may be given only once');
-  if (tokens === undefined || route.scopes.length === 0) return UNAUTHENTICATED;
-  return tokens.authenticate(ctx.get('Authorization') || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
+export async function authenticate(ctx: Context, route: Route, auth: Authenticators | undefined): Promise<Caller> {
+  if (route.sameOrigin === true) requireSameOrigin(ctx);
+  if (isPublic(route)) return UNAUTHENTICATED;
+  if (authorizationCount(ctx) > 1) throw badRequest('the Authorization header may be given only once');
+  if (auth === undefined) return UNAUTHENTICATED;
+  const authorization = ctx.get('Authorization');
+  const session = authorization === '' ? sessionOf(ctx) : undefined;
+  if (session === undefined) return auth.tokens.authenticate(authorization || undefined, ctx.request.socket.remoteAddress ?? 'unknown');
+  if (changes(ctx)) requireSameOrigin(ctx);
+  return auth.sessions.resume(session);
 }
 
 /** FORBIDDEN (RFC 6750 insufficient_scope) unless the caller holds every scope the request needs. */

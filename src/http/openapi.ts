@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { ERROR_TABLE } from '../errors.js';
 import { componentSchemas } from '../schema-components.js';
 import { loadSchemas } from '../validation.js';
-import type { Route } from './route.js';
+import { isPublic, type Route } from './route.js';
+import { CONSOLE_HEADER, sessionCookieName } from './session-cookie.js';
 import { ROUTES } from './routes.js';
 
 type Json = Record<string, unknown>;
@@ -27,10 +28,10 @@ const PATH_PARAMETERS: Readonly<Record<string, { schema: string | Json; descript
 };
 
 const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string; headers?: Record<string, string> }>> = {
-  401: { name: 'Unauthorized', description: 'No token, a malformed Authorization header, or an unknown, revoked or expired token.', headers: { 'WWW-Authenticate': 'Bearer realm="device-registry"[, error="invalid_token", error_description="…"] (RFC 6750).' } },
+  401: { name: 'Unauthorized', description: 'No token, a malformed Authorization header, an unknown, revoked or expired token, or a console session that has ended.', headers: { 'WWW-Authenticate': 'Bearer realm="device-registry"[, error="invalid_token", error_description="…"] (RFC 6750).' } },
   403: {
     name: 'Forbidden',
-    description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list; or the operation is not allowed (a registration limit of the tenant is reached).',
+    description: 'The token lacks a scope of the operation (WWW-Authenticate names it), or the tenant is not in its list; or the operation is not allowed (a registration limit of the tenant is reached); or a request with the console\'s session cookie (or a sign-in or sign-out) that may come from another site: without the X-Registry-Console header, or not from this origin by Sec-Fetch-Site or Origin.',
     headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="<missing scopes>" when a scope is missing.' },
   },
   429: { name: 'TooManyRequests', description: 'Too many failed authentications from this address; retry after Retry-After seconds.', headers: { 'Retry-After': 'Seconds until the address may authenticate again.' } },
@@ -105,9 +106,10 @@ export function operation(route: Route): Json {
   const responses: Json = { [String(route.success.status)]: success };
   const scopes = [...route.scopes];
   // A secured route also answers 400 to a second Authorization header.
-  const authErrors = scopes.length === 0 ? [] : [400, 401, 403, 429];
+  const authErrors = isPublic(route) ? [] : [400, 401, 403, 429];
   for (const status of [...route.errors, ...authErrors, 503]) responses[String(status)] = { $ref: `#/components/responses/${ERROR_RESPONSES[status]?.name}` };
-  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security: scopes.length === 0 ? [] : [{ bearer: scopes }], 'x-required-scopes': scopes };
+  const security = isPublic(route) ? [] : [{ bearer: scopes }, { session: scopes }];
+  const op: Json = { operationId: route.operationId, summary: route.summary, tags: [route.tag], security, 'x-required-scopes': scopes };
   if (route.queryScopes) op['x-query-scopes'] = { [`${route.queryScopes.param}=${route.queryScopes.value}`]: [...route.queryScopes.scopes] };
   const header = route.conditional === true ? [IF_MATCH] : [];
   if (params.length + query.length + header.length > 0) op.parameters = [...params, ...query, ...header];
@@ -125,6 +127,7 @@ const TAGS = [
   { name: 'credentials', description: 'Credentials API resources' },
   { name: 'tokens', description: 'Management API tokens' },
   { name: 'audit', description: 'The audit trail' },
+  { name: 'session', description: 'Console sessions: sign-in, the caller\'s grants, sign-out (docs/console.md)' },
   { name: 'health', description: 'Container probes (no token needed)' },
   { name: 'operations', description: 'Metrics, API documentation and the operator console (no token needed to load them): /metrics, /openapi.yaml, the Swagger UI at /docs, the console at /console' },
 ];
@@ -175,6 +178,12 @@ export function buildOpenApi(version: string): Json {
           type: 'http',
           scheme: 'bearer',
           description: 'A management API token (dr_…). Each operation lists the scopes it needs (all of them); the token must also hold the tenant the operation acts on. With REGISTRY_HTTP_AUTH=none no token is needed.',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: sessionCookieName(false),
+          description: `The console's session (POST /session; ${sessionCookieName(true)} over TLS): the grants of the token it was made from. A request with it that changes something needs the ${CONSOLE_HEADER} header and a same-origin request (docs/console.md).`,
         },
       },
     },

@@ -22,6 +22,23 @@ export interface RouteInput {
   readonly caller: Caller;
   /** The parsed `If-Match` header of a route with `conditional`; undefined: unconditional. */
   readonly ifMatch?: IfMatch | undefined;
+  /**
+   * The connection: the client's address (the bad-authentication limiter), whether it is TLS, the
+   * session cookie's value. The app always sets it; an input built by hand (a unit test) may omit it.
+   */
+  readonly client?: ClientInfo;
+}
+
+/** The connection a request came on, as the console's session routes need it. */
+export interface ClientInfo {
+  readonly address: string;
+  readonly secure: boolean;
+  readonly session: string | undefined;
+}
+
+/** The connection of a request; a hand-built input (no app) is a plain, cookie-less local one. */
+export function clientOf(input: RouteInput): ClientInfo {
+  return input.client ?? { address: 'unknown', secure: false, session: undefined };
 }
 
 /** What the operator routes need besides the services: readiness, metrics and the API documents. */
@@ -78,9 +95,13 @@ export interface Route {
   readonly path: string;
   readonly operationId: string;
   readonly summary: string;
-  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'health' | 'operations';
+  readonly tag: 'tenants' | 'devices' | 'credentials' | 'tokens' | 'audit' | 'session' | 'health' | 'operations';
   /** Scopes a bearer token needs, all of them. No scopes: a public route (health probes), no token needed. */
   readonly scopes: readonly Scope[];
+  /** `required`: a token or session is needed even though no scope is (the caller's own grants). */
+  readonly authentication?: 'required';
+  /** Only from the console's own page: the same-origin check of cookie requests applies without a cookie too (sign-in, sign-out). */
+  readonly sameOrigin?: true;
   /** More scopes needed when a query parameter has a value (`?purge=true` needs devices:purge). */
   readonly queryScopes?: { readonly param: string; readonly value: string; readonly scopes: readonly Scope[] };
   /** Where the tenant the route acts on comes from; the token must hold it. */
@@ -100,9 +121,14 @@ export interface Route {
   readonly conditional?: boolean;
   /** Success response; error responses (400, 403, 404, 409, 412, 413, 503) are derived from `errors`. */
   readonly success: ResponseSpec & { readonly status: 200 | 201 | 204; readonly link?: boolean };
-  /** 403 here: refused by a rule of the registry (a registration limit), beside the token checks every secured route has. */
-  readonly errors: readonly (400 | 403 | 404 | 409 | 412 | 413)[];
+  /** Error statuses of the route itself (403 here: refused by a rule of the registry, such as a registration limit); those of authentication (400, 401, 403, 429) are added for every non-public route. */
+  readonly errors: readonly (400 | 401 | 403 | 404 | 409 | 412 | 413 | 429)[];
   readonly handle: (services: RouteDeps, input: RouteInput) => Promise<Reply>;
+}
+
+/** True when the route needs no token (health probes, documents, the console's files, sign-in). */
+export function isPublic(route: Route): boolean {
+  return route.scopes.length === 0 && route.authentication !== 'required';
 }
 
 /** A path segment as it goes into a Location or Link header. */

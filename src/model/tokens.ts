@@ -36,6 +36,8 @@ export interface Caller {
   readonly tenants: readonly string[];
   /** When the caller's own token expires (ms since the epoch); undefined: never (no stored token: the command line, REGISTRY_HTTP_AUTH=none). */
   readonly expiresAt?: number;
+  /** True when the caller came with a console session cookie instead of the token itself. */
+  readonly session?: true;
 }
 
 /** True when the caller authenticated with a stored token (which a revocation can take away). */

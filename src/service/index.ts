@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { createAuditService, type AuditService } from './audit.js';
 import { createAutoProvisioning } from './auto-provisioning.js';
 import { createCredentialsLookup, type CredentialsLookup } from './credentials-lookup.js';
+import { createSessionService, type SessionOptions, type SessionService } from './sessions.js';
 import { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
@@ -23,6 +24,7 @@ export interface Services {
   readonly credentials: CredentialsService & CredentialsLookup;
   readonly deviceConnections: DeviceConnectionService;
   readonly tokens: TokenService;
+  readonly sessions: SessionService;
   readonly audit: AuditService;
   readonly health: { ready(): Promise<void> };
 }
@@ -31,18 +33,22 @@ export interface ServiceOptions {
   readonly maxBcryptCost: number;
   readonly hasher: PasswordHasher;
   readonly tokens: TokenOptions;
+  /** Console sessions; their ids are hashed with the token pepper. */
+  readonly sessions: Omit<SessionOptions, 'pepper'>;
   /** Called when an audit entry cannot be written (the call itself still succeeds). */
   readonly onAuditError: (err: unknown) => void;
 }
 
 export function createServices(store: Store, options: ServiceOptions): Services {
   const credentials = createCredentialsService(store, options);
+  const tokens = createTokenService(store, options.tokens);
   return {
     tenants: { ...createTenantService(store), ...createTenantLookup(store), v1: createTenantV1Service(store) },
     devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
     credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)) },
     deviceConnections: createDeviceConnectionService(store),
-    tokens: createTokenService(store, options.tokens),
+    tokens,
+    sessions: createSessionService(store, tokens, { ...options.sessions, pepper: options.tokens.pepper }),
     audit: createAuditService(store, options.onAuditError),
     /** UNAVAILABLE (503) while Redis does not answer; the listeners are up once requests arrive. */
     health: { ready: () => store.ping() },

@@ -31,9 +31,19 @@ export interface NewToken {
 /** A token as listed: everything but its hash. */
 export type PublicToken = Omit<TokenRecord, 'hash'> & { readonly 'last-used'?: string };
 
+/** A token found valid: its caller, and the stored keyed hash that names it (never its value). */
+export interface VerifiedToken {
+  readonly caller: Caller;
+  readonly hash: string;
+}
+
 export interface TokenService {
   /** The caller of an `Authorization` header. UNAUTHORIZED (401) or TOO_MANY_REQUESTS (429). */
   authenticate(authorization: string | undefined, clientKey: string): Promise<Caller>;
+  /** Checks a token value (console sign-in) with the same limiter as `authenticate`. UNAUTHORIZED, TOO_MANY_REQUESTS. */
+  verify(value: string, clientKey: string): Promise<VerifiedToken>;
+  /** Records that the token was used (its last use; at most once a minute per token and instance). */
+  used(id: string): void;
   /** Mints a token within the caller's grants. BAD_REQUEST, FORBIDDEN. */
   create(caller: Caller, body: unknown): Promise<NewToken>;
   /** Tokens the caller created (an all-powerful token sees all), and the caller itself. */
@@ -109,22 +119,33 @@ export function createTokenService(store: SecurityStore, options: TokenOptions):
     return seconds;
   }
 
+  /**
+   * Checks a token value (undefined: malformed, `looked` is hashed instead so that the limiter is
+   * still read in the same round trip); `malformed` is the message for a value of the wrong form.
+   */
+  async function check(value: string | undefined, looked: string, clientKey: string, malformed: string): Promise<VerifiedToken> {
+    const hash = tokenHash(options.pepper, value ?? looked);
+    // The token is checked while the address is blocked too: a valid token is never refused
+    // (an operator's tool must not be locked out by another one failing from the same address).
+    const { blockedMs, json } = await store.authenticate(hash, clientKey);
+    if (value === undefined || !TOKEN68.test(value)) return fail(clientKey, blockedMs, malformed);
+    if (json === null) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
+    const record = JSON.parse(json) as TokenRecord;
+    if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
+    touch(record.id);
+    return { hash, caller: { tokenId: record.id, scopes: record.scopes, tenants: record.tenants, expiresAt: Date.parse(record.expires) } };
+  }
+
   return {
     async authenticate(authorization, clientKey) {
       if (authorization === undefined || authorization.trim() === '') throw unauthorized('a bearer token is required', false);
-      const match = /^bearer +(\S+)$/i.exec(authorization.trim());
-      const value = match?.[1];
-      const hash = tokenHash(options.pepper, value ?? authorization);
-      // The token is checked while the address is blocked too: a valid token is never refused
-      // (an operator's tool must not be locked out by another one failing from the same address).
-      const { blockedMs, json } = await store.authenticate(hash, clientKey);
-      if (value === undefined || !TOKEN68.test(value)) return fail(clientKey, blockedMs, 'the Authorization header must be "Bearer <token>"');
-      if (json === null) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
-      const record = JSON.parse(json) as TokenRecord;
-      if (!sameHash(record.hash, hash) || Date.parse(record.expires) <= now()) return fail(clientKey, blockedMs, 'the token is unknown, revoked or expired');
-      touch(record.id);
-      return { tokenId: record.id, scopes: record.scopes, tenants: record.tenants, expiresAt: Date.parse(record.expires) };
+      const value = /^bearer +(\S+)$/i.exec(authorization.trim())?.[1];
+      return (await check(value, authorization, clientKey, 'the Authorization header must be "Bearer <token>"')).caller;
     },
+
+    verify: (value, clientKey) => check(value, value, clientKey, 'the token has the wrong form: paste it whole, without spaces'),
+
+    used: touch,
 
     async create(caller, body) {
       const input = asObject(body, 'the token request');

@@ -27,7 +27,7 @@ export function escapeId(id: string): string {
 }
 
 const REGISTRY_TAG = '{~registry}';
-/** Tokens, the bad-authentication limiter and the audit trail share one slot. */
+/** Tokens, console sessions, the bad-authentication limiter and the audit trail share one slot. */
 const AUTH_TAG = '{~auth}';
 
 function tenantTag(tenantId: string): string {
@@ -64,6 +64,11 @@ export const keys = Object.freeze({
   authFailures: (client: string): string => `auth-failures:${AUTH_TAG}:${escapeId(client)}`,
   /** String (expires): the client address is blocked after too many failures. */
   authBlocked: (client: string): string => `auth-blocked:${AUTH_TAG}:${escapeId(client)}`,
+  /**
+   * String (expires when idle, and with its token at the latest): HMAC of a console session id →
+   * the session JSON (its token's id and stored hash, scopes, tenants, end; never a token value).
+   */
+  session: (hashHex: string): string => `session:${AUTH_TAG}:${hashHex}`,
   /** Stream (bounded): the audit trail of management changes. */
   audit: (): string => `audit:${AUTH_TAG}`,
 
@@ -117,6 +122,7 @@ export interface KeyInfo {
 const TENANT_KEY_KINDS = ['tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways'] as const;
 const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'caShared', 'tenantAliases', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
 const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
+const HASH_KEY_KINDS = ['token', 'session'] as const;
 const KEY_SHAPE = /^[a-z-]+:\{([^{}]+)\}(?::(.*))?$/s;
 
 /**
@@ -129,7 +135,7 @@ export function parseKey(key: string): KeyInfo | undefined {
   const [, tag = '', suffix] = match;
   for (const kind of GLOBAL_KEY_KINDS) if (keys[kind]() === key) return { kind };
   if (suffix !== undefined) {
-    if (/^[0-9a-f]{64}$/.test(suffix) && keys.token(suffix) === key) return { kind: 'token' };
+    if (/^[0-9a-f]{64}$/.test(suffix)) for (const kind of HASH_KEY_KINDS) if (keys[kind](suffix) === key) return { kind };
     const client = unescapeId(suffix);
     for (const kind of CLIENT_KEY_KINDS) if (client !== undefined && keys[kind](client) === key) return { kind };
     return undefined;

@@ -1,6 +1,6 @@
 /**
  * Redis storage of the management API's security: tokens (stored by keyed hash, expiring by
- * themselves), the shared bad-authentication limiter, and the bounded audit stream.
+ * themselves), console sessions, the shared bad-authentication limiter, and the bounded audit stream.
  * Everything lives under one hash tag, so each operation is single-slot.
  */
 import type { AuditEntry, AuditQuery, LimiterPolicy, SecurityStore } from './store.js';
@@ -16,6 +16,8 @@ export interface SecurityClient {
   hdel(key: string, ...fields: string[]): Promise<number>;
   del(...keys: string[]): Promise<number>;
   hset(key: string, field: string, value: string): Promise<number>;
+  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
+  getdel(key: string): Promise<string | null>;
   hexists(key: string, field: string): Promise<number>;
   xadd(key: string, ...args: (string | number)[]): Promise<string | null>;
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
@@ -103,6 +105,13 @@ export function createSecurityStore(client: SecurityClient, run: RunScript): Sec
       // Only for tokens that still exist: a revoked token must not come back through its last use.
       if ((await client.hexists(keys.tokenIds(), id)) === 1) await client.hset(keys.tokenLastUsed(), id, at);
     },
+    async saveSession(hashHex, json, ttlMs) {
+      await client.set(keys.session(hashHex), json, 'PX', ttlMs);
+    },
+    async resumeSession(hashHex, nowMs, idleMs) {
+      return ((await run(lua.resumeSession, [keys.session(hashHex), keys.tokenIds()], [String(nowMs), String(idleMs)])) as string | null) ?? null;
+    },
+    deleteSession: (hashHex) => client.getdel(keys.session(hashHex)),
     async appendAudit(entry) {
       const fields = Object.entries(entry).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
       await client.xadd(keys.audit(), 'MAXLEN', '~', AUDIT_MAX_LENGTH, '*', ...fields);

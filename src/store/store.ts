@@ -183,6 +183,15 @@ export interface SecurityStore {
   /** Start-up: records which token minted which for tokens saved before that was recorded. */
   indexTokenParents(): Promise<void>;
   touchToken(id: string, at: string): Promise<void>;
+  /** Stores a console session under the keyed hash of its id, for `ttlMs` (the idle timeout, or less). */
+  saveSession(hashHex: string, json: string, ttlMs: number): Promise<void>;
+  /**
+   * One round trip: the session's JSON, extended by `idleMs` (never past its end), while its token
+   * is valid; null (and the session deleted) once the token was revoked or the session ended.
+   */
+  resumeSession(hashHex: string, nowMs: number, idleMs: number): Promise<string | null>;
+  /** Deletes a session; answers its JSON, null when there was none. */
+  deleteSession(hashHex: string): Promise<string | null>;
   /** Appends to the bounded audit stream. */
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */

@@ -182,6 +182,9 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   v1UpdateTenant: { prepare: withTenant, body: () => ({ enabled: false }) },
   v1PatchTenant: { prepare: withTenant, body: () => ({ enabled: false }) },
   v1DeleteTenant: { prepare: withTenant },
+  signIn: { body: () => ({ token: BOOTSTRAP }) },
+  getSession: {},
+  signOut: {},
 };
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */

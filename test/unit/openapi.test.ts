@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { buildOpenApi, openApiYaml, operation } from '../../src/http/openapi.js';
-import { noContent, type Route } from '../../src/http/route.js';
+import { isPublic, noContent, type Route } from '../../src/http/route.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { refs } from '../helpers/json-refs.js';
 
@@ -25,16 +25,16 @@ describe('api_swagger.yaml', function () {
     }
   });
 
-  it('documents exactly the routes of the route table, each with its bearer scopes and its 401, 403, 429 and 503 responses', function () {
+  it('documents exactly the routes of the route table, each with its scopes (bearer token or console session) and its 401, 403, 429 and 503 responses', function () {
     const doc = parse(readFileSync(new URL('api_swagger.yaml', root), 'utf8')) as { paths: Record<string, Record<string, Record<string, unknown>>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(documented.sort()).to.deep.equal(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const route of ROUTES) {
       const op = doc.paths[route.path]?.[route.method.toLowerCase()];
       expect(op?.['x-required-scopes']).to.deep.equal(route.scopes);
-      const auth = route.scopes.length === 0 ? [] : ['401', '403', '429'];
+      const auth = isPublic(route) ? [] : ['401', '403', '429'];
       expect(Object.keys(op?.responses as object)).to.include.members([String(route.success.status), ...auth, '503']);
-      expect(op?.security).to.deep.equal(route.scopes.length === 0 ? [] : [{ bearer: route.scopes }]);
+      expect(op?.security).to.deep.equal(isPublic(route) ? [] : [{ bearer: route.scopes }, { session: route.scopes }]);
     }
   });
 });

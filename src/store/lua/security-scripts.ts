@@ -102,6 +102,29 @@ return revoked`,
 };
 
 /**
+ * Resumes a console session: answers its JSON while its token is still valid, and extends it by
+ * the idle timeout (never past its end); nil, and the session is gone, once its token was revoked
+ * (revocation removes the id from token-ids, with every descendant) or replaced, or its end passed.
+ * The token is checked in the same step as the session: revoking ends the session on every instance.
+ * KEYS: session(hash), token-ids. ARGV: now ms, idle timeout ms.
+ */
+export const resumeSession: LuaScript = {
+  name: 'resume-session',
+  numberOfKeys: 2,
+  source: `
+local json = redis.call('GET', KEYS[1])
+if not json then return false end
+local session = cjson.decode(json)
+local left = tonumber(session['ends']) - tonumber(ARGV[1])
+if left <= 0 or redis.call('HGET', KEYS[2], session['token-id']) ~= session['token-hash'] then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+redis.call('PEXPIRE', KEYS[1], math.floor(math.min(left, tonumber(ARGV[2]))))
+return json`,
+};
+
+/**
  * Records the minting token of tokens saved before token-parents existed (start-up; never
  * overwrites). KEYS: token-ids, token-parents. ARGV: id, minting token id, … pairs.
  */

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { isPublic } from '../../../src/http/route.js';
 import { SCOPES, type Scope } from '../../../src/model/tokens.js';
 import { http, type HttpResult, type TestRegistry } from '../../helpers/registry.js';
 import {
@@ -58,11 +59,13 @@ describe('management API scope matrix (generated from the route table)', functio
     for (const route of ROUTES) expect(FIXTURES, route.operationId).to.have.property(route.operationId);
     const used = new Set(ROUTES.flatMap((r) => [...r.scopes, ...(r.queryScopes?.scopes ?? [])]));
     for (const scope of SCOPES) expect(used.has(scope), scope).to.equal(true);
-    // a route without scopes is public: only health probes, metrics and the API documents may be
-    for (const route of ROUTES.filter((r) => r.scopes.length === 0)) expect(route.tag, route.operationId).to.be.oneOf(['health', 'operations']);
+    // a public route: only health probes, metrics, the API documents, the console's files, and the
+    // console's sign-in and sign-out (test/integration/console/session.test.ts) may be
+    for (const route of ROUTES.filter(isPublic)) expect(route.tag, route.operationId).to.be.oneOf(['health', 'operations', 'session']);
+    for (const route of ROUTES.filter((r) => r.sameOrigin === true)) expect(route.tag, route.operationId).to.equal('session');
   });
 
-  for (const route of ROUTES.filter((r) => r.scopes.length === 0)) {
+  for (const route of ROUTES.filter((r) => isPublic(r) && r.sameOrigin !== true)) {
     describe(`${route.method} ${route.path} (${route.operationId}; public: no scopes)`, function () {
       it('is a read-only route without tenant, query scopes or audit', function () {
         expect(route.method).to.equal('GET');
@@ -81,8 +84,8 @@ describe('management API scope matrix (generated from the route table)', functio
     });
   }
 
-  for (const route of ROUTES.filter((r) => r.scopes.length > 0)) {
-    describe(`${route.method} ${route.path} (${route.operationId}; scopes ${route.scopes.join(', ')}; tenant from ${route.tenant})`, function () {
+  for (const route of ROUTES.filter((r) => !isPublic(r))) {
+    describe(`${route.method} ${route.path} (${route.operationId}; scopes ${route.scopes.join(', ') || 'none, a token'}; tenant from ${route.tenant})`, function () {
       it('answers 401 with a realm-only challenge (no error=) without an Authorization header', async function () {
         const res = await callRoute(base, route, freshTenant(), {});
         expectJsonError(res, 401);
@@ -153,7 +156,8 @@ describe('management API scope matrix (generated from the route table)', functio
         const tenant = freshTenant();
         const fixture = FIXTURES[route.operationId];
         await fixture?.prepare?.(provision, tenant);
-        const own = await mint(base, BOOTSTRAP, { scopes: [...route.scopes], tenants: happyTenants(route, tenant) });
+        // A route that needs no scope takes any token (every token has at least one scope).
+        const own = await mint(base, BOOTSTRAP, { scopes: route.scopes.length > 0 ? [...route.scopes] : ['audit:read'], tenants: happyTenants(route, tenant) });
         const res = await callRoute(base, route, tenant, bearer(own.token), { tokenId: own.id });
         expect(res.status, res.text).to.equal(route.success.status);
       });
@@ -172,7 +176,7 @@ describe('management API scope matrix (generated from the route table)', functio
   }
 
   it('accepts the bootstrap token (`*`) on every route', async function () {
-    for (const route of ROUTES.filter((r) => r.scopes.length > 0)) {
+    for (const route of ROUTES.filter((r) => !isPublic(r))) {
       const res = await callRoute(base, route, freshTenant(), bearer(BOOTSTRAP), { tokenId: 'tok_0000000000000000' });
       expect([401, 403, 429, 500], `${route.operationId}: ${res.status} ${res.text}`).to.not.include(res.status);
     }

@@ -48,7 +48,8 @@ describe('store/keys', function () {
     for (const key of [keys.tenants(), keys.caIndex(), keys.tenantsCreating(), keys.audit(), keys.tokenIds(), keys.token('a'.repeat(64)), keys.authFailures('127.0.0.1')]) {
       expect(parseKey(key), key).to.not.equal(undefined);
     }
-    for (const key of ['stray', 'devices:{a}b}', 'devices:{%zz}', 'devices:{a:b}', 'devices:{%61}', 'token:{~auth}:xyz', 'unknown:{t1}', 'devices:{t1}:extra', 'tenants:{~registry}:x']) {
+    expect(parseKey(keys.session('b'.repeat(64)))).to.deep.equal({ kind: 'session' });
+    for (const key of ['stray', 'devices:{a}b}', 'devices:{%zz}', 'devices:{a:b}', 'devices:{%61}', 'token:{~auth}:xyz', 'session:{~auth}:xyz', 'unknown:{t1}', 'devices:{t1}:extra', 'tenants:{~registry}:x']) {
       expect(parseKey(key), key).to.equal(undefined);
     }
   });
