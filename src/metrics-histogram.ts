@@ -28,11 +28,25 @@ export class HistogramSeries {
     this.count++;
   }
 
+  /** Adds this series' bucket counts (not cumulative) to `into`. */
+  addTo(into: number[]): void {
+    this.counts.forEach((n, i) => (into[i] = (into[i] ?? 0) + n));
+  }
+
   /** Cumulative count of observations ≤ bounds[i]. */
   cumulative(): number[] {
     let total = 0;
     return Array.from(this.counts, (n) => (total += n));
   }
+}
+
+/** A histogram's state at one moment, every label set added up. */
+export interface HistogramTotals {
+  readonly bounds: readonly number[];
+  /** Observations per bucket (≤ bounds[i] and above the bound before). */
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
 }
 
 interface Sample {
@@ -76,6 +90,19 @@ export class FastHistogram {
       values.push({ metricName: `${this.name}_count`, labels: { ...series.labels }, value: series.count });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  /** Every series added up: bucket counts (not cumulative; observations above the last bound only in `count`), sum and count. */
+  totals(): HistogramTotals {
+    const counts = new Array<number>(this.bounds.length).fill(0);
+    let sum = 0;
+    let count = 0;
+    for (const series of this.all) {
+      series.addTo(counts);
+      sum += series.sum;
+      count += series.count;
+    }
+    return { bounds: this.bounds, counts, sum, count };
   }
 
   reset(): void {

@@ -5,7 +5,7 @@
  * set and then reused: an observation is a few map lookups and a bucket increment, no allocation.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FastHistogram } from './metrics-histogram.js';
+import { FastHistogram, type HistogramTotals } from './metrics-histogram.js';
 
 /** Request latency buckets in seconds: the AMQP hot path answers in well under a millisecond. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -38,6 +38,8 @@ export interface Metrics {
   loginCache(hit: boolean): void;
   /** An AMQP SASL PLAIN login refused before any password check (SASL outcome sys-temp). */
   loginRefused(reason: LoginRefusal): void;
+  /** Every answered AMQP request (the adapters' lookups) so far, all endpoints and statuses added up. */
+  lookupTotals(): HistogramTotals;
 }
 
 /** Why a login was refused unchecked: its address has too many logins in progress or failures, or the check queue is full. */
@@ -180,5 +182,6 @@ export function createMetrics(): Metrics {
     loginRefused(reason) {
       loginRefused.labels(reason).inc();
     },
+    lookupTotals: () => amqp.totals(),
   };
 }

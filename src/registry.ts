@@ -5,6 +5,7 @@
 import type { Config } from './config.js';
 import { RegistryError } from './errors.js';
 import type { Logger } from './log.js';
+import { startLookupHistory } from './lookup-history.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createFirstAccountsFile, loadAccounts, type AccountBook } from './amqp/accounts.js';
 import { startAmqpServer, type AmqpServer } from './amqp/server.js';
@@ -187,7 +188,9 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
       if (!listening) throw new RegistryError('UNAVAILABLE', 'the listeners are not up');
       await services.health.ready();
     };
-    const app = createHttpApp(services, config.http, log.child({ layer: 'http' }), { metrics, serveMetrics: config.http.metrics, ready });
+    const lookups = startLookupHistory(() => metrics.lookupTotals(), config.console.sampleSeconds);
+    stops.push(async () => lookups.stop());
+    const app = createHttpApp(services, config.http, log.child({ layer: 'http' }), { metrics, serveMetrics: config.http.metrics, ready, lookups });
     const http: HttpServer = await startHttpServer(app, config.http);
     const stopHttp = () => http.close(config.shutdownGraceMs);
     stops.push(stopHttp);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import Koa, { type Context, type Next } from 'koa';
 import Router from '@koa/router';
 import { unredacted, type Logger } from '../log.js';
+import type { LookupHistory } from '../lookup-history.js';
 import type { Metrics } from '../metrics.js';
 import type { Services } from '../service/index.js';
 import { toRegistryError } from '../errors.js';
@@ -156,6 +157,8 @@ export interface HttpExtras {
   readonly serveMetrics?: boolean;
   /** UNAVAILABLE until the registry is up; defaults to the store's ping. */
   readonly ready?: () => Promise<void>;
+  /** The recent lookups the console's overview charts. */
+  readonly lookups?: LookupHistory;
 }
 
 /** Builds the Koa application (no listener). */
@@ -170,6 +173,7 @@ export function createHttpApp(services: Services, options: Pick<HttpOptions, 'ma
     openApi: docs.openApi,
     docsAsset: docs.asset,
     consoleAsset: createConsoleAssets(),
+    lookups: () => (extras.lookups === undefined ? undefined : { 'interval-seconds': extras.lookups.intervalSeconds, samples: extras.lookups.samples() }),
   };
   const deps: RouteDeps = { ...services, operator };
   for (const route of ROUTES) mount(router, route, deps, options);

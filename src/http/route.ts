@@ -3,6 +3,7 @@
  * itself (routes.ts) joins the routes of `common/`, `legacy/` and `v1/`, all of this one type.
  */
 import { badRequest } from '../errors.js';
+import type { LookupSample } from '../lookup-history.js';
 import type { Caller, Scope } from '../model/tokens.js';
 import type { IfMatch } from '../model/version.js';
 import type { SchemaName } from '../validation.js';
@@ -53,6 +54,8 @@ export interface Operator {
   docsAsset(name: string): RawBody | undefined;
   /** A file of the operator console under /console/ (`index.html` is the page), or undefined. */
   consoleAsset(name: string): RawBody | undefined;
+  /** This instance's recent lookups (the console's overview charts), or undefined when it keeps no history. */
+  lookups(): { readonly 'interval-seconds': number; readonly samples: readonly LookupSample[] } | undefined;
 }
 
 /** What a route handler can use. */

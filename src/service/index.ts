@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { createAuditService, type AuditService } from './audit.js';
 import { createAutoProvisioning } from './auto-provisioning.js';
 import { createCredentialsLookup, type CredentialsLookup } from './credentials-lookup.js';
+import { createOverviewService, type OverviewService } from './overview.js';
 import { createSessionService, type SessionOptions, type SessionService } from './sessions.js';
 import { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
@@ -27,6 +28,7 @@ export interface Services {
   readonly sessions: SessionService;
   readonly audit: AuditService;
   readonly health: { ready(): Promise<void> };
+  readonly overview: OverviewService;
 }
 
 export interface ServiceOptions {
@@ -52,5 +54,6 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     audit: createAuditService(store, options.onAuditError),
     /** UNAVAILABLE (503) while Redis does not answer; the listeners are up once requests arrive. */
     health: { ready: () => store.ping() },
+    overview: createOverviewService(store),
   };
 }

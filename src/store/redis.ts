@@ -18,7 +18,7 @@ import { createSecurityStore, type RunScript } from './redis-security.js';
 import { createTenantRecords, recoverTenants } from './redis-tenants.js';
 import { createTransferStore } from './redis-transfer.js';
 import type { LuaScript } from './lua/scripts.js';
-import type { Store } from './store.js';
+import type { RedisStatus, Store } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://…`, `rediss://…` or `unix:///path`. */
@@ -237,6 +237,23 @@ function guarded<T extends object>(part: T): T {
   ) as T;
 }
 
+/** A field of an INFO answer (`name:value` lines). */
+function infoField(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+}
+
+/** Version, masters and memory in use (INFO server and memory of every master). */
+async function redisStatus(client: RedisClient): Promise<RedisStatus> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const infos = await Promise.all(nodes.map(async (node) => String(await node.call('INFO', 'server', 'memory'))));
+  return {
+    mode: client instanceof Cluster ? 'cluster' : 'standalone',
+    version: infoField(infos[0] ?? '', 'redis_version') ?? 'unknown',
+    masters: infos.length,
+    usedMemoryBytes: infos.reduce((total, info) => total + Number(infoField(info, 'used_memory') ?? 0), 0),
+  };
+}
+
 /** Builds the Store over a connected client. The store owns the client and closes it. */
 export function createRedisStore(client: RedisClient, options: { purgeBatchSize?: number } = {}): Store {
   const scripts = new ScriptRunner(client);
@@ -260,6 +277,8 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     // SCAN sees one node's keys: on a cluster every master is scanned.
     checkConsistency: (fix) => guard(() => checkConsistency(client, client instanceof Cluster ? client.nodes('master') : [client], run, recover, fix)),
     ping: () => guard(async () => (client instanceof Cluster ? pingCluster(client) : void (await client.ping()))),
+    status: () => guard(() => redisStatus(client)),
+    countTenants: () => guard(() => client.hlen(keys.tenants())),
     close: async () => {
       try {
         await client.quit();

@@ -215,6 +215,24 @@ export interface StoreLifecycle {
   close(): Promise<void>;
 }
 
+/** What the console's overview shows of Redis (docs/console.md). */
+export interface RedisStatus {
+  readonly mode: 'standalone' | 'cluster';
+  /** The server version (of the first master, on a cluster). */
+  readonly version: string;
+  /** Masters that answered. */
+  readonly masters: number;
+  /** Memory in use, all masters added up. */
+  readonly usedMemoryBytes: number;
+}
+
+/** Figures for the console's overview: cheap reads (one command per master), never on the hot path. */
+export interface StoreOverview {
+  /** UNAVAILABLE when Redis does not answer. */
+  status(): Promise<RedisStatus>;
+  countTenants(): Promise<number>;
+}
+
 /** What the consistency check can find (docs/reliability.md describes each). */
 export type FindingKind =
   | 'unknown-key' | 'corrupt-record'
@@ -245,4 +263,4 @@ export interface ConsistencyReport {
   readonly before?: Partial<Record<FindingKind, number>>;
 }
 
-export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle;
+export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle & StoreOverview;

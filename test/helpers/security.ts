@@ -172,6 +172,7 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   openApiDocument: {},
   apiDocsPage: {},
   apiDocsAsset: {},
+  overview: {},
   consolePage: {},
   consoleAsset: {},
   // /v1 tenants

@@ -51,6 +51,15 @@ export const OPERATOR_ROUTES: readonly Route[] = [
     },
   },
   {
+    method: 'GET', path: '/overview', operationId: 'overview', tenant: 'none', audit: false, tag: 'operations', scopes: [], authentication: 'required',
+    summary: 'What the console\'s overview shows (any token or session): this instance\'s AMQP lookups per second and their latency over the last minutes (REGISTRY_CONSOLE_SAMPLE_SECONDS apart), whether Redis answers, and the number of tenants for a caller that may read them all',
+    success: { status: 200, description: 'The overview', schema: 'overview' }, errors: [],
+    handle: async (s, i) => {
+      const lookups = s.operator.lookups();
+      return ok(JSON.stringify({ ...(lookups === undefined ? {} : { lookups }), ...(await s.overview.read(i.caller)) }));
+    },
+  },
+  {
     method: 'GET', path: '/console', operationId: 'consolePage', tenant: 'none', audit: false, tag: 'operations', scopes: [],
     summary: 'The operator console (docs/console.md): a page served by the registry itself; signing in takes a token',
     success: { status: 200, description: 'The console page', mediaType: 'text/html' }, errors: [404],
