@@ -1,9 +1,6 @@
 /** Entry point of the operator console: renders the app into #app. */
 import { render } from 'preact';
-
-function App() {
-  return <main><h1>Device Registry console</h1></main>;
-}
+import { App } from './app';
 
 const root = document.getElementById('app');
 if (root !== null) {
