@@ -3,14 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM := npm --no-audit --no-fund --loglevel=error
 
-.PHONY: help install install-run install-test install-hono build run test test-cluster test-hono test-unit lint swagger clean
+.PHONY: help install install-run install-test install-hono build run test test-cluster test-hono test-unit lint swagger screenshots clean
 
 help:
 	@echo "make run    install what is missing, build, start the registry (HTTP on 127.0.0.1:28080, embedded Redis)"
 	@echo "make test   install what is missing, build, run every test"
 	@echo "make test-cluster   the same suites (and cluster faults) on a local Redis Cluster"
 	@echo "make test-hono   Hono's own registry clients and HTTP adapter against the built registry (Java, Maven)"
-	@echo "make build | lint | swagger | clean"
+	@echo "make build | lint | swagger | screenshots | clean"
 	@echo "make bench | bench-smoke | bench-peer | bench-ab | soak   benchmarks (bench/README.md, docs/performance.md)"
 
 node_modules/.installed: package.json package-lock.json
@@ -64,6 +64,11 @@ lint: node_modules/.installed
 
 swagger: node_modules/.installed
 	npx tsx scripts/swagger.ts
+
+# The console's screenshots in docs/images (docs/console.md), taken by its end-to-end tests
+# (`make test` takes them too, into a temporary directory).
+screenshots: install-test build
+	CONSOLE_SCREENSHOTS=docs/images npx mocha --no-config --import=tsx --require test/helpers/root-hooks.ts --timeout 20000 'test/e2e/**/*.test.ts'
 
 clean:
 	rm -rf dist

@@ -9,6 +9,12 @@ export function when(iso: string | undefined): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
+/** `2030-01-01 12:00` in local time: a date in a table where seconds do not matter. */
+export function day(iso: string | undefined): string {
+  const text = when(iso);
+  return text === '—' ? text : text.slice(0, 16);
+}
+
 /** `12:00:05` in local time. */
 export function clock(iso: string): string {
   return when(iso).slice(11);

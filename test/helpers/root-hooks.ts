@@ -3,7 +3,9 @@
  * with TEST_REDIS=cluster (make test-cluster) one 3-master Redis Cluster as well.
  * Integration suites use `sharedRedis()` (always the standalone server) or `sharedStore()` (the
  * cluster under TEST_REDIS=cluster, else the standalone server) and flush it before each test.
+ * The console's browser tests share one Chromium (helpers/browser.ts), closed here too.
  */
+import { closeBrowser } from './browser.js';
 import { startTestCluster, type TestCluster } from './redis-cluster.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 
@@ -45,5 +47,6 @@ export const mochaHooks = {
     redis = undefined;
     await cluster?.destroy();
     cluster = undefined;
+    await closeBrowser();
   },
 };

@@ -25,18 +25,25 @@ export function axisTop(max: number): number {
   return ([1, 2, 5, 10].find((m) => m * power >= max) ?? 10) * power;
 }
 
-/** The polylines of a series: one per run of values without a gap. */
-function runs(values: readonly (number | null)[], x: (i: number) => number, y: (v: number) => number): string[] {
-  const lines: string[] = [];
+/** The runs of a series without a gap, as points `x,y`. */
+function runs(values: readonly (number | null)[], x: (i: number) => number, y: (v: number) => number): string[][] {
+  const found: string[][] = [];
   let current: string[] = [];
   values.forEach((v, i) => {
     if (v === null) {
-      if (current.length > 0) lines.push(current.join(' '));
+      if (current.length > 0) found.push(current);
       current = [];
     } else current.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`);
   });
-  if (current.length > 0) lines.push(current.join(' '));
-  return lines;
+  if (current.length > 0) found.push(current);
+  return found;
+}
+
+/** A run as a line, or as a dot when it is a single point (one interval with values between gaps). */
+function Run({ points, className }: { points: readonly string[]; className: string }) {
+  if (points.length > 1) return <polyline class={`line ${className}`} points={points.join(' ')} />;
+  const [cx = '0', cy = '0'] = (points[0] ?? '').split(',');
+  return <circle class={`dot ${className}`} cx={cx} cy={cy} r="3" />;
 }
 
 function summary(title: string, unit: string, series: readonly Series[]): string {
@@ -65,7 +72,7 @@ export function LineChart({ title, unit, times, series }: { title: string; unit:
         <text class="label" x={LEFT - 6} y={y(0) + 4} text-anchor="end">0</text>
         {times.length > 0 && <text class="label" x={LEFT} y={HEIGHT - 6}>{clock(times[0] as string)}</text>}
         {times.length > 1 && <text class="label" x={WIDTH - 8} y={HEIGHT - 6} text-anchor="end">{clock(times[times.length - 1] as string)}</text>}
-        {series.map((s) => runs(s.values, x, y).map((points, i) => <polyline key={`${s.name}-${i}`} class={`line ${s.className}`} points={points} />))}
+        {series.map((s) => runs(s.values, x, y).map((points, i) => <Run key={`${s.name}-${i}`} points={points} className={s.className} />))}
       </svg>
       <ul class="legend">
         {series.map((s) => <li key={s.name}><span class={`swatch ${s.className}`} aria-hidden="true" />{s.name} ({unit})</li>)}

@@ -18,13 +18,13 @@ export interface TenantFieldProps {
 export function TenantField({ grants, value, onInput, id, label = 'Tenant', required = true, suggestions = [] }: TenantFieldProps) {
   if (!everyTenant(grants)) {
     return (
-      <label class="field" for={id}>
-        <span>{label}</span>
+      <div class="field">
+        <label for={id}>{label}</label>
         <select id={id} value={value} required={required} onChange={(e) => onInput(e.currentTarget.value)}>
           {!required && <option value="">Every tenant of the token</option>}
           {grants.tenants.map((t) => <option key={t} value={t}>{t}</option>)}
         </select>
-      </label>
+      </div>
     );
   }
   return (

@@ -39,7 +39,7 @@ function Rows({ entries }: { entries: readonly Entry[] }) {
       <tbody>
         {entries.map((e) => (
           <tr key={e.id}>
-            <td>{when(e.time)}</td>
+            <td class="when">{when(e.time)}</td>
             <td><code class="id">{e.token}</code></td>
             <td>{e.tenant ?? '—'}</td>
             <td>{e.action}</td>
@@ -69,7 +69,7 @@ export function Audit({ grants, where }: { grants: Grants; where: Location }) {
   const older = entries !== undefined && entries.length > PAGE_SIZE ? shown?.at(-1)?.id : undefined;
   return (
     <Page title="Audit" intro="Every change made through the management API, and every sign-in, newest first.">
-      <form class="toolbar" onSubmit={filter}>
+      <form class="toolbar" onSubmit={filter} aria-label="Filter the audit trail">
         <TenantField grants={grants} id="audit-tenant" label="Tenant" required={false} value={draft} onInput={setDraft} />
         <button type="submit">Filter</button>
         {tenant !== '' && <button type="button" onClick={() => navigate(href(['audit']))}>Show every tenant</button>}

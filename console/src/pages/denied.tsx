@@ -43,9 +43,11 @@ function Rows({ listing, grants, onRestore, onPurge }: { listing: Listing; grant
           <tr key={id}>
             <td><code class="id">{id}</code></td>
             {restores && (
-              <td class="row-actions">
-                <button type="button" onClick={() => onRestore(id)} aria-label={`Restore ${id}`}>Restore</button>
-                {purges && <button type="button" class="danger" onClick={() => onPurge(id)} aria-label={`Purge ${id}`}>Purge</button>}
+              <td>
+                <div class="row-actions">
+                  <button type="button" onClick={() => onRestore(id)} aria-label={`Restore ${id}`}>Restore</button>
+                  {purges && <button type="button" class="danger" onClick={() => onPurge(id)} aria-label={`Purge ${id}`}>Purge</button>}
+                </div>
               </td>
             )}
           </tr>
@@ -88,7 +90,7 @@ export function DeniedDevices({ grants, where }: { grants: Grants; where: Locati
   });
   return (
     <Page title="Denied devices" intro="A deleted device stays denied: adapters cannot use it, and its credentials' identities stay reserved until it is restored or purged.">
-      <form class="toolbar" onSubmit={show}>
+      <form class="toolbar" onSubmit={show} aria-label="Choose a tenant">
         <TenantField grants={grants} id="denied-tenant" value={draft} onInput={setDraft} />
         <button type="submit">Show</button>
       </form>

@@ -83,12 +83,12 @@ export function TokenForm({ grants, onCreated }: { grants: Grants; onCreated: (c
       </label>
       <ScopeChoice grants={grants} chosen={scopes} onToggle={toggle} />
       <TenantChoice grants={grants} tenants={tenants} onChange={setTenants} />
-      <label class="field" for="token-lifetime">
-        <span>Expires in</span>
+      <div class="field">
+        <label for="token-lifetime">Expires in</label>
         <select id="token-lifetime" value={lifetime} onChange={(e) => setLifetime(e.currentTarget.value)}>
           {LIFETIMES.map(([value, text]) => <option key={value} value={value}>{text}</option>)}
         </select>
-      </label>
+      </div>
       <p class="hint">A token never grants more than yours, and never outlives it.</p>
       <button type="submit" class="primary">Create token</button>
       <Notice notice={notice} />

@@ -8,7 +8,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/confirm';
 import { Notice, type NoticeState } from '../components/notice';
 import { Page } from '../components/page';
 import { TableRegion } from '../components/table';
-import { when } from '../format';
+import { day } from '../format';
 import { can, type Grants } from '../grants';
 import { NewToken, TokenForm, type CreatedToken } from './token-form';
 
@@ -30,18 +30,20 @@ function TokenRows({ tokens, grants, onRevoke }: { tokens: readonly Token[]; gra
   return (
     <TableRegion label="Tokens">
       <thead>
-        <tr><th scope="col">Id</th><th scope="col">Description</th><th scope="col">Scopes</th><th scope="col">Tenants</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">Created by</th>{revokes && <th scope="col">Actions</th>}</tr>
+        <tr><th scope="col">Id (created by)</th><th scope="col">Description</th><th scope="col">Scopes</th><th scope="col">Tenants</th><th scope="col">Expires</th><th scope="col">Last used</th>{revokes && <th scope="col">Actions</th>}</tr>
       </thead>
       <tbody>
         {tokens.map((t) => (
           <tr key={t.id}>
-            <td><code class="id">{t.id}</code>{t.id === grants['token-id'] && <span class="tag">this session</span>}</td>
+            <td>
+              <code class="id">{t.id}</code>{t.id === grants['token-id'] && <span class="tag">this session</span>}
+              <div class="hint">by {t['created-by']}</div>
+            </td>
             <td>{t.description}</td>
             <td>{t.scopes.join(', ')}</td>
             <td>{t.tenants.join(', ')}</td>
-            <td>{when(t.expires)}</td>
-            <td>{when(t['last-used'])}</td>
-            <td>{t['created-by']}</td>
+            <td class="when">{day(t.expires)}</td>
+            <td class="when">{day(t['last-used'])}</td>
             {revokes && <td><button type="button" class="danger" onClick={() => onRevoke(t)} aria-label={`Revoke ${t.id}`}>Revoke</button></td>}
           </tr>
         ))}
@@ -73,8 +75,8 @@ export function Tokens({ grants }: { grants: Grants }) {
       onConfirm: async () => {
         try {
           await api('DELETE', `/tokens/${seg(token.id)}`);
-          setNotice({ kind: 'info', text: `Revoked ${token.id}${family > 0 ? ` and ${family} more` : ''}.` });
           await load();
+          setNotice({ kind: 'info', text: `Revoked ${token.id}${family > 0 ? ` and ${family} more` : ''}.` });
         } catch (err) {
           setNotice({ kind: 'error', text: messageOf(err) });
         }
@@ -89,8 +91,8 @@ export function Tokens({ grants }: { grants: Grants }) {
     <Page title="Tokens" intro="Management API tokens: the ones this token created, and itself. Values are shown only when a token is created.">
       <Notice notice={notice} />
       {created !== undefined && <NewToken created={created} onDone={() => setCreated(undefined)} />}
-      {can(grants, 'tokens:create') && created === undefined && <TokenForm grants={grants} onCreated={onCreated} />}
       {tokens !== undefined && <TokenRows tokens={tokens} grants={grants} onRevoke={revoke} />}
+      {can(grants, 'tokens:create') && created === undefined && <TokenForm grants={grants} onCreated={onCreated} />}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
     </Page>
   );
