@@ -52,6 +52,12 @@ describe('the operator console at /console', function () {
     }
   });
 
+  it('opens without signing in when authentication is off (REGISTRY_HTTP_AUTH=none): the grants are everything', async function () {
+    const grants = await http(suite.base, 'GET', '/session');
+    expect(grants.status).to.equal(200);
+    expect(grants.json).to.deep.equal({ 'token-id': 'anonymous', scopes: ['*'], tenants: ['*'], authentication: 'none' });
+  });
+
   it('has no files when the console was not built (no directory)', function () {
     const assets = createConsoleAssets('/nonexistent/console');
     expect(assets('index.html')).to.equal(undefined);

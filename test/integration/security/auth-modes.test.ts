@@ -33,19 +33,23 @@ interface LogLine {
 
 const parsed = (logs: readonly string[]): LogLine[] => logs.map((l) => JSON.parse(l) as LogLine);
 
-function httpsGet(port: number, path: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; authorized: boolean }> {
+interface HttpsAnswer { status: number; text: string; authorized: boolean; setCookie: string[] }
+
+function httpsCall(port: number, method: string, path: string, ca: Buffer, headers: Record<string, string> = {}, body?: string): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, path, method: 'GET', ca, headers, agent: false }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, path, method, ca, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       const authorized = (res.socket as unknown as { authorized?: boolean }).authorized === true;
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), authorized }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), authorized, setCookie: res.headers['set-cookie'] ?? [] }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
+
+const httpsGet = (port: number, path: string, ca: Buffer, headers: Record<string, string> = {}) => httpsCall(port, 'GET', path, ca, headers);
 
 describe('management API authentication modes', function () {
   this.timeout(20_000);
@@ -166,6 +170,27 @@ describe('management API authentication modes', function () {
           untrusted = err;
         }
         expect(untrusted).to.be.instanceOf(Error);
+      } finally {
+        await registry.stop();
+      }
+    });
+
+    it('gives the console a __Host- session cookie marked Secure, and accepts it over HTTPS', async function () {
+      const registry = await startTokenRegistry({ REGISTRY_HTTP_TLS_CERT: cert, REGISTRY_HTTP_TLS_KEY: key });
+      try {
+        const ca = await readFile(cert);
+        const port = registry.registry.httpPort;
+        const origin = { 'X-Registry-Console': '1', Origin: `https://127.0.0.1:${port}`, 'Content-Type': 'application/json' };
+        const signedIn = await httpsCall(port, 'POST', '/session', ca, origin, JSON.stringify({ token: BOOTSTRAP }));
+        expect(signedIn.status, signedIn.text).to.equal(201);
+        const [set = ''] = signedIn.setCookie;
+        expect(set).to.match(/^__Host-registry-session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
+        const cookie = set.split(';')[0] as string;
+        expect((await httpsGet(port, '/session', ca, { Cookie: cookie })).status).to.equal(200);
+        // the plain name is no session over TLS: a cookie set over plain HTTP does not count
+        expect((await httpsGet(port, '/session', ca, { Cookie: cookie.replace('__Host-', '') })).status).to.equal(401);
+        const out = await httpsCall(port, 'DELETE', '/session', ca, { ...origin, Cookie: cookie });
+        expect(out.setCookie).to.deep.equal(['__Host-registry-session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure']);
       } finally {
         await registry.stop();
       }
