@@ -22,6 +22,17 @@ export interface Answer<T> {
   readonly body: T;
   /** The `rel="next"` target of a Link header (a paged list), if any. */
   readonly next?: string;
+  /** The resource's version (a /v1 answer's ETag), for `ifMatch` on the next change. */
+  readonly etag?: string;
+}
+
+export interface RequestOptions {
+  /** A failed sign-in is no ended session. */
+  readonly signingIn?: boolean;
+  /** Only when the resource still has this version (/v1 PUT, PATCH, DELETE); 412 otherwise. */
+  readonly ifMatch?: string;
+  /** `application/merge-patch+json` for a /v1 PATCH; default `application/json`. */
+  readonly contentType?: string;
 }
 
 let sessionEnded: (message: string) => void = () => undefined;
@@ -44,9 +55,10 @@ function parse(text: string): unknown {
 }
 
 /** Sends a request; resolves for 2xx, rejects with an ApiError otherwise (status 0: unreachable). */
-export async function api<T = unknown>(method: string, path: string, body?: unknown, options: { signingIn?: boolean } = {}): Promise<Answer<T>> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Answer<T>> {
   const headers: Record<string, string> = { 'X-Registry-Console': '1', Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+  if (options.ifMatch !== undefined) headers['If-Match'] = options.ifMatch;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -62,7 +74,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     throw new ApiError(res.status, message, Number.isFinite(retry) ? retry : undefined);
   }
   const next = nextLink(res.headers.get('Link'));
-  return { status: res.status, body: json as T, ...(next === undefined ? {} : { next }) };
+  const etag = res.headers.get('ETag') ?? undefined;
+  return { status: res.status, body: json as T, ...(next === undefined ? {} : { next }), ...(etag === undefined ? {} : { etag }) };
 }
 
 /** A path segment, encoded. */
@@ -74,8 +87,14 @@ export function query(params: Record<string, string | number | undefined>): stri
   return defined.length === 0 ? '' : `?${new URLSearchParams(defined.map(([k, v]) => [k, String(v)])).toString()}`;
 }
 
+/** True when a conditional change failed because someone else changed the resource meanwhile (412). */
+export function changedMeanwhile(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 412;
+}
+
 /** A message for the user from any failure. */
 export function messageOf(err: unknown): string {
+  if (changedMeanwhile(err)) return 'Someone else changed this meanwhile. Reload it to see their change, then make yours again.';
   if (err instanceof ApiError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

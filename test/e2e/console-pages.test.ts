@@ -5,18 +5,16 @@
  */
 import { expect } from 'chai';
 import { openClient, type AmqpClient } from '../helpers/amqp-client.js';
-import { openPage, type ConsolePage } from '../helpers/browser.js';
-import { http, type TestRegistry } from '../helpers/registry.js';
-import { BOOTSTRAP, bearer, mint, overflow, screenshot, signIn, startConsoleRegistry, unnamedControls, visit } from './support.js';
+import { http } from '../helpers/registry.js';
+import { BOOTSTRAP, bearer, mint, overflow, screenshot, signIn, unnamedControls, useConsole, visit } from './support.js';
 
 type Json = Record<string, unknown>;
 
 describe('console in a browser: pages', function () {
   this.timeout(60_000);
-  let registry: TestRegistry;
-  let current: ConsolePage;
-  const page = () => current.page;
-  const admin = (method: string, path: string, body?: unknown) => http(registry.base, method, path, body, bearer(BOOTSTRAP));
+  const suite = useConsole();
+  const page = () => suite.page;
+  const admin = (method: string, path: string, body?: unknown) => http(suite.registry.base, method, path, body, bearer(BOOTSTRAP));
 
   /** A tenant with devices, deleted (denied) when `deny`. */
   async function devices(tenant: string, ids: readonly string[], deny = false): Promise<void> {
@@ -27,31 +25,13 @@ describe('console in a browser: pages', function () {
     }
   }
 
-  before(async function () {
-    registry = await startConsoleRegistry();
-  });
-
-  beforeEach(async function () {
-    current = await openPage();
-  });
-
-  afterEach(async function () {
-    const { problems } = current;
-    await current.close();
-    expect(problems, 'no CSP violation, script error or unexpected console error').to.deep.equal([]);
-  });
-
-  after(async function () {
-    await registry?.stop();
-  });
-
   describe('the overview', function () {
     let client: AmqpClient;
     let lookingUp = true;
     let lookups: Promise<void>;
 
     before(async function () {
-      client = await openClient({ port: registry.registry.amqpPort, anonymous: true });
+      client = await openClient({ port: suite.registry.registry.amqpPort, anonymous: true });
       lookups = (async () => {
         while (lookingUp) await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'DEFAULT_TENANT' } });
       })();
@@ -64,7 +44,7 @@ describe('console in a browser: pages', function () {
     });
 
     it('charts the lookups per second and their latency, and shows Redis and the tenants', async function () {
-      await signIn(page(), registry.base, BOOTSTRAP);
+      await signIn(page(), suite.registry.base, BOOTSTRAP);
       const rate = page().getByRole('img', { name: /^Lookups per second/ });
       // the page refreshes itself: wait until the latency chart has a line of 4 samples with lookups
       await page().waitForFunction(() => [...document.querySelectorAll('svg[aria-label^="Lookup latency"] polyline.series-a')].some((l) => (l.getAttribute('points') ?? '').split(' ').length >= 4));
@@ -78,8 +58,8 @@ describe('console in a browser: pages', function () {
   });
 
   it('creates a token with scopes, tenants and expiry, shows its value once with a copy button, and lists it', async function () {
-    await current.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    await signIn(page(), registry.base, BOOTSTRAP);
+    await suite.current.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
     await visit(page(), 'Tokens');
     await page().getByLabel('Description').fill('a dashboard');
     for (const scope of ['devices:read', 'audit:read']) await page().getByRole('checkbox', { name: scope, exact: true }).check();
@@ -92,7 +72,7 @@ describe('console in a browser: pages', function () {
     await page().getByRole('button', { name: 'Copy' }).click();
     await page().getByText('Copied to the clipboard.').waitFor();
     expect(await page().evaluate(() => navigator.clipboard.readText())).to.equal(value);
-    const grants = (await http(registry.base, 'GET', '/session', undefined, bearer(value))).json as Json;
+    const grants = (await http(suite.registry.base, 'GET', '/session', undefined, bearer(value))).json as Json;
     expect(grants).to.include({ authentication: 'token' });
     expect(grants).to.deep.include({ scopes: ['devices:read', 'audit:read'], tenants: ['DEFAULT_TENANT'] });
     const listed = ((await admin('GET', '/tokens')).json as Json[]).find((t) => t.id === grants['token-id']) as Json;
@@ -105,23 +85,23 @@ describe('console in a browser: pages', function () {
   });
 
   it('revokes a token after a confirmation that names the tokens it minted, which go with it', async function () {
-    const parent = await mint(registry.base, BOOTSTRAP, { scopes: ['tokens:create', 'tokens:read'], tenants: ['*'], description: 'a CI job' });
-    const child = await mint(registry.base, parent.token, { scopes: ['tokens:read'], tenants: ['*'] });
-    await signIn(page(), registry.base, BOOTSTRAP);
+    const parent = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['tokens:create', 'tokens:read'], tenants: ['*'], description: 'a CI job' });
+    const child = await mint(suite.registry.base, parent.token, { scopes: ['tokens:read'], tenants: ['*'] });
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
     await visit(page(), 'Tokens');
     await page().getByRole('button', { name: `Revoke ${parent.id}` }).click();
     const dialog = page().getByRole('dialog', { name: `Revoke ${parent.id}?` });
     expect(await dialog.textContent()).to.include('together with the 1 token it minted');
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await page().getByRole('status').filter({ hasText: `Revoked ${parent.id} and 1 more` }).waitFor();
-    for (const token of [parent.token, child.token]) expect((await http(registry.base, 'GET', '/tokens', undefined, bearer(token))).status).to.equal(401);
+    for (const token of [parent.token, child.token]) expect((await http(suite.registry.base, 'GET', '/tokens', undefined, bearer(token))).status).to.equal(401);
     await page().getByRole('button', { name: `Revoke ${parent.id}` }).waitFor({ state: 'detached' });
   });
 
   it('lists denied devices a page at a time, restores one, and purges another only after a confirmation', async function () {
     const ids = Array.from({ length: 22 }, (_, i) => `sensor-${String(i).padStart(2, '0')}`);
     await devices('e2e-denied', ids, true);
-    await signIn(page(), registry.base, BOOTSTRAP);
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
     await visit(page(), 'Denied devices');
     await page().getByLabel('Tenant', { exact: true }).fill('e2e-denied');
     await page().getByRole('button', { name: 'Show' }).click();
@@ -150,7 +130,7 @@ describe('console in a browser: pages', function () {
   it('reads the audit newest first, filters it by tenant, and pages to older entries', async function () {
     await devices('e2e-audit-a', Array.from({ length: 55 }, (_, i) => `d${i}`));
     await devices('e2e-audit-b', ['last']);
-    await signIn(page(), registry.base, BOOTSTRAP);
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
     await visit(page(), 'Audit');
     const firstRow = page().getByRole('row').nth(1);
     expect(await firstRow.textContent(), 'newest first: the sign-in').to.include('signIn');
@@ -173,8 +153,8 @@ describe('console in a browser: pages', function () {
 
   it('offers only what the token may do', async function () {
     await devices('e2e-limited', ['gone'], true);
-    const reader = await mint(registry.base, BOOTSTRAP, { scopes: ['devices:read', 'audit:read'], tenants: ['e2e-limited'] });
-    await signIn(page(), registry.base, reader.token);
+    const reader = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['devices:read', 'audit:read'], tenants: ['e2e-limited'] });
+    await signIn(page(), suite.registry.base, reader.token);
     expect(await page().getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).to.deep.equal(['Devices', 'Denied devices', 'Audit']);
     expect(await page().getByRole('heading', { name: 'Tenants' }).count(), 'no tenant count without tenants:read').to.equal(0);
     await visit(page(), 'Denied devices');
@@ -182,7 +162,7 @@ describe('console in a browser: pages', function () {
     await page().getByRole('button', { name: 'Show' }).click();
     await page().getByRole('cell', { name: 'gone', exact: true }).waitFor();
     expect(await page().getByRole('button', { name: /^(Restore|Purge) / }).count(), 'no devices:delete').to.equal(0);
-    await page().goto(`${registry.base}/console#/tokens`);
+    await page().goto(`${suite.registry.base}/console#/tokens`);
     await page().getByRole('heading', { name: 'Not available' }).waitFor();
   });
 
@@ -192,7 +172,7 @@ describe('console in a browser: pages', function () {
       for (let i = 0; i < 80 && !wanted.test(await focused()); i++) await page().keyboard.press('Tab');
       expect(await focused()).to.match(wanted);
     };
-    await page().goto(`${registry.base}/console`);
+    await page().goto(`${suite.registry.base}/console`);
     await page().getByLabel('Token').waitFor();
     expect(await focused(), 'the token field has the focus').to.match(/^INPUT/);
     await page().keyboard.type(BOOTSTRAP);
@@ -217,16 +197,16 @@ describe('console in a browser: pages', function () {
 
   it('gives every control an accessible name, on every page', async function () {
     await devices('e2e-names', ['a'], true);
-    await page().goto(`${registry.base}/console`);
+    await page().goto(`${suite.registry.base}/console`);
     await page().getByLabel('Token').waitFor();
     expect(await unnamedControls(page()), 'sign-in').to.deep.equal([]);
-    await signIn(page(), registry.base, BOOTSTRAP);
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
     expect(await unnamedControls(page()), 'overview').to.deep.equal([]);
     for (const [link, heading] of [['Tokens', 'Tokens'], ['Audit', 'Audit'], ['Tenants', 'Tenants'], ['Devices', 'Devices']]) {
       await visit(page(), link as string, heading);
       expect(await unnamedControls(page()), link).to.deep.equal([]);
     }
-    await page().goto(`${registry.base}/console#/denied?tenant=e2e-names`);
+    await page().goto(`${suite.registry.base}/console#/denied?tenant=e2e-names`);
     await page().getByRole('button', { name: 'Purge a' }).click();
     await page().getByRole('dialog').waitFor();
     expect(await unnamedControls(page()), 'denied devices, with the confirmation open').to.deep.equal([]);
@@ -234,10 +214,9 @@ describe('console in a browser: pages', function () {
 
   for (const width of [390, 1280]) {
     it(`fits a screen ${width} px wide: only tables scroll sideways, inside their regions`, async function () {
-      await current.close();
-      current = await openPage(width, 844);
+      await suite.reopen(width, 844);
       await devices(`e2e-width-${width}`, ['a-device-with-a-rather-long-identifier-0001'], true);
-      await signIn(page(), registry.base, BOOTSTRAP);
+      await signIn(page(), suite.registry.base, BOOTSTRAP);
       expect(await overflow(page()), 'overview').to.equal(0);
       for (const link of ['Tokens', 'Audit', 'Denied devices']) {
         await visit(page(), link);

@@ -7,37 +7,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { openPage, type ConsolePage } from '../helpers/browser.js';
 import { eventually } from '../helpers/eventually.js';
-import { http, type TestRegistry } from '../helpers/registry.js';
-import { BOOTSTRAP, bearer, mint, screenshot, signIn, startConsoleRegistry, visit } from './support.js';
+import { http } from '../helpers/registry.js';
+import { BOOTSTRAP, bearer, mint, screenshot, signIn, useConsole, visit } from './support.js';
 
 describe('console in a browser: sessions and their security', function () {
   this.timeout(60_000);
-  let registry: TestRegistry;
-  let current: ConsolePage;
-  const page = () => current.page;
-
-  before(async function () {
-    registry = await startConsoleRegistry();
-  });
-
-  beforeEach(async function () {
-    current = await openPage();
-  });
-
-  afterEach(async function () {
-    const { problems } = current;
-    await current.close();
-    expect(problems, 'no CSP violation, script error or unexpected console error').to.deep.equal([]);
-  });
-
-  after(async function () {
-    await registry?.stop();
-  });
+  const suite = useConsole();
+  const page = () => suite.page;
 
   it('signs in: a wrong token gets a clear message, the right one opens the overview', async function () {
-    await page().goto(`${registry.base}/console`);
+    await page().goto(`${suite.registry.base}/console`);
     await page().getByLabel('Token').fill(`dr_${'x'.repeat(43)}`);
     await page().getByRole('button', { name: 'Sign in' }).click();
     const alert = page().getByRole('alert');
@@ -45,50 +25,50 @@ describe('console in a browser: sessions and their security', function () {
     expect(await alert.textContent()).to.include('unknown, revoked or expired');
     expect(await page().getByLabel('Token').inputValue(), 'the field is emptied').to.equal('');
     await screenshot(page(), 'sign-in');
-    const token = await mint(registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'], description: 'an operator' });
-    await signIn(page(), registry.base, token.token);
+    const token = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'], description: 'an operator' });
+    await signIn(page(), suite.registry.base, token.token);
     expect(await page().getByRole('banner').textContent()).to.include(token.id);
   });
 
   it('keeps the token nowhere a script or a URL could give it away', async function () {
-    const token = await mint(registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
-    await signIn(page(), registry.base, token.token);
+    const token = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
+    await signIn(page(), suite.registry.base, token.token);
     await visit(page(), 'Tokens');
     const seen = await page().evaluate(() => ({
       local: localStorage.length, session: sessionStorage.length, cookie: document.cookie, url: location.href, html: document.documentElement.outerHTML,
     }));
     expect(seen).to.include({ local: 0, session: 0, cookie: '' });
     expect(seen.url + seen.html).to.not.include(token.token);
-    const cookies = await current.context.cookies();
+    const cookies = await suite.current.context.cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.expires])).to.deep.equal([['registry-session', true, 'Strict', -1]]);
     expect(cookies[0]?.value).to.not.include(token.token);
   });
 
   it('signs out: the session ends, the cookie goes, and a reload asks for a token again', async function () {
-    const token = await mint(registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
-    await signIn(page(), registry.base, token.token);
-    const [cookie] = await current.context.cookies();
+    const token = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
+    await signIn(page(), suite.registry.base, token.token);
+    const [cookie] = await suite.current.context.cookies();
     await page().getByRole('button', { name: 'Sign out' }).click();
     await page().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page().getByRole('status').filter({ hasText: 'You signed out' }).count()).to.equal(1);
-    expect(await current.context.cookies()).to.deep.equal([]);
+    expect(await suite.current.context.cookies()).to.deep.equal([]);
     await page().reload();
     await page().getByLabel('Token').waitFor();
     // the old session is over on the registry too
-    expect((await http(registry.base, 'GET', '/session', undefined, { Cookie: `${cookie?.name}=${cookie?.value}` })).status).to.equal(401);
+    expect((await http(suite.registry.base, 'GET', '/session', undefined, { Cookie: `${cookie?.name}=${cookie?.value}` })).status).to.equal(401);
   });
 
   it('ends the session when its token is revoked, and says so at the next step', async function () {
-    const token = await mint(registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
-    await signIn(page(), registry.base, token.token);
-    expect((await http(registry.base, 'DELETE', `/tokens/${token.id}`, undefined, bearer(BOOTSTRAP))).status).to.equal(204);
+    const token = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
+    await signIn(page(), suite.registry.base, token.token);
+    expect((await http(suite.registry.base, 'DELETE', `/tokens/${token.id}`, undefined, bearer(BOOTSTRAP))).status).to.equal(204);
     await page().getByRole('link', { name: 'Tokens', exact: true }).click();
     await page().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page().getByRole('status').textContent()).to.include('session has ended');
   });
 
   it('blocks what the policy forbids: an inline script the page would add is refused and reported', async function () {
-    await page().goto(`${registry.base}/console`);
+    await page().goto(`${suite.registry.base}/console`);
     await page().getByLabel('Token').waitFor();
     const ran = await page().evaluate(async () => {
       const script = document.createElement('script');
@@ -98,8 +78,8 @@ describe('console in a browser: sessions and their security', function () {
       return (window as unknown as { inlineRan?: boolean }).inlineRan === true;
     });
     expect(ran).to.equal(false);
-    await eventually('the violation reported', async () => expect(current.problems.join('\n')).to.match(/CSP violation: script-src(-elem)? blocked inline/));
-    current.problems.length = 0;
+    await eventually('the violation reported', async () => expect(suite.current.problems.join('\n')).to.match(/CSP violation: script-src(-elem)? blocked inline/));
+    suite.current.problems.length = 0;
   });
 
   describe('a page of another origin', function () {
@@ -110,7 +90,7 @@ describe('console in a browser: sessions and their security', function () {
       // Another origin of the same site (127.0.0.1, another port): SameSite=Strict still sends the cookie.
       attacker = createServer((req, res) => {
         res.setHeader('Content-Type', 'text/html');
-        res.end(`<form method="post" action="${registry.base}/tokens" enctype="text/plain"><input name='{"scopes":["*"],"tenants":["*"],"expires-in":"1h","x":"' value='"}'><button>go</button></form>`);
+        res.end(`<form method="post" action="${suite.registry.base}/tokens" enctype="text/plain"><input name='{"scopes":["*"],"tenants":["*"],"expires-in":"1h","x":"' value='"}'><button>go</button></form>`);
       });
       await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
       evil = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
@@ -121,11 +101,11 @@ describe('console in a browser: sessions and their security', function () {
     });
 
     it('cannot change anything with the session cookie: a cross-site POST is refused', async function () {
-      const token = await mint(registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
-      await signIn(page(), registry.base, token.token);
-      const before = ((await http(registry.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).json as unknown[]).length;
+      const token = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['*'], tenants: ['*'] });
+      await signIn(page(), suite.registry.base, token.token);
+      const before = ((await http(suite.registry.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).json as unknown[]).length;
       await page().goto(evil);
-      const [answer] = await Promise.all([page().waitForResponse(`${registry.base}/tokens`), page().getByRole('button', { name: 'go' }).click()]);
+      const [answer] = await Promise.all([page().waitForResponse(`${suite.registry.base}/tokens`), page().getByRole('button', { name: 'go' }).click()]);
       expect(answer.status()).to.equal(403);
       expect(await answer.text()).to.include('cross-site');
       expect(answer.request().headers().cookie ?? (await answer.request().allHeaders()).cookie, 'the browser did send the cookie').to.match(/registry-session=/);
@@ -138,11 +118,11 @@ describe('console in a browser: sessions and their security', function () {
         } catch {
           return 'blocked';
         }
-      }, `${registry.base}/tokens`);
+      }, `${suite.registry.base}/tokens`);
       expect(sent).to.equal('blocked');
-      expect(((await http(registry.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).json as unknown[]).length).to.equal(before);
+      expect(((await http(suite.registry.base, 'GET', '/tokens', undefined, bearer(BOOTSTRAP))).json as unknown[]).length).to.equal(before);
       // the browser logs the refused request and the failed CORS preflight; both are the point here
-      current.problems.length = 0;
+      suite.current.problems.length = 0;
     });
   });
 });

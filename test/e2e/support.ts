@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
+import { openPage, type ConsolePage } from '../helpers/browser.js';
 import type { TestRegistry } from '../helpers/registry.js';
 import { flushRedis, startTokenRegistry } from '../helpers/security.js';
 
@@ -17,6 +18,57 @@ export { BOOTSTRAP, bearer, mint } from '../helpers/security.js';
 export async function startConsoleRegistry(): Promise<TestRegistry> {
   await flushRedis();
   return startTokenRegistry({ REGISTRY_CONSOLE_SAMPLE_SECONDS: '1', REGISTRY_AMQP_ANONYMOUS: 'true', REGISTRY_AUTH_FAILURE_LIMIT: '1000' });
+}
+
+/** A suite's registry, and each test's fresh page. */
+export interface ConsoleSuite {
+  readonly registry: TestRegistry;
+  readonly current: ConsolePage;
+  readonly page: Page;
+  /** Replaces the test's page by a fresh one of another size. */
+  reopen(width: number, height: number): Promise<void>;
+}
+
+/**
+ * Registers a suite's hooks: one registry for the suite, a fresh page (context) per test, and
+ * after each test the check that its page saw no CSP violation, script error or unexpected console error.
+ */
+export function useConsole(): ConsoleSuite {
+  let registry: TestRegistry | undefined;
+  let current: ConsolePage | undefined;
+  before(async function () {
+    registry = await startConsoleRegistry();
+  });
+  beforeEach(async function () {
+    current = await openPage();
+  });
+  afterEach(async function () {
+    const problems = current?.problems ?? [];
+    await current?.close();
+    expect(problems, 'no CSP violation, script error or unexpected console error').to.deep.equal([]);
+  });
+  after(async function () {
+    await registry?.stop();
+  });
+  const open = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('only inside a test of the suite');
+    return value;
+  };
+  return {
+    get registry() {
+      return open(registry);
+    },
+    get current() {
+      return open(current);
+    },
+    get page() {
+      return open(current).page;
+    },
+    async reopen(width, height) {
+      await open(current).close();
+      current = await openPage(width, height);
+    },
+  };
 }
 
 /** Opens the console and signs in with the token; resolves on the overview. */
