@@ -76,13 +76,16 @@ async function inParallel(from: number, to: number, concurrency: number, work: (
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(0, to - from)) }, worker));
 }
 
+/** Devices the benchmark writes through the store: by the bench, without a device limit. */
+const BENCH_CREATION = { user: 'bench', maxDevices: -1 } as const;
+
 /** Creates the tenants (the device tenants, the others, the HTTP tenant) and the gateways. */
 export async function loadTenants(store: Store, tenants: number): Promise<void> {
   const ids = [...Array.from({ length: Math.max(tenants, DEVICE_TENANTS) }, (_, k) => tenantName(k)), HTTP_TENANT];
   await Promise.all(ids.map((id) => store.createTenant(id, tenantJson(id), [])));
-  const gateways: Promise<void>[] = [];
+  const gateways: Promise<string>[] = [];
   for (let k = 0; k < DEVICE_TENANTS; k++) {
-    for (let g = 0; g < GATEWAYS; g++) gateways.push(store.createDevice(tenantName(k), `gw-${g}`, '{"enabled":true}'));
+    for (let g = 0; g < GATEWAYS; g++) gateways.push(store.createDevice(tenantName(k), `gw-${g}`, '{"enabled":true}', BENCH_CREATION));
   }
   await Promise.all(gateways);
 }
@@ -160,10 +163,10 @@ export async function loadDevices(store: Store, from: number, to: number, concur
     const [hash, salt] = secretOf(i);
     const credentials = credentialsJson(device, auth, hash, salt);
     if (method === 'provision') {
-      await store.provisionDevice(tenant, device, deviceJson(i), 'hashed-password', auth, credentials);
+      await store.provisionDevice(tenant, device, deviceJson(i), 'hashed-password', auth, credentials, -1);
       return;
     }
-    await Promise.all([store.createDevice(tenant, device, deviceJson(i)), store.addCredentials(tenant, 'hashed-password', auth, device, credentials)]);
+    await Promise.all([store.createDevice(tenant, device, deviceJson(i), BENCH_CREATION), store.addCredentials(tenant, 'hashed-password', auth, device, credentials)]);
   });
 }
 

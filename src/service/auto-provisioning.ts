@@ -2,11 +2,13 @@
  * Auto-provisioning (Hono 1.1, docs/amqp-api.md §5.6, management-security.md): a Credentials `get`
  * of type x509-cert that carries the device's certificate, issued by a trusted CA of the tenant
  * with `auto-provisioning-enabled`, creates the device and its credentials. Devices on the denied
- * list, and identities they keep reserved, are never provisioned.
+ * list, identities they keep reserved, and devices beyond the tenant's max-devices are never
+ * provisioned.
  */
 import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { RegistryError, badRequest } from '../errors.js';
 import { lookupAuthId, type CredentialsRecord, type JsonObject } from '../model/credentials.js';
+import { maxDevicesOf } from '../model/device.js';
 import { dnEquals, toRfc2253 } from '../model/dn.js';
 import { applyIdentityTemplate } from '../model/tenant-ca.js';
 import { trustedCas } from '../model/tenant.js';
@@ -69,9 +71,11 @@ export function createAutoProvisioning(store: CredentialsStore & TenantStore): A
       };
       const json = JSON.stringify(record);
       try {
-        await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json);
+        await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json, maxDevicesOf(tenant));
         return { json, deviceId, created: true };
       } catch (err) {
+        // The tenant's device limit is reached: nothing is provisioned, as for a certificate that does not qualify.
+        if (err instanceof RegistryError && err.code === 'FORBIDDEN') return undefined;
         if (!(err instanceof RegistryError && err.code === 'CONFLICT')) throw err;
         // Created meanwhile by a parallel request: answer with that record. Denied or reserved: refused.
         const existing = await store.lookupCredentials(tenantId, 'x509-cert', subject);

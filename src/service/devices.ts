@@ -1,19 +1,21 @@
 /**
- * Device registration management (docs/amqp-api.md §4.4, §4.5, §7.5).
+ * Device registration management of the legacy face (docs/amqp-api.md §4.4, §4.5, §7.5): the
+ * registration data as the legacy registry stores and shows it, on the records the /v1 face shares
+ * (their `status` is kept and never shown here).
  */
 import { badRequest } from '../errors.js';
-import type { JsonObject } from '../model/credentials.js';
-import type { DeviceStore } from '../store/store.js';
+import { legacyData, maxDevicesOf, storedFromLegacy, type JsonObject } from '../model/device.js';
+import type { DeviceStore, TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, requireSameId } from './body.js';
 
 export interface DeviceService {
-  /** Registers a device from a body carrying `device-id`; returns the id. BAD_REQUEST, NOT_FOUND (tenant), CONFLICT. */
-  register(tenantId: string, body: unknown): Promise<string>;
+  /** Registers a device from a body carrying `device-id`; returns the id. BAD_REQUEST, NOT_FOUND (tenant), CONFLICT, FORBIDDEN (device limit). */
+  register(tenantId: string, body: unknown, user: string): Promise<string>;
   /** `{"device-id": …, "data": {…}}` as JSON text. NOT_FOUND. */
   get(tenantId: string, deviceId: string): Promise<string>;
   /** Replaces the registration data. BAD_REQUEST, NOT_FOUND. */
-  update(tenantId: string, deviceId: string, body: unknown): Promise<void>;
+  update(tenantId: string, deviceId: string, body: unknown, user: string): Promise<void>;
   /** Deletes the device onto the denied list (credentials destroyed, identities reserved). NOT_FOUND. */
   remove(tenantId: string, deviceId: string, deniedBy: string): Promise<void>;
   /** A page of denied device ids; `next` is the cursor of the following page, undefined at the end. */
@@ -24,31 +26,31 @@ export interface DeviceService {
   purgeDenied(tenantId: string, deviceId: string): Promise<void>;
 }
 
-/** Registration data as stored: `device-id` removed, `enabled` first and defaulted to true. */
-export function toStoredData(body: JsonObject): string {
-  const { 'device-id': _id, enabled, ...rest } = body;
-  return JSON.stringify({ enabled: enabled ?? true, ...rest });
+/** The tenant's device limit (model/device.ts maxDevicesOf); -1 also for an unknown tenant, whose write answers NOT_FOUND. */
+export async function maxDevices(store: TenantStore, tenantId: string): Promise<number> {
+  const stored = await store.getTenant(tenantId);
+  return stored === null ? -1 : maxDevicesOf(JSON.parse(stored) as JsonObject);
 }
 
-export function createDeviceService(store: DeviceStore): DeviceService {
+export function createDeviceService(store: DeviceStore & TenantStore): DeviceService {
   return {
-    async register(tenantId, body) {
+    async register(tenantId, body, user) {
       const input = asObject(body, 'the registration');
       validate('registration', input);
       const deviceId = input['device-id'];
       if (typeof deviceId !== 'string') throw badRequest('missing required property "device-id"');
-      await store.createDevice(tenantId, deviceId, toStoredData(input));
+      await store.createDevice(tenantId, deviceId, storedFromLegacy(input), { user, maxDevices: await maxDevices(store, tenantId) });
       return deviceId;
     },
     async get(tenantId, deviceId) {
-      const data = await store.getDevice(tenantId, deviceId);
+      const data = legacyData(await store.getDevice(tenantId, deviceId));
       return `{"device-id":${JSON.stringify(deviceId)},"data":${data}}`;
     },
-    async update(tenantId, deviceId, body) {
+    async update(tenantId, deviceId, body, user) {
       const input = asObject(body, 'the registration');
       validate('registration', input);
       requireSameId(input, 'device-id', deviceId);
-      await store.updateDevice(tenantId, deviceId, toStoredData(input));
+      await store.updateDevice(tenantId, deviceId, storedFromLegacy(input), { user, ifMatch: '' });
     },
     remove: (tenantId, deviceId, deniedBy) => store.denyDevice(tenantId, deviceId, deniedBy, new Date().toISOString()),
     async listDenied(tenantId, cursor, limit) {

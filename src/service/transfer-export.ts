@@ -2,6 +2,7 @@
  * Export of the store's tenants, devices and credentials as the JSON text they are stored as, in
  * hash-scan order (see docs/import-export.md). Used by `device-registry export`.
  */
+import { legacyData } from '../model/device.js';
 import type { Store } from '../store/store.js';
 
 export function createExportService(store: Store) {
@@ -16,9 +17,12 @@ export function createExportService(store: Store) {
       } while (cursor !== '0');
     },
 
-    /** The tenant's devices as `{"device-id", "data"}` JSON text (each once, even when the hash was resized during the scan). */
+    /**
+     * The tenant's devices as `{"device-id", "data"}` JSON text (each once, even when the hash was
+     * resized during the scan); the data as the legacy face shows it, without the registry's `status`.
+     */
     async *devices(tenantId: string): AsyncGenerator<string> {
-      for await (const [id, json] of scanOnce((c) => store.scanDevices(tenantId, c, 1000))) yield `{"device-id":${JSON.stringify(id)},"data":${json}}`;
+      for await (const [id, json] of scanOnce((c) => store.scanDevices(tenantId, c, 1000))) yield `{"device-id":${JSON.stringify(id)},"data":${legacyData(json)}}`;
     },
 
     /** The tenant's credentials records as JSON text. */
@@ -34,7 +38,7 @@ export function createExportService(store: Store) {
       const page: (readonly [string, string])[] = [];
       const flush = async function* () {
         const lists = await store.credentialsOfDevices(tenantId, page.map(([id]) => id));
-        for (const [i, [deviceId, data]] of page.entries()) yield { deviceId, data, credentials: lists[i] ?? [] };
+        for (const [i, [deviceId, data]] of page.entries()) yield { deviceId, data: legacyData(data), credentials: lists[i] ?? [] };
         page.length = 0;
       };
       for await (const entry of scanOnce((c) => store.scanDevices(tenantId, c, 1000))) {

@@ -9,7 +9,7 @@ import type { ImportDevice } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject } from './body.js';
 import { checkCredentials, withHonoBcrypt } from './credentials.js';
-import { toStoredData } from './devices.js';
+import { storedFromLegacy } from '../model/device.js';
 
 /** A device to import with its credentials records. `data` undefined: only the credentials. */
 export interface DeviceEntry {
@@ -28,7 +28,7 @@ export function checkRegistration(entry: DeviceEntry): string | undefined {
   const data = entry.data === undefined ? {} : asObject(entry.data, `the registration data of device ${JSON.stringify(entry.deviceId)}`);
   const registration = { ...data, 'device-id': entry.deviceId };
   validate('registration', registration);
-  return entry.data === undefined ? undefined : toStoredData(registration);
+  return entry.data === undefined ? undefined : storedFromLegacy(registration);
 }
 
 /** A credentials record of the entry's device, validated as the API does. BAD_REQUEST. */

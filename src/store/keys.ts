@@ -88,6 +88,17 @@ export const keys = Object.freeze({
   deniedIdentities: (tenantId: string): string => `denied-identities:${tenantTag(tenantId)}`,
   /** Hash: device id → `{"gateway-id", "last-updated"}` JSON (Device Connection API). */
   lastGateways: (tenantId: string): string => `last-gateways:${tenantTag(tenantId)}`,
+
+  // The search indexes of the tenant's live devices (docs/storage.md, model/device-index.ts),
+  // maintained by the scripts that write the devices.
+  /** Sorted set (all scores 0): the live device ids, for paging in id order and the count. */
+  deviceIds: (tenantId: string): string => `device-ids:${tenantTag(tenantId)}`,
+  /** Sorted set (all scores 0): `<json pointer>\0<typed value>\0<device id>` per indexed leaf. */
+  deviceFields: (tenantId: string): string => `device-fields:${tenantTag(tenantId)}`,
+  /** Sorted set (all scores 0): ids of devices whose leaves are not all indexed (searches check them one by one). */
+  deviceUnindexed: (tenantId: string): string => `device-unindexed:${tenantTag(tenantId)}`,
+  /** Hash: gateway id → how many live devices name it in `via` (the gateways of isGateway). */
+  viaRefs: (tenantId: string): string => `via-refs:${tenantTag(tenantId)}`,
 });
 
 /** The hash field of a credentials record: the type escaped (so it holds no `:`), then the auth-id. */
@@ -99,8 +110,18 @@ export function credentialField(type: string, authId: string): string {
 export function tenantDataKeys(tenantId: string): string[] {
   return [
     keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.devices(tenantId), keys.lastGateways(tenantId),
-    keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId),
+    keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId), keys.viaRefs(tenantId),
   ];
+}
+
+/** Every sorted set of one tenant (members only, no values): a purge unlinks them whole. */
+export function tenantSortedSets(tenantId: string): string[] {
+  return [keys.deniedIndex(tenantId), keys.deviceIds(tenantId), keys.deviceFields(tenantId), keys.deviceUnindexed(tenantId)];
+}
+
+/** The keys of a tenant's device search indexes, in the order the device scripts take them. */
+export function deviceIndexKeys(tenantId: string): string[] {
+  return [keys.deviceIds(tenantId), keys.deviceFields(tenantId), keys.deviceUnindexed(tenantId), keys.viaRefs(tenantId)];
 }
 
 /** Reverses escapeId; undefined when the text is not an escaped id escapeId would produce. */
@@ -119,7 +140,10 @@ export interface KeyInfo {
   readonly tenant?: string;
 }
 
-const TENANT_KEY_KINDS = ['tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways'] as const;
+const TENANT_KEY_KINDS = [
+  'tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways',
+  'deviceIds', 'deviceFields', 'deviceUnindexed', 'viaRefs',
+] as const;
 const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'caShared', 'tenantAliases', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
 const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
 const HASH_KEY_KINDS = ['token', 'session'] as const;

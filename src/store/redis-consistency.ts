@@ -8,7 +8,8 @@
  */
 import type { LuaScript } from './lua/scripts.js';
 import * as repair from './lua/repair-scripts.js';
-import { keys, parseKey } from './keys.js';
+import * as deviceLua from './lua/device-scripts.js';
+import { deviceIndexKeys, keys, parseKey } from './keys.js';
 import type { ConsistencyFinding, ConsistencyReport, FindingKind } from './store.js';
 
 /** What the check needs from the Redis client (kept narrow: only redis.ts imports ioredis). */
@@ -34,7 +35,7 @@ const CHUNK = 1000;
 const REPAIRABLE: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'tenant-without-marker', 'tenant-creation-unfinished', 'tenant-deletion-unfinished', 'stale-creation-entry', 'marker-without-tenant',
   'data-without-tenant', 'ca-index-dangling', 'ca-index-missing', 'tenant-cas-dangling', 'alias-index-dangling', 'alias-index-missing', 'credentials-not-indexed', 'index-entry-dangling',
-  'denied-index-mismatch', 'denied-identity-dangling',
+  'denied-index-mismatch', 'denied-identity-dangling', 'device-not-indexed',
 ]);
 
 type Repair = () => Promise<unknown>;
@@ -215,5 +216,19 @@ async function inspectTenant(client: CheckClient, run: RunScript, id: string, ha
   }
   for (const [field, device] of await hash(keys.deniedIdentities(id))) {
     if (!denied.has(device)) found('denied-identity-dangling', `identity ${field} reserved by ${device}, which is not denied`, where, tenantRepair('identity-release', device, field));
+  }
+  await inspectDeviceIndex(client, run, id, found);
+}
+
+/** The search indexes against the live devices of one tenant (the field entries follow the id index). */
+async function inspectDeviceIndex(client: CheckClient, run: RunScript, id: string, found: Found): Promise<void> {
+  const where = { tenant: id };
+  const indexed = new Set((await scanAll((c) => client.zscan(keys.deviceIds(id), c, 'COUNT', CHUNK))).filter((_, i) => i % 2 === 0));
+  const live = new Set((await scanAll((c) => client.hscan(keys.devices(id), c, 'COUNT', CHUNK))).filter((_, i) => i % 2 === 0));
+  for (const device of live) {
+    if (!indexed.has(device)) found('device-not-indexed', `device ${device} is not in the search indexes`, where, () => run(deviceLua.indexDevices, [keys.devices(id), ...deviceIndexKeys(id)], [device]));
+  }
+  for (const device of indexed) {
+    if (!live.has(device)) found('device-index-dangling', `the search indexes list ${device}, which is not a live device`, where);
   }
 }

@@ -4,7 +4,8 @@
  * each). redis.ts composes them into the Store and owns the connection.
  */
 import { RegistryError, conflict, notFound } from '../errors.js';
-import { credentialField, keys } from './keys.js';
+import { credentialField, deviceIndexKeys, keys } from './keys.js';
+import * as deviceLua from './lua/device-scripts.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import type { LuaScript } from './lua/scripts.js';
@@ -46,7 +47,7 @@ export interface RecordsContext {
   readonly purgeBatchSize: number;
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'ALIAS_CONFLICT' | 'VERSION_MISMATCH' | 'DENIED' | 'RESERVED';
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'ALIAS_CONFLICT' | 'VERSION_MISMATCH' | 'DENIED' | 'RESERVED' | 'LIMIT' | 'PRECONDITION_FAILED';
 
 /** Messages for each script outcome, per kind of record. */
 export interface OutcomeMessages {
@@ -80,6 +81,10 @@ export function check(outcome: unknown, tenantId: string, messages: OutcomeMessa
       throw conflict(messages.DENIED ?? 'the device is on the denied list');
     case 'RESERVED':
       throw conflict('these credentials (type and auth-id) are reserved by a device on the denied list; purge it to free them');
+    case 'LIMIT':
+      throw new RegistryError('FORBIDDEN', `tenant "${tenantId}" has reached its device limit (registration-limits.max-devices)`);
+    case 'PRECONDITION_FAILED':
+      throw new RegistryError('PRECONDITION_FAILED', 'resource version mismatch: If-Match names no current version');
     default:
       throw new RegistryError('INTERNAL', `unexpected script outcome ${String(outcome)}`);
   }
@@ -95,6 +100,13 @@ const creds = (type: string, authId: string) => ({
   NOT_FOUND: `no credentials of type "${type}" with auth-id "${authId}"`,
   EXISTS: `credentials of type "${type}" with auth-id "${authId}" already exist`,
 });
+
+/** The version a versioned script answers with `{'OK', version}`; any other outcome is thrown. */
+function versioned(reply: unknown, tenantId: string, messages: OutcomeMessages): string {
+  if (Array.isArray(reply) && reply[0] === 'OK') return String(reply[1]);
+  check(reply, tenantId, messages);
+  throw new RegistryError('INTERNAL', `unexpected script outcome ${String(reply)}`);
+}
 
 /** A field of a tenant's hash, NOT_FOUND naming the tenant or `missing`. */
 async function inTenant({ run }: RecordsContext, tenantId: string, hash: string, field: string, missing: string): Promise<string> {
@@ -119,18 +131,23 @@ async function deniedPage({ client }: RecordsContext, t: string, cursor: string,
 export function createDeviceRecords(context: RecordsContext): DeviceStore & DeviceConnectionStore {
   const { client, run, guard } = context;
   return {
-    createDevice: (t, d, json) => guard(async () => check(await run(lua.createDevice, [keys.tenantMarker(t), keys.devices(t), keys.deniedDevices(t)], [d, json]), t, device(t, d))),
-    getDevice: (t, d) => guard(() => inTenant(context, t, keys.devices(t), d, device(t, d).NOT_FOUND)),
-    updateDevice: (t, d, json) => guard(async () => check(await run(lua.updateDevice, [keys.tenantMarker(t), keys.devices(t)], [d, json]), t, device(t, d))),
-    denyDevice: (t, d, by, at) =>
+    createDevice: (t, d, body, { user, maxDevices, provisioned }) =>
       guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t)];
-        check(await run(security.denyDevice, keyList, [d, at, by]), t, device(t, d));
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.deniedDevices(t), ...deviceIndexKeys(t)];
+        return versioned(await run(deviceLua.createDevice, keyList, [d, body, user, String(maxDevices), provisioned === true ? '1' : '0']), t, device(t, d));
+      }),
+    getDevice: (t, d) => guard(() => inTenant(context, t, keys.devices(t), d, device(t, d).NOT_FOUND)),
+    updateDevice: (t, d, body, { user, ifMatch }) =>
+      guard(async () => versioned(await run(deviceLua.updateDevice, [keys.tenantMarker(t), keys.devices(t), ...deviceIndexKeys(t)], [d, body, user, ifMatch]), t, device(t, d))),
+    denyDevice: (t, d, by, at, ifMatch = '') =>
+      guard(async () => {
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)];
+        check(await run(security.denyDevice, keyList, [d, at, by, ifMatch]), t, device(t, d));
       }),
     listDeniedDevices: (t, cursor, count) => guard(() => deniedPage(context, t, cursor, count)),
     releaseDeniedDevice: (t, d, mode) =>
       guard(async () => {
-        const outcome = await run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t), keys.deniedIndex(t)], [d, mode]);
+        const outcome = await run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)], [d, mode]);
         check(outcome, t, { NOT_FOUND: `device "${d}" is not on the denied list of tenant "${t}"` });
       }),
     lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),
@@ -157,10 +174,11 @@ export function createCredentialsRecords(context: RecordsContext): CredentialsSt
     deleteCredentials: (t, type, authId) => guard(async () => check(await run(lua.deleteCredentials, credKeys(t), [credentialField(type, authId)]), t, creds(type, authId))),
     deleteDeviceCredentials: (t, d) => guard(async () => check(await run(lua.deleteDeviceCredentials, credKeys(t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` })),
     lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
-    provisionDevice: (t, d, deviceJson, type, authId, credJson) =>
+    provisionDevice: (t, d, deviceBody, type, authId, credJson, maxDevices) =>
       guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t)];
-        check(await run(lua.provisionDevice, keyList, [credentialField(type, authId), d, credJson, deviceJson]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), ...deviceIndexKeys(t)];
+        const args = [credentialField(type, authId), d, credJson, deviceBody, String(maxDevices)];
+        check(await run(lua.provisionDevice, keyList, args), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
       }),
   };
 }

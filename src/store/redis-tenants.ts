@@ -2,7 +2,7 @@
  * Redis storage of tenants: the scripts of lua/tenant-scripts.ts on the registry slot, the tenant's
  * marker in its own slot, the purge of a deleted tenant's data in batches, and start-up recovery.
  */
-import { keys, tenantDataKeys } from './keys.js';
+import { keys, tenantDataKeys, tenantSortedSets } from './keys.js';
 import * as lua from './lua/tenant-scripts.js';
 import { check, type RecordsContext } from './redis-records.js';
 import type { TenantStore, TenantWriteOptions, WritePrecondition } from './store.js';
@@ -35,8 +35,8 @@ async function purgeTenant(context: RecordsContext, tenantId: string): Promise<v
   const { client } = context;
   await client.del(keys.tenantMarker(tenantId));
   for (const key of tenantDataKeys(tenantId)) await purgeHash(context, key);
-  // A sorted set of ids only; UNLINK frees it off the main thread.
-  await client.unlink(keys.deniedIndex(tenantId));
+  // Sorted sets of ids and index entries only; UNLINK frees them off the main thread.
+  await client.unlink(...tenantSortedSets(tenantId));
   await client.hdel(keys.tenantsDeleting(), tenantId);
 }
 

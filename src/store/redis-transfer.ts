@@ -3,7 +3,7 @@
  * Every call touches one hash tag (one tenant, or the registry-wide records).
  */
 import { notFound } from '../errors.js';
-import { credentialField, keys } from './keys.js';
+import { credentialField, deviceIndexKeys, keys } from './keys.js';
 import * as lua from './lua/transfer-scripts.js';
 import type { RunScript } from './redis-security.js';
 import type { ImportVerdict, ScanPage, TransferStore } from './store.js';
@@ -41,7 +41,7 @@ export function createTransferStore(client: TransferClient, run: RunScript): Tra
         args.push(d.deviceId, d.json ?? '', String(d.credentials.length));
         for (const c of d.credentials) args.push(credentialField(c.type, c.authId), c.json);
       }
-      const keyList = [keys.tenantMarker(tenantId), keys.devices(tenantId), keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId)];
+      const keyList = [keys.tenantMarker(tenantId), keys.devices(tenantId), keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId), ...deviceIndexKeys(tenantId)];
       const reply = await run(lua.importDevices, keyList, args);
       if (reply === 'TENANT_NOT_FOUND') throw notFound(`tenant "${tenantId}" not found`);
       return (reply as string[]).map(toVerdict);

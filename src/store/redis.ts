@@ -8,12 +8,14 @@ import type { RedisClusterConfig } from '../config.js';
 import { RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { keys } from './keys.js';
+import * as deviceLua from './lua/device-scripts.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import * as tenantScripts from './lua/tenant-scripts.js';
 import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
 import { createCredentialsRecords, createDeviceRecords, type RecordsContext } from './redis-records.js';
+import { createDeviceIndexStore, indexUnindexedTenants } from './redis-device-index.js';
 import { createSecurityStore, type RunScript } from './redis-security.js';
 import { createTenantRecords, recoverTenants } from './redis-tenants.js';
 import { createTransferStore } from './redis-transfer.js';
@@ -185,7 +187,7 @@ async function pingCluster(cluster: Cluster): Promise<void> {
   await Promise.all(masters.map((node) => node.ping()));
 }
 
-const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer)].filter(
+const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(deviceLua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer)].filter(
   (value): value is LuaScript => typeof (value as Partial<LuaScript>).source === 'string',
 );
 const shas = new WeakMap<LuaScript, string>();
@@ -261,15 +263,19 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
   // The record stores guard each call themselves: on the hot path without a wrapper's extra closure.
   const records: RecordsContext = { client, run, guard, purgeBatchSize: options.purgeBatchSize ?? 500 };
   const security = createSecurityStore(client, run);
+  const deviceIndex = createDeviceIndexStore(client, run, guard);
   const recover = async (): Promise<void> => {
     await recoverTenants(records);
     // Tokens minted before the parent index existed get their entries (revoking one revokes what it minted).
     await guard(() => security.indexTokenParents());
+    // Devices stored before the search indexes existed are indexed once.
+    await guard(() => indexUnindexedTenants(client, deviceIndex));
   };
   return {
     ...guarded({ ...security, ...createTransferStore(client, run) }),
     ...createTenantRecords(records),
     ...createDeviceRecords(records),
+    ...deviceIndex,
     ...createCredentialsRecords(records),
     isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),

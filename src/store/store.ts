@@ -43,18 +43,44 @@ export interface TenantStore {
   deleteTenant(tenantId: string, options?: WritePrecondition): Promise<void>;
 }
 
+/** Who creates a device, and the tenant's limit on devices. */
+export interface DeviceCreation {
+  /** `status.last-user`: the token id, `amqp:<principal>`, `auto-provisioning` … */
+  readonly user: string;
+  /** The tenant's `registration-limits.max-devices`; -1: no limit. */
+  readonly maxDevices: number;
+  /** Created by a gateway's auto-provisioning: `status.auto-provisioned`. */
+  readonly provisioned?: boolean;
+}
+
+/** Who changes a device, and on which condition. */
+export interface DeviceChange {
+  readonly user: string;
+  /** The If-Match argument of model/version.ts (`ifMatchArg`): '' for an unconditional write. */
+  readonly ifMatch: string;
+}
+
 export interface DeviceStore {
-  /** TENANT NOT_FOUND; CONFLICT when the device exists. */
-  createDevice(tenantId: string, deviceId: string, json: string): Promise<void>;
-  /** Registration data JSON. NOT_FOUND for an unknown tenant or device. */
+  /**
+   * Stores a new device (its body: a JSON object without `status`) with its status and search
+   * index entries; answers its version. TENANT NOT_FOUND; CONFLICT when the device exists or is
+   * denied; FORBIDDEN when the tenant has `maxDevices` devices already.
+   */
+  createDevice(tenantId: string, deviceId: string, body: string, creation: DeviceCreation): Promise<string>;
+  /** The stored record (the registration data with the registry's `status`). NOT_FOUND for an unknown tenant or device. */
   getDevice(tenantId: string, deviceId: string): Promise<string>;
-  /** NOT_FOUND for an unknown tenant or device. */
-  updateDevice(tenantId: string, deviceId: string, json: string): Promise<void>;
+  /**
+   * Replaces a device's data (its status keeps `created` and the auto-provisioning flags); answers
+   * the new version. NOT_FOUND for an unknown tenant or device; PRECONDITION_FAILED when the
+   * condition does not hold (nothing changes).
+   */
+  updateDevice(tenantId: string, deviceId: string, body: string, change: DeviceChange): Promise<string>;
   /**
    * Deletes a device onto the tenant's denied list: the registration is kept on the denied entry,
-   * its credentials are destroyed and their identities stay reserved. NOT_FOUND.
+   * its credentials are destroyed and their identities stay reserved. NOT_FOUND;
+   * PRECONDITION_FAILED when `ifMatch` (as in DeviceChange) does not hold.
    */
-  denyDevice(tenantId: string, deviceId: string, deniedBy: string, deniedAt: string): Promise<void>;
+  denyDevice(tenantId: string, deviceId: string, deniedBy: string, deniedAt: string, ifMatch?: string): Promise<void>;
   /**
    * Up to `count` denied device ids after `cursor` (exclusive; '' = from the start) in id order,
    * and the cursor of the next page ('' = none). NOT_FOUND for an unknown tenant.
@@ -64,6 +90,37 @@ export interface DeviceStore {
   releaseDeniedDevice(tenantId: string, deviceId: string, mode: 'restore' | 'purge'): Promise<void>;
   /** Hot path: registration data of several devices of one tenant (null where unknown), one round trip. */
   lookupDevices(tenantId: string, deviceIds: readonly string[]): Promise<(string | null)[]>;
+}
+
+/** A lexicographic range of a tenant's field index (model/device-index.ts FieldRange). */
+export interface IndexRange {
+  readonly min: Buffer;
+  readonly max: Buffer;
+}
+
+/**
+ * The search indexes of a tenant's live devices (docs/storage.md): reads only, each one round trip
+ * (pipelined where several). An unknown tenant has empty indexes.
+ */
+export interface DeviceIndexStore {
+  /** How many live devices the tenant has (its id index). */
+  countDevices(tenantId: string): Promise<number>;
+  /** Device ids in id order (`reverse`: descending), after `after` (exclusive) or from the start, skipping `offset`. */
+  deviceIds(tenantId: string, page: { after?: string; offset: number; count: number; reverse: boolean }): Promise<string[]>;
+  /** Device ids whose id starts with `prefix`, in id order, up to `count`. */
+  deviceIdsWithPrefix(tenantId: string, prefix: string, count: number): Promise<string[]>;
+  /** The number of field index entries in each range. */
+  countEntries(tenantId: string, ranges: readonly IndexRange[]): Promise<number[]>;
+  /** Field index entries of a range in order (`reverse`: descending), skipping `offset`, up to `count`. */
+  entries(tenantId: string, range: IndexRange, offset: number, count: number, reverse?: boolean): Promise<string[]>;
+  /** Up to `count` ids of devices the field index does not cover (they are checked one by one). */
+  unindexedDevices(tenantId: string, count: number): Promise<string[]>;
+  /** Up to `count` ids that a live device names in `via`, with the count (not necessarily devices themselves). */
+  viaTargets(tenantId: string, count: number): Promise<string[]>;
+  /** The members of gateway groups: the live devices whose `memberOf` holds one of the groups. One round trip. */
+  groupMembers(tenantId: string, groups: readonly string[]): Promise<string[]>;
+  /** Indexes the tenant's devices that are not indexed yet (records from before the indexes); answers how many. */
+  indexDevices(tenantId: string): Promise<number>;
 }
 
 export interface CredentialsStore {
@@ -82,10 +139,11 @@ export interface CredentialsStore {
   /** Hot path: one record by (type, auth-id), or null. One round trip. */
   lookupCredentials(tenantId: string, type: string, authId: string): Promise<string | null>;
   /**
-   * Auto-provisioning: creates the device (kept when it exists) and its credentials atomically.
-   * CONFLICT when the credentials exist, the device is denied or the identity is reserved.
+   * Auto-provisioning: creates the device (kept when it exists; with its status and index entries)
+   * and its credentials atomically. CONFLICT when the credentials exist, the device is denied or
+   * the identity is reserved; FORBIDDEN when a new device would exceed `maxDevices` (-1: no limit).
    */
-  provisionDevice(tenantId: string, deviceId: string, deviceJson: string, type: string, authId: string, credentialsJson: string): Promise<void>;
+  provisionDevice(tenantId: string, deviceId: string, deviceBody: string, type: string, authId: string, credentialsJson: string, maxDevices: number): Promise<void>;
 }
 
 export interface DeviceConnectionStore {
@@ -240,7 +298,8 @@ export type FindingKind =
   | 'marker-without-tenant' | 'data-without-tenant'
   | 'ca-index-dangling' | 'ca-index-missing' | 'tenant-cas-dangling' | 'alias-index-dangling' | 'alias-index-missing'
   | 'credentials-not-indexed' | 'index-entry-dangling' | 'credentials-of-denied-device'
-  | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling';
+  | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling'
+  | 'device-not-indexed' | 'device-index-dangling';
 
 export interface ConsistencyFinding {
   readonly kind: FindingKind;
@@ -263,4 +322,4 @@ export interface ConsistencyReport {
   readonly before?: Partial<Record<FindingKind, number>>;
 }
 
-export type Store = TenantStore & DeviceStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle & StoreOverview;
+export type Store = TenantStore & DeviceStore & DeviceIndexStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle & StoreOverview;

@@ -7,7 +7,8 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/log.js';
-import { escapeId, keys, tenantDataKeys } from '../../src/store/keys.js';
+import { escapeId, keys, tenantDataKeys, tenantSortedSets } from '../../src/store/keys.js';
+import * as deviceLua from '../../src/store/lua/device-scripts.js';
 import * as lua from '../../src/store/lua/scripts.js';
 import * as security from '../../src/store/lua/security-scripts.js';
 import * as tenantScripts from '../../src/store/lua/tenant-scripts.js';
@@ -16,7 +17,7 @@ import type { Store } from '../../src/store/store.js';
 import { sharedRedis } from '../helpers/root-hooks.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { credJson, deviceJson, expectRegistryError, storeContract, tenantJson } from './store-contract.js';
+import { CREATION, credJson, dataOf, deviceJson, expectRegistryError, storeContract, tenantJson } from './store-contract.js';
 
 const logger = createLogger('silent');
 
@@ -25,7 +26,7 @@ async function openStore(url: string, options: { purgeBatchSize?: number } = {})
 }
 
 /** Every key of one tenant, as keys.ts builds them. */
-const tenantKeys = (t: string): string[] => [keys.tenantMarker(t), ...tenantDataKeys(t)];
+const tenantKeys = (t: string): string[] => [keys.tenantMarker(t), ...tenantDataKeys(t), ...tenantSortedSets(t)];
 const registryKeys = (): string[] => [keys.tenants(), keys.tenantCas(), keys.caIndex(), keys.caShared(), keys.tenantAliases(), keys.tenantsDeleting(), keys.initialised()];
 
 async function hdelCalls(raw: Redis): Promise<number> {
@@ -127,7 +128,7 @@ describe('Redis store, standalone only', function () {
   });
 
   describe('Lua scripts', function () {
-    const someScripts = () => [lua.getInTenant, lua.createDevice, lua.provisionDevice, security.denyDevice, security.authenticate].map(scriptSha);
+    const someScripts = () => [lua.getInTenant, deviceLua.createDevice, lua.provisionDevice, security.denyDevice, security.authenticate].map(scriptSha);
 
     it('are loaded when the store connects, and still run after SCRIPT FLUSH', async function () {
       await raw.script('FLUSH');
@@ -136,8 +137,8 @@ describe('Redis store, standalone only', function () {
         expect(await raw.script('EXISTS', ...someScripts())).to.deep.equal([1, 1, 1, 1, 1]);
         await raw.script('FLUSH');
         await fresh.createTenant('t1', tenantJson('t1'), []);
-        await fresh.createDevice('t1', 'd1', deviceJson('d1'));
-        expect(await fresh.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+        await fresh.createDevice('t1', 'd1', deviceJson('d1'), CREATION);
+        expect(dataOf(await fresh.getDevice('t1', 'd1'))).to.equal(deviceJson('d1'));
       } finally {
         await fresh.close();
       }
@@ -157,11 +158,11 @@ describe('Redis store, standalone only', function () {
       const t = 'big';
       await batched.createTenant(t, tenantJson(t), ['CN=big-ca']);
       await batched.createTenant('other', tenantJson('other'), []);
-      await batched.createDevice('other', 'd0', deviceJson('d0'));
+      await batched.createDevice('other', 'd0', deviceJson('d0'), CREATION);
       await batched.addCredentials('other', 'psk', 'a0', 'd0', credJson('d0', 'psk', 'a0'));
       const ids = Array.from({ length: 2500 }, (_, i) => `d${i}`);
       await inChunks(ids, 250, async (d) => {
-        await batched.createDevice(t, d, deviceJson(d));
+        await batched.createDevice(t, d, deviceJson(d), CREATION);
         await batched.addCredentials(t, 'psk', `${d}-auth`, d, credJson(d, 'psk', `${d}-auth`));
       });
       expect(await raw.hlen(keys.devices(t))).to.equal(2500);
@@ -184,7 +185,7 @@ describe('Redis store, standalone only', function () {
       expect(left.filter((k) => k.includes(`{${escapeId(t)}}`))).to.deep.equal([]);
       expect(left.every((k) => registryKeys().includes(k) || tenantKeys('other').includes(k)), left.join(', ')).to.equal(true);
       // The other tenant is untouched.
-      expect(await batched.getDevice('other', 'd0')).to.equal(deviceJson('d0'));
+      expect(dataOf(await batched.getDevice('other', 'd0'))).to.equal(deviceJson('d0'));
       expect(await batched.getDeviceCredentials('other', 'd0')).to.deep.equal([credJson('d0', 'psk', 'a0')]);
     });
   });
@@ -207,10 +208,10 @@ describe('Redis store, standalone only', function () {
         await store.deleteTenant('t1');
 
         expect(await store.getTenant('t1')).to.equal(null);
-        await expectRegistryError(store.createDevice('t1', 'd1', deviceJson('d1')), 'NOT_FOUND', /t1/);
+        await expectRegistryError(store.createDevice('t1', 'd1', deviceJson('d1'), CREATION), 'NOT_FOUND', /t1/);
         await store.recover();
         await store.createTenant('t1', tenantJson('t1'), []);
-        expect(await store.lookupDevices('t1', ['d1'])).to.deep.equal([null]);
+        expect((await store.lookupDevices('t1', ['d1'])).map(dataOf)).to.deep.equal([null]);
       } finally {
         await creator.close();
         await proxy.close();
@@ -260,16 +261,16 @@ describe('Redis store, standalone only', function () {
       for (const t of weird) {
         await store.createTenant(t, tenantJson(t), []);
         for (const d of deviceIds) {
-          await store.createDevice(t, d, deviceJson(d, { tenant: t }));
+          await store.createDevice(t, d, deviceJson(d, { tenant: t }), CREATION);
           await store.addCredentials(t, 'psk', d, d, credJson(d, 'psk', d, { tenant: t }));
         }
       }
       for (const t of weird) {
         expect(await store.getTenant(t)).to.equal(tenantJson(t));
-        expect(await store.lookupDevices(t, deviceIds)).to.deep.equal(deviceIds.map((d) => deviceJson(d, { tenant: t })));
+        expect((await store.lookupDevices(t, deviceIds)).map(dataOf)).to.deep.equal(deviceIds.map((d) => deviceJson(d, { tenant: t })));
         for (const d of deviceIds) {
           expect(await store.getDeviceCredentials(t, d)).to.deep.equal([credJson(d, 'psk', d, { tenant: t })]);
-          expect(await raw.hget(keys.devices(t), d)).to.equal(deviceJson(d, { tenant: t }));
+          expect(dataOf(await raw.hget(keys.devices(t), d))).to.equal(deviceJson(d, { tenant: t }));
         }
       }
       // Every key in the database is one keys.ts builds for a known tenant or the registry.
@@ -278,9 +279,9 @@ describe('Redis store, standalone only', function () {
       expect(actual.filter((k) => !expected.has(k))).to.deep.equal([]);
       // Deleting one look-alike leaves the others intact.
       await store.deleteTenant('a}');
-      expect(await store.lookupDevices('a', ['d'])).to.deep.equal([deviceJson('d', { tenant: 'a' })]);
-      expect(await store.lookupDevices('a%7D', ['d'])).to.deep.equal([deviceJson('d', { tenant: 'a%7D' })]);
-      expect(await store.lookupDevices('a}', ['d'])).to.deep.equal([null]);
+      expect((await store.lookupDevices('a', ['d'])).map(dataOf)).to.deep.equal([deviceJson('d', { tenant: 'a' })]);
+      expect((await store.lookupDevices('a%7D', ['d'])).map(dataOf)).to.deep.equal([deviceJson('d', { tenant: 'a%7D' })]);
+      expect((await store.lookupDevices('a}', ['d'])).map(dataOf)).to.deep.equal([null]);
     });
   });
 
@@ -289,11 +290,11 @@ describe('Redis store, standalone only', function () {
       const t = 'half';
       await store.createTenant(t, tenantJson(t), []);
       for (const d of ['d1', 'd2', 'd3']) {
-        await store.createDevice(t, d, deviceJson(d));
+        await store.createDevice(t, d, deviceJson(d), CREATION);
         await store.addCredentials(t, 'psk', d, d, credJson(d, 'psk', d));
       }
       await store.createTenant('keep', tenantJson('keep'), []);
-      await store.createDevice('keep', 'd1', deviceJson('d1'));
+      await store.createDevice('keep', 'd1', deviceJson('d1'), CREATION);
       // The state beginTenantDeletion leaves: the tenant moved to tenants-deleting, data still there.
       await raw.hdel(keys.tenants(), t);
       await raw.hset(keys.tenantsDeleting(), t, tenantJson(t));
@@ -305,23 +306,23 @@ describe('Redis store, standalone only', function () {
 
       for (const key of tenantKeys(t)) expect(await raw.exists(key), key).to.equal(0);
       expect(await raw.hexists(keys.tenantsDeleting(), t)).to.equal(0);
-      expect(await store.getDevice('keep', 'd1')).to.equal(deviceJson('d1'));
+      expect(dataOf(await store.getDevice('keep', 'd1'))).to.equal(deviceJson('d1'));
       await store.createTenant(t, tenantJson(t), []);
-      expect(await store.lookupDevices(t, ['d1', 'd2', 'd3'])).to.deep.equal([null, null, null]);
+      expect((await store.lookupDevices(t, ['d1', 'd2', 'd3'])).map(dataOf)).to.deep.equal([null, null, null]);
       expect(await store.getDeviceCredentials(t, 'd1')).to.deep.equal([]);
     });
 
     it('restores a missing tenant marker of a tenant in the tenants hash', async function () {
       await store.createTenant('t1', tenantJson('t1'), []);
-      await store.createDevice('t1', 'd1', deviceJson('d1'));
+      await store.createDevice('t1', 'd1', deviceJson('d1'), CREATION);
       await raw.del(keys.tenantMarker('t1'));
-      await expectRegistryError(store.createDevice('t1', 'd2', deviceJson('d2')), 'NOT_FOUND', /t1/);
+      await expectRegistryError(store.createDevice('t1', 'd2', deviceJson('d2'), CREATION), 'NOT_FOUND', /t1/);
 
       await store.recover();
 
       expect(await raw.exists(keys.tenantMarker('t1'))).to.equal(1);
-      await store.createDevice('t1', 'd2', deviceJson('d2'));
-      expect(await store.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
+      await store.createDevice('t1', 'd2', deviceJson('d2'), CREATION);
+      expect(dataOf(await store.getDevice('t1', 'd1'))).to.equal(deviceJson('d1'));
     });
   });
 
@@ -347,7 +348,7 @@ describe('Redis store, standalone only', function () {
         ['getTenant', () => downStore.getTenant('t1')],
         ['createTenant', () => downStore.createTenant('t2', tenantJson('t2'), [])],
         ['getTenantByCa', () => downStore.getTenantByCa('CN=x')],
-        ['createDevice', () => downStore.createDevice('t1', 'd1', deviceJson('d1'))],
+        ['createDevice', () => downStore.createDevice('t1', 'd1', deviceJson('d1'), CREATION)],
         ['getDevice', () => downStore.getDevice('t1', 'd1')],
         ['lookupDevices', () => downStore.lookupDevices('t1', ['d1'])],
         ['lookupCredentials', () => downStore.lookupCredentials('t1', 'psk', 'a')],
@@ -370,9 +371,9 @@ describe('Redis store, standalone only', function () {
         expect((await own.command(`SCRIPT EXISTS ${shas.join(' ')}`)).replace(/\s+/g, ' ')).to.equal('*2 :1 :1');
       });
       await downStore.createTenant('t1', tenantJson('t1'), []);
-      await downStore.createDevice('t1', 'd1', deviceJson('d1'));
-      expect(await downStore.getDevice('t1', 'd1')).to.equal(deviceJson('d1'));
-      expect(await downStore.lookupDevices('t1', ['d1'])).to.deep.equal([deviceJson('d1')]);
+      await downStore.createDevice('t1', 'd1', deviceJson('d1'), CREATION);
+      expect(dataOf(await downStore.getDevice('t1', 'd1'))).to.equal(deviceJson('d1'));
+      expect((await downStore.lookupDevices('t1', ['d1'])).map(dataOf)).to.deep.equal([deviceJson('d1')]);
     });
 
     it('store calls reject with UNAVAILABLE while the server does not answer, and work again once it does', async function () {

@@ -55,10 +55,10 @@ export const registrationEndpoint: Endpoint = {
         case 'get':
           return { status: 200, json: await devices.get(tenantId, deviceId), tenantId, deviceId };
         case 'register':
-          await devices.register(tenantId, { ...body, 'device-id': deviceId });
+          await devices.register(tenantId, { ...body, 'device-id': deviceId }, `amqp:${context.principal}`);
           return { status: 201, tenantId, deviceId };
         case 'update':
-          await devices.update(tenantId, deviceId, body ?? {});
+          await devices.update(tenantId, deviceId, body ?? {}, `amqp:${context.principal}`);
           return { status: 204, tenantId, deviceId };
         default:
           await devices.remove(tenantId, deviceId, `amqp:${context.principal}`);

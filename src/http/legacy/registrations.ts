@@ -7,10 +7,10 @@ export const REGISTRATION_ROUTES: readonly Route[] = [
   {
     method: 'POST', path: '/registration/{tenantId}', operationId: 'registerDevice', tenant: 'path', audit: true, tag: 'devices', scopes: ['devices:create'],
     summary: 'Register a device (the body carries its device-id)', body: 'registration',
-    success: { status: 201, description: 'Device registered', location: true }, errors: [400, 404, 409, 413],
+    success: { status: 201, description: 'Device registered', location: true }, errors: [400, 403, 404, 409, 413],
     handle: async (s, i) => {
       const tenantId = p(i, 'tenantId');
-      return created(`/registration/${enc(tenantId)}/${enc(await s.devices.register(tenantId, i.body))}`);
+      return created(`/registration/${enc(tenantId)}/${enc(await s.devices.register(tenantId, i.body, i.caller.tokenId))}`);
     },
   },
   {
@@ -23,7 +23,7 @@ export const REGISTRATION_ROUTES: readonly Route[] = [
     method: 'PUT', path: '/registration/{tenantId}/{deviceId}', operationId: 'updateRegistration', tenant: 'path', audit: true, tag: 'devices', scopes: ['devices:update'],
     summary: 'Replace the registration data of a device', body: 'registration',
     success: { status: 204, description: 'Registration updated' }, errors: [400, 404, 413],
-    handle: async (s, i) => (await s.devices.update(p(i, 'tenantId'), p(i, 'deviceId'), i.body), noContent),
+    handle: async (s, i) => (await s.devices.update(p(i, 'tenantId'), p(i, 'deviceId'), i.body, i.caller.tokenId), noContent),
   },
   {
     method: 'DELETE', path: '/registration/{tenantId}/{deviceId}', operationId: 'deleteRegistration', tenant: 'path', audit: true, tag: 'devices', scopes: ['devices:delete'],

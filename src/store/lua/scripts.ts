@@ -2,9 +2,11 @@
  * Atomic multi-key operations. Each script touches keys of one hash tag only (see keys.ts), so it
  * runs unchanged on Redis Cluster. Scripts answer 'OK' or an outcome word that
  * store/redis.ts turns into a RegistryError: TENANT_NOT_FOUND, NOT_FOUND, EXISTS, DELETING,
- * CREATING, DENIED (device on the denied list), RESERVED (identity kept by one). The tenant scripts
- * are in tenant-scripts.ts.
+ * CREATING, DENIED (device on the denied list), RESERVED (identity kept by one), LIMIT (the
+ * tenant's max-devices is reached). The tenant scripts are in tenant-scripts.ts, the device
+ * scripts in device-scripts.ts.
  */
+import { DEVICE_LUA } from './device-lib.js';
 
 export interface LuaScript {
   readonly name: string;
@@ -36,28 +38,6 @@ export const getInTenant: LuaScript = {
   source: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 return {1, redis.call('HGET', KEYS[2], ARGV[1])}`,
-};
-
-/** KEYS: marker, devices, denied-devices. ARGV: device id, json. */
-export const createDevice: LuaScript = {
-  name: 'create-device',
-  numberOfKeys: 3,
-  source: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'DENIED' end
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 'EXISTS' end
-return 'OK'`,
-};
-
-/** KEYS: marker, devices. ARGV: device id, json. */
-export const updateDevice: LuaScript = {
-  name: 'update-device',
-  numberOfKeys: 2,
-  source: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 'NOT_FOUND' end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 'OK'`,
 };
 
 /** A device on the denied list, or an identity it keeps reserved, cannot get credentials. KEYS[4..5]: denied-devices, denied-identities. */
@@ -143,19 +123,28 @@ return result`,
 };
 
 /**
- * Auto-provisioning (Hono 1.1): creates the device (unless it exists) and its credentials at once.
- * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities.
- * ARGV: field, device id, credentials json, device json.
+ * Auto-provisioning (Hono 1.1): creates the device (unless it exists; with its status and index
+ * entries, device-lib.ts) and its credentials at once.
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities,
+ * device-ids, device-fields, device-unindexed, via-refs.
+ * ARGV: field, device id, credentials json, device body, most devices of the tenant (-1: no limit).
  */
 export const provisionDevice: LuaScript = {
   name: 'provision-device',
-  numberOfKeys: 6,
-  source: `${INDEX_HELPERS}
+  numberOfKeys: 10,
+  source: `${INDEX_HELPERS}${DEVICE_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then return 'RESERVED' end
 if redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return 'DENIED' end
-if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[3]) == 0 then return 'EXISTS' end
-redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[4])
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'EXISTS' end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then
+  local max = tonumber(ARGV[5])
+  if max >= 0 and redis.call('HLEN', KEYS[2]) >= max then return 'LIMIT' end
+  local record = device_record(false, ARGV[4], 'auto-provisioning', true)
+  redis.call('HSET', KEYS[2], ARGV[2], record)
+  index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, ARGV[2], false, record)
+end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 index_add(KEYS[4], ARGV[2], ARGV[1])
 return 'OK'`,
 };

@@ -2,6 +2,7 @@
  * Atomic operations of the management API's security: token lookup with the bad-authentication
  * limiter, token storage, and the denied-device list (spec management-security.md).
  */
+import { DEVICE_LUA } from './device-lib.js';
 import type { LuaScript } from './scripts.js';
 
 /**
@@ -142,18 +143,22 @@ return 'OK'`,
 
 /**
  * Deletes a device onto the denied list: its record moves to the denied entry, its credentials are
- * destroyed and their identities stay reserved. The entry is a metadata JSON line followed by the
- * registration data exactly as it was stored (so a restore gives it back byte for byte).
- * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, denied-index.
- * ARGV: device id, denied-at ISO, denied-by token id.
+ * destroyed and their identities stay reserved, its search index entries go. The entry is a
+ * metadata JSON line followed by the record exactly as it was stored (so a restore gives it back
+ * byte for byte). PRECONDITION_FAILED when If-Match does not hold (nothing changes).
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, denied-index,
+ * device-ids, device-fields, device-unindexed, via-refs.
+ * ARGV: device id, denied-at ISO, denied-by token id, If-Match argument (model/version.ts).
  */
 export const denyDevice: LuaScript = {
   name: 'deny-device',
-  numberOfKeys: 7,
-  source: `
+  numberOfKeys: 11,
+  source: `${DEVICE_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local data = redis.call('HGET', KEYS[2], ARGV[1])
 if not data then return 'NOT_FOUND' end
+if not if_match_ok(data, ARGV[4]) then return 'PRECONDITION_FAILED' end
+index_device({KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, ARGV[1], data, false)
 local raw = redis.call('HGET', KEYS[4], ARGV[1])
 local identities = raw and cjson.decode(raw) or {}
 for _, field in ipairs(identities) do
@@ -171,13 +176,14 @@ return 'OK'`,
 
 /**
  * Takes a device off the denied list, releasing its identities; with ARGV[2] = 'restore' its
- * registration record comes back (credentials do not).
- * KEYS: marker, devices, denied-devices, denied-identities, denied-index. ARGV: device id, 'restore' | 'purge'.
+ * registration record comes back (credentials do not), and its search index entries.
+ * KEYS: marker, devices, denied-devices, denied-identities, denied-index,
+ * device-ids, device-fields, device-unindexed, via-refs. ARGV: device id, 'restore' | 'purge'.
  */
 export const releaseDenied: LuaScript = {
   name: 'release-denied',
-  numberOfKeys: 5,
-  source: `
+  numberOfKeys: 9,
+  source: `${DEVICE_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then return 'NOT_FOUND' end
@@ -188,6 +194,10 @@ for _, field in ipairs(meta['identities']) do
 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
-if ARGV[2] == 'restore' then redis.call('HSET', KEYS[2], ARGV[1], string.sub(raw, newline + 1)) end
+if ARGV[2] == 'restore' then
+  local record = string.sub(raw, newline + 1)
+  redis.call('HSET', KEYS[2], ARGV[1], record)
+  index_device({KEYS[6], KEYS[7], KEYS[8], KEYS[9]}, ARGV[1], false, record)
+end
 return 'OK'`,
 };

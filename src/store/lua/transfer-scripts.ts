@@ -3,21 +3,43 @@
  * tenant per call keeps every key in the tenant's slot (Redis Cluster). Each device is applied
  * all-or-nothing: its checks run first, and a device with a conflict writes nothing.
  */
+import { DEVICE_LUA } from './device-lib.js';
 import { INDEX_HELPERS, type LuaScript } from './scripts.js';
 
 /**
- * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities.
+ * Whether a stored device record holds the registration data of an import: equal as JSON values,
+ * the record's `status` (which the registry keeps) left out.
+ */
+const SAME_DEVICE = `
+local function json_same(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) ~= 'table' then return a == b end
+  for k, v in pairs(a) do if not json_same(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+local function same_device(stored, data)
+  local record = cjson.decode(stored)
+  record['status'] = nil
+  return json_same(record, cjson.decode(data))
+end
+`;
+
+/**
+ * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities,
+ * device-ids, device-fields, device-unindexed, via-refs.
  * ARGV[1]: 'create' (differing records are conflicts) or 'replace' (they are overwritten).
  * Then per device: device id, registration JSON ('' = leave the registration alone), n, and n
- * pairs of credential field and credentials JSON.
+ * pairs of credential field and credentials JSON. Devices are written with their status
+ * (last-user `import`) and search index entries (device-lib.ts).
  * Answers 'TENANT_NOT_FOUND', or one word per device: CREATED, UPDATED (records added to an
  * existing device), REPLACED, UNCHANGED, DENIED, DEVICE_DIFFERS, RESERVED:<k>,
  * CREDENTIALS_DIFFER:<k>, OWNED:<k>:<owner> (k: 0-based credential of the device).
  */
 export const importDevices: LuaScript = {
   name: 'import-devices',
-  numberOfKeys: 6,
-  source: `${INDEX_HELPERS}
+  numberOfKeys: 10,
+  source: `${INDEX_HELPERS}${DEVICE_LUA}${SAME_DEVICE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local replace = ARGV[1] == 'replace'
 local out = {}
@@ -27,7 +49,7 @@ local function check(device, djson, first, n, olds)
   local old_device = false
   if djson ~= '' then
     old_device = redis.call('HGET', KEYS[2], device)
-    if old_device and old_device ~= djson and not replace then return 'DEVICE_DIFFERS' end
+    if old_device and not replace and not same_device(old_device, djson) then return 'DEVICE_DIFFERS' end
   end
   olds[0] = old_device
   for k = 0, n - 1 do
@@ -47,8 +69,15 @@ end
 local function apply(device, djson, first, n, olds)
   local added, replaced, kept = 0, 0, 0
   if djson ~= '' then
-    if not olds[0] then added = added + 1 elseif olds[0] ~= djson then replaced = replaced + 1 else kept = kept + 1 end
-    if olds[0] ~= djson then redis.call('HSET', KEYS[2], device, djson) end
+    local old = olds[0]
+    if old and same_device(old, djson) then
+      kept = kept + 1
+    else
+      if old then replaced = replaced + 1 else added = added + 1 end
+      local record = device_record(old, djson, 'import', false)
+      redis.call('HSET', KEYS[2], device, record)
+      index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, device, old, record)
+    end
   end
   for k = 0, n - 1 do
     local field, json, old = ARGV[first + 2 * k], ARGV[first + 2 * k + 1], olds[k + 1]

@@ -70,6 +70,8 @@ describe('device-registry check', function () {
       `HSET ${keys.caIndex()} 'cn=ca' t1`, // CA index entry the tenant does not list
       `DEL ${keys.tenantMarker('t1')}`, // tenant without marker
       'SET stray-key 1', // outside the layout
+      `ZREM ${keys.deviceIds('t1')} d1`, // a live device missing from the search indexes
+      `ZADD ${keys.deviceIds('t1')} 0 phantom`, // the search indexes list a device that is not live
     ];
     for (const line of damage) expect(await redis.command(line), line).to.not.match(/^-/);
 
@@ -79,17 +81,20 @@ describe('device-registry check', function () {
     expect(report.counts).to.deep.equal({
       'unknown-key': 1, 'tenant-without-marker': 1, 'tenant-deletion-unfinished': 1, 'marker-without-tenant': 1, 'data-without-tenant': 1,
       'ca-index-dangling': 1, 'credentials-not-indexed': 2, 'index-entry-dangling': 1, 'denied-index-mismatch': 1, 'denied-identity-dangling': 1,
+      'device-not-indexed': 1, 'device-index-dangling': 1,
     });
-    expect(report.total).to.equal(11);
+    expect(report.total).to.equal(13);
 
     const text = await runCli(redis.url, 'check');
     expect(text.code).to.equal(1);
-    expect(text.stdout).to.include('credentials-not-indexed\t"t1"').and.include('11 finding(s): ');
+    expect(text.stdout).to.include('credentials-not-indexed\t"t1"').and.include('13 finding(s): ');
 
     const fixed = await runCli(redis.url, 'check', '--fix');
     expect(fixed.code).to.equal(1);
-    expect(fixed.stdout).to.include('repaired 10').and.match(/^unknown-key\t-\t"stray-key" .*\(no automatic repair\)$/m).and.include('1 finding(s): unknown-key 1');
+    expect(fixed.stdout).to.include('repaired 11').and.match(/^unknown-key\t-\t"stray-key" .*\(no automatic repair\)$/m).and.include('2 finding(s): ');
+    expect(fixed.stdout).to.match(/^device-index-dangling\t"t1"\t.*\(no automatic repair\)$/m);
     await redis.command('DEL stray-key');
+    await redis.command(`ZREM ${keys.deviceIds('t1')} phantom`);
     expect((await runCli(redis.url, 'check')).stdout.trim()).to.equal('0 finding(s)');
 
     // The repaired store serves as before.

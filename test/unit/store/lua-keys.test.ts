@@ -7,15 +7,17 @@
  * share one slot.
  */
 import { expect } from 'chai';
+import * as devices from '../../../src/store/lua/device-scripts.js';
 import * as scripts from '../../../src/store/lua/scripts.js';
 import * as security from '../../../src/store/lua/security-scripts.js';
 import * as tenants from '../../../src/store/lua/tenant-scripts.js';
+import * as transfer from '../../../src/store/lua/transfer-scripts.js';
 import type { LuaScript } from '../../../src/store/lua/scripts.js';
 
-const all = Object.values({ ...scripts, ...tenants, ...security }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
+const all = Object.values({ ...scripts, ...tenants, ...security, ...devices, ...transfer }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
 
-/** The helpers' key parameters, and how many leading arguments of a helper call are keys. */
-const HELPER_KEY_PARAMETERS = new Set(['key', 'index', 'tenant_cas', 'tenants', 'shared', 'aliases']);
+/** The helpers' key parameters (`k[i]`: the index keys handed to index_device as a table), and how many leading arguments of a helper call are keys. */
+const HELPER_KEY_PARAMETERS = new Set(['key', 'index', 'tenant_cas', 'tenants', 'shared', 'aliases', 'k[1]', 'k[2]', 'k[3]', 'k[4]']);
 const HELPER_KEY_ARGUMENTS: Record<string, number> = {
   index_add: 1, index_remove: 1, ca_conflict: 3, ca_release: 3, ca_claim: 3, group_of: 1, other_owner: 2, alias_conflict: 1, alias_move: 1,
 };
@@ -39,6 +41,10 @@ describe('Lua scripts declare every key they touch', function () {
         const [text, command, key] = call;
         if (command === 'TIME') continue;
         expect(key, text).to.match(/^KEYS\[\d+\]$/);
+      }
+      // index_device takes its keys as a table: every element must be KEYS[i].
+      for (const call of code.matchAll(/\bindex_device\(\{([^}]*)\}/g)) {
+        for (const arg of (call[1] as string).split(',').map((a) => a.trim())) expect(arg, call[0]).to.match(/^KEYS\[\d+\]$/);
       }
       for (const [helper, count] of Object.entries(HELPER_KEY_ARGUMENTS)) {
         for (const call of code.matchAll(new RegExp(`\\b${helper}\\(([^)]*)\\)`, 'g'))) {
