@@ -91,6 +91,11 @@ export interface CredentialsConfig {
   readonly bcryptCost: number;
 }
 
+export interface SearchConfig {
+  /** Most records one search may check one by one (a search needing more is a 400 naming the limit). */
+  readonly scanLimit: number;
+}
+
 export type HonoApiProfile = 'legacy' | '1.x';
 
 /** How much bcrypt work AMQP logins may cause, and how many attempts one address may make. */
@@ -152,6 +157,8 @@ export interface Config {
   readonly redis: RedisConfig;
   readonly credentials: CredentialsConfig;
   readonly console: ConsoleConfig;
+  /** The /v1 searches (docs/management-v1.md "How search is indexed"). */
+  readonly search: SearchConfig;
   /** Deepest nesting of JSON read from outside (bodies; each record of an import file). */
   readonly maxJsonDepth: number;
   readonly logLevel: LogLevel;
@@ -190,6 +197,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_REDIS_COMMAND_TIMEOUT_MS', default: '1000', description: 'A Redis command without an answer after this many milliseconds fails with 503.' },
   { name: 'REGISTRY_MAX_BCRYPT_COST', default: '10', description: 'Highest bcrypt cost accepted in a `hashed-password` secret (4–31); higher costs are rejected with 400.' },
   { name: 'REGISTRY_BCRYPT_COST', default: '10', description: 'bcrypt cost used to hash `pwd-plain` secrets (4 to REGISTRY_MAX_BCRYPT_COST).' },
+  { name: 'REGISTRY_SEARCH_SCAN_LIMIT', default: '20000', description: 'Most records one `/v1` search may check one by one (100–10000000): a filter the indexes cannot answer, a sort on another field than `/id`. A search needing more answers 400 naming this limit (nothing is left out silently); see [docs/management-v1.md](docs/management-v1.md#how-search-is-indexed).' },
   { name: 'REGISTRY_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { name: 'REGISTRY_LOG_FORMAT', default: 'auto', description: 'json: one JSON object per line; pretty: coloured, human-readable lines (pino-pretty); auto: pretty when stdout is a terminal, else json.' },
   { name: 'REGISTRY_METRICS', default: 'on', description: 'on: Prometheus metrics on GET /metrics (no token needed; counts and latencies only, no ids or secrets); off: /metrics answers 404.' },
@@ -402,6 +410,7 @@ export function loadConfig(env: Env): Config {
     },
     credentials: { maxBcryptCost, bcryptCost },
     console: { sampleSeconds: r.int('REGISTRY_CONSOLE_SAMPLE_SECONDS', 5, 1, 300) },
+    search: { scanLimit: r.int('REGISTRY_SEARCH_SCAN_LIMIT', 20_000, 100, 10_000_000) },
     maxJsonDepth,
     logLevel: r.oneOf('REGISTRY_LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf<LogFormat>('REGISTRY_LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']),

@@ -94,6 +94,7 @@ async function prepareTokens(config: Config, services: Services, log: Logger): P
 export function serviceOptions(config: Config, log: Logger, metrics?: Metrics): ServiceOptions {
   return {
     maxBcryptCost: config.credentials.maxBcryptCost,
+    search: config.search,
     hasher: createBcryptHasher(config.credentials.bcryptCost, metrics === undefined ? undefined : (seconds) => metrics.bcrypt('hash', seconds)),
     tokens: {
       pepper: tokenPepper(config),

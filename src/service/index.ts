@@ -12,6 +12,8 @@ import { createTokenService, type TokenOptions, type TokenService } from './toke
 import { createCredentialsService, type CredentialsService } from './credentials.js';
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
+import { createDeviceSearch, type DeviceSearch, type SearchOptions } from './devices-search.js';
+import { createDeviceV1Service, type DeviceV1Service } from './devices-v1.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { createRegistrationAssertion, type RegistrationAssertion } from './registration-assertion.js';
 import { createTenantLookup, type TenantLookup } from './tenant-lookup.js';
@@ -22,6 +24,8 @@ export interface Services {
   /** `v1`: the /v1 face of the same tenants. */
   readonly tenants: TenantService & TenantLookup & { readonly v1: TenantV1Service };
   readonly devices: DeviceService & RegistrationAssertion;
+  /** The devices of the /v1 API: the same records as `devices`. */
+  readonly devicesV1: DeviceV1Service & DeviceSearch;
   readonly credentials: CredentialsService & CredentialsLookup;
   readonly deviceConnections: DeviceConnectionService;
   readonly tokens: TokenService;
@@ -33,6 +37,8 @@ export interface Services {
 
 export interface ServiceOptions {
   readonly maxBcryptCost: number;
+  /** The /v1 searches. */
+  readonly search: SearchOptions;
   readonly hasher: PasswordHasher;
   readonly tokens: TokenOptions;
   /** Console sessions; their ids are hashed with the token pepper. */
@@ -47,6 +53,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
   return {
     tenants: { ...createTenantService(store), ...createTenantLookup(store), v1: createTenantV1Service(store) },
     devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
+    devicesV1: { ...createDeviceV1Service(store), ...createDeviceSearch(store, options.search) },
     credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)) },
     deviceConnections: createDeviceConnectionService(store),
     tokens,

@@ -19,6 +19,8 @@ export interface IndexClient {
   zrange(key: string, min: Bound, max: Bound, by: 'BYLEX', limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zrange(key: string, max: Bound, min: Bound, by: 'BYLEX', rev: 'REV', limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zlexcount(key: string, min: Bound, max: Bound): Promise<number>;
+  /** ZRANGE by rank: `args` = start, stop and optionally REV. */
+  call(command: 'ZRANGE', key: string, ...args: (string | number)[]): Promise<unknown>;
   hscan(key: string, cursor: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
   hkeys(key: string): Promise<string[]>;
   hlen(key: string): Promise<number>;
@@ -29,8 +31,8 @@ const INDEX_BATCH = 500;
 /** Most members of one gateway group named in an assert answer. */
 export const MAX_GROUP_MEMBERS = 1000;
 
-const lexAfter = (id: string | undefined): Bound => (id === undefined ? '-' : `(${id}`);
-const lexBefore = (id: string | undefined): Bound => (id === undefined ? '+' : `(${id}`);
+const lexAfter = (id: string): Bound => `(${id}`;
+const lexBefore = (id: string): Bound => `(${id}`;
 const idOfMember = (member: string): string => member.slice(member.lastIndexOf('\0') + 1);
 
 /** A prefix range of the id index: ids starting with `prefix`. */
@@ -48,11 +50,14 @@ export function createDeviceIndexStore(client: IndexClient, run: RunScript, guar
   return {
     countDevices: (t) => guard(() => client.zcard(keys.deviceIds(t))),
     deviceIds: (t, { after, offset, count, reverse }) =>
-      guard(() =>
-        reverse
+      guard(async () => {
+        if (count <= 0) return [];
+        // From the start, by rank (all scores are 0, so rank order is id order): O(log N + count) at any offset.
+        if (after === undefined) return (await client.call('ZRANGE', keys.deviceIds(t), offset, offset + count - 1, ...(reverse ? ['REV'] : []))) as string[];
+        return reverse
           ? client.zrange(keys.deviceIds(t), lexBefore(after), '-', 'BYLEX', 'REV', 'LIMIT', offset, count)
-          : client.zrange(keys.deviceIds(t), lexAfter(after), '+', 'BYLEX', 'LIMIT', offset, count),
-      ),
+          : client.zrange(keys.deviceIds(t), lexAfter(after), '+', 'BYLEX', 'LIMIT', offset, count);
+      }),
     deviceIdsWithPrefix: (t, prefix, count) => {
       const range = idPrefixRange(prefix);
       return guard(() => client.zrange(keys.deviceIds(t), range.min, range.max, 'BYLEX', 'LIMIT', 0, count));

@@ -92,6 +92,7 @@ export function check(outcome: unknown, tenantId: string, messages: OutcomeMessa
 
 const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
 const deniedKeys = (t: string) => [keys.deniedDevices(t), keys.deniedIdentities(t)];
+const denyKeys = (t: string) => [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)];
 const deniedMessage = (t: string, d: string) => `device "${d}" is on the denied list of tenant "${t}" (see /denied-devices/${t})`;
 const device = (t: string, d: string) => ({
   NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"`, DENIED: deniedMessage(t, d),
@@ -140,9 +141,12 @@ export function createDeviceRecords(context: RecordsContext): DeviceStore & Devi
     updateDevice: (t, d, body, { user, ifMatch }) =>
       guard(async () => versioned(await run(deviceLua.updateDevice, [keys.tenantMarker(t), keys.devices(t), ...deviceIndexKeys(t)], [d, body, user, ifMatch]), t, device(t, d))),
     denyDevice: (t, d, by, at, ifMatch = '') =>
+      guard(async () => check(await run(security.denyDevice, denyKeys(t), [d, at, by, ifMatch]), t, device(t, d))),
+    denyDevices: (t, ids, by, at) =>
       guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)];
-        check(await run(security.denyDevice, keyList, [d, at, by, ifMatch]), t, device(t, d));
+        const reply = await run(security.denyDevices, denyKeys(t), [at, by, ...ids]);
+        if (typeof reply !== 'number') check(reply, t, {});
+        return Number(reply);
       }),
     listDeniedDevices: (t, cursor, count) => guard(() => deniedPage(context, t, cursor, count)),
     releaseDeniedDevice: (t, d, mode) =>

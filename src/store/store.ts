@@ -81,6 +81,8 @@ export interface DeviceStore {
    * PRECONDITION_FAILED when `ifMatch` (as in DeviceChange) does not hold.
    */
   denyDevice(tenantId: string, deviceId: string, deniedBy: string, deniedAt: string, ifMatch?: string): Promise<void>;
+  /** Denies several devices as denyDevice does, in one atomic step; ids that are not live are skipped. Answers how many it denied. NOT_FOUND (tenant). */
+  denyDevices(tenantId: string, deviceIds: readonly string[], deniedBy: string, deniedAt: string): Promise<number>;
   /**
    * Up to `count` denied device ids after `cursor` (exclusive; '' = from the start) in id order,
    * and the cursor of the next page ('' = none). NOT_FOUND for an unknown tenant.

@@ -186,6 +186,14 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   signIn: { body: () => ({ token: BOOTSTRAP }) },
   getSession: {},
   signOut: {},
+  createDeviceRegistration: { prepare: (p, t) => p.tenant(t).then(() => undefined), body: () => ({ ext: { brand: 'acme' } }) },
+  searchDevicesForTenant: { prepare: (p, t) => p.device(t) },
+  deleteDevicesOfTenant: { prepare: (p, t) => p.device(t) },
+  createDeviceRegistrationWithId: { prepare: (p, t) => p.tenant(t).then(() => undefined), body: () => ({ enabled: true }) },
+  getDevice: { prepare: (p, t) => p.device(t) },
+  updateDevice: { prepare: (p, t) => p.device(t), body: () => ({ enabled: false }) },
+  patchDevice: { prepare: (p, t) => p.device(t), body: () => ({ enabled: false }) },
+  deleteDevice: { prepare: (p, t) => p.device(t) },
 };
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */

@@ -15,10 +15,11 @@ interface Operation { parameters?: Parameter[]; requestBody?: { content: Record<
 
 const doc = parse(readFileSync(new URL('../../api_swagger.yaml', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
 const ORDER = ['post', 'put', 'patch', 'get', 'delete'];
+const depth = (path: string): number => path.replace(/^\/v1\//, '/').split('/').length;
 const operations = Object.entries(doc.paths)
   .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
-  // Deletions of the deepest resources first: the tenant goes last.
-  .sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method) || (a.method === 'delete' ? b.path.split('/').length - a.path.split('/').length : 0));
+  // Deletions of the deepest resources first (a /v1 path as deep as its legacy twin): the tenant goes last.
+  .sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method) || (a.method === 'delete' ? depth(b.path) - depth(a.path) : 0));
 
 /**
  * The request Swagger UI makes from the examples: path parameters filled in, query parameters
@@ -54,10 +55,10 @@ describe('the OpenAPI examples against a running registry', function () {
     expect(answers).to.include.members([
       'POST /tenant → 201', 'POST /registration/DEFAULT_TENANT → 201', 'POST /credentials/DEFAULT_TENANT → 201', 'POST /tokens → 201',
       'PUT /credentials/DEFAULT_TENANT/sensor1/hashed-password → 204', 'GET /registration/DEFAULT_TENANT/4711 → 200',
-      'DELETE /registration/DEFAULT_TENANT/4711 → 204',
+      'DELETE /registration/DEFAULT_TENANT/4711 → 204', 'DELETE /tenant/DEFAULT_TENANT → 204',
       'POST /v1/tenants → 201', 'PUT /v1/tenants/DEFAULT_TENANT → 204', 'PATCH /v1/tenants/DEFAULT_TENANT → 204', 'GET /v1/tenants/DEFAULT_TENANT → 200',
-      // The deeper path goes first: the /v1 deletion removes the tenant the legacy one then does not find.
-      'DELETE /v1/tenants/DEFAULT_TENANT → 204',
+      'POST /v1/devices/DEFAULT_TENANT → 201', 'PUT /v1/devices/DEFAULT_TENANT/4711 → 204', 'PATCH /v1/devices/DEFAULT_TENANT/4711 → 204',
+      'GET /v1/devices/DEFAULT_TENANT/4711 → 200', 'DELETE /v1/devices/DEFAULT_TENANT/4711 → 204',
     ]);
   });
 });

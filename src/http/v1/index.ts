@@ -1,8 +1,9 @@
 /**
- * Hono's `/v1` management API (hono-management-v1.md): mounted like the legacy routes, documented
- * in the same OpenAPI document, checked by the same scopes.
+ * Hono's `/v1` management API (hono-management-v1.md, docs/management-v1.md): mounted like the
+ * legacy routes, documented in the same OpenAPI document, checked by the same scopes.
  */
 import type { Route } from '../route.js';
+import { DEVICE_V1_ROUTES } from './devices.js';
 import { TENANT_V1_ROUTES } from './tenants.js';
 
-export const V1_ROUTES: readonly Route[] = [...TENANT_V1_ROUTES];
+export const V1_ROUTES: readonly Route[] = [...TENANT_V1_ROUTES, ...DEVICE_V1_ROUTES];

@@ -142,10 +142,32 @@ return 'OK'`,
 };
 
 /**
- * Deletes a device onto the denied list: its record moves to the denied entry, its credentials are
- * destroyed and their identities stay reserved, its search index entries go. The entry is a
- * metadata JSON line followed by the record exactly as it was stored (so a restore gives it back
- * byte for byte). PRECONDITION_FAILED when If-Match does not hold (nothing changes).
+ * `deny(id, at, by, data)`: moves a device onto the denied list: its record goes to the denied
+ * entry, its credentials are destroyed and their identities stay reserved, its search index
+ * entries go. The entry is a metadata JSON line followed by the record exactly as it was stored
+ * (so a restore gives it back byte for byte). KEYS as the deny scripts below take them.
+ */
+const DENY_LUA = `${DEVICE_LUA}
+local function deny(id, at, by, data)
+  index_device({KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, id, data, false)
+  local raw = redis.call('HGET', KEYS[4], id)
+  local identities = raw and cjson.decode(raw) or {}
+  for _, field in ipairs(identities) do
+    redis.call('HDEL', KEYS[3], field)
+    redis.call('HSET', KEYS[6], field, id)
+  end
+  redis.call('HDEL', KEYS[4], id)
+  redis.call('HDEL', KEYS[2], id)
+  local meta = '{"denied-at":' .. cjson.encode(at) .. ',"denied-by":' .. cjson.encode(by) ..
+    ',"identities":' .. (#identities == 0 and '[]' or cjson.encode(identities)) .. '}'
+  redis.call('HSET', KEYS[5], id, meta .. '\\n' .. data)
+  redis.call('ZADD', KEYS[7], 0, id)
+end
+`;
+
+/**
+ * Deletes a device onto the denied list (`deny` above). PRECONDITION_FAILED when If-Match does not
+ * hold (nothing changes).
  * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, denied-index,
  * device-ids, device-fields, device-unindexed, via-refs.
  * ARGV: device id, denied-at ISO, denied-by token id, If-Match argument (model/version.ts).
@@ -153,25 +175,36 @@ return 'OK'`,
 export const denyDevice: LuaScript = {
   name: 'deny-device',
   numberOfKeys: 11,
-  source: `${DEVICE_LUA}
+  source: `${DENY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local data = redis.call('HGET', KEYS[2], ARGV[1])
 if not data then return 'NOT_FOUND' end
 if not if_match_ok(data, ARGV[4]) then return 'PRECONDITION_FAILED' end
-index_device({KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, ARGV[1], data, false)
-local raw = redis.call('HGET', KEYS[4], ARGV[1])
-local identities = raw and cjson.decode(raw) or {}
-for _, field in ipairs(identities) do
-  redis.call('HDEL', KEYS[3], field)
-  redis.call('HSET', KEYS[6], field, ARGV[1])
-end
-redis.call('HDEL', KEYS[4], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-local meta = '{"denied-at":' .. cjson.encode(ARGV[2]) .. ',"denied-by":' .. cjson.encode(ARGV[3]) ..
-  ',"identities":' .. (#identities == 0 and '[]' or cjson.encode(identities)) .. '}'
-redis.call('HSET', KEYS[5], ARGV[1], meta .. '\\n' .. data)
-redis.call('ZADD', KEYS[7], 0, ARGV[1])
+deny(ARGV[1], ARGV[2], ARGV[3], data)
 return 'OK'`,
+};
+
+/**
+ * Deletes several devices onto the denied list (`deny` above), each as denyDevice would; ids that
+ * are not live devices are dropped from the id index. Answers how many it denied.
+ * KEYS: as denyDevice. ARGV: denied-at ISO, denied-by token id, device ids.
+ */
+export const denyDevices: LuaScript = {
+  name: 'deny-devices',
+  numberOfKeys: 11,
+  source: `${DENY_LUA}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
+local n = 0
+for i = 3, #ARGV do
+  local data = redis.call('HGET', KEYS[2], ARGV[i])
+  if data then
+    deny(ARGV[i], ARGV[1], ARGV[2], data)
+    n = n + 1
+  else
+    redis.call('ZREM', KEYS[8], ARGV[i])
+  end
+end
+return n`,
 };
 
 /**

@@ -27,6 +27,7 @@ function validBody(path: string): Record<string, unknown> {
   if (path.startsWith('/v1/tenants')) return { ext: {} };
   if (path.startsWith('/tenant')) return { 'tenant-id': path === '/tenant' ? 'new-tenant' : TENANT };
   if (path.startsWith('/registration')) return path.includes('{deviceId}') ? { enabled: true } : { 'device-id': 'device-1' };
+  if (path.startsWith('/v1/devices')) return { enabled: true };
   return { 'device-id': 'device-1', type: 'hashed-password', 'auth-id': 'auth-1', secrets: [{ 'pwd-plain': 'secret' }] };
 }
 
