@@ -1,12 +1,15 @@
 /**
  * The Device Registration API's `assert` for protocol adapters (docs/amqp-api.md §4.2): may the
- * device (through the gateway) send? One Redis round trip for the device and the gateway.
+ * device (through the gateway) send? One Redis round trip for the device and the gateway; one more
+ * for a device with `viaGroups` (the members of its groups, all listed in `via`), and the creation
+ * of an unknown device by a gateway that may auto-provision it (edge-provisioning.ts).
  */
 import { RegistryError } from '../errors.js';
 import { signAssertion } from '../model/assertion.js';
 import type { JsonObject } from '../model/credentials.js';
-import { decideAssert, type Asserted } from '../model/registration.js';
-import type { DeviceStore } from '../store/store.js';
+import { decideAssert, viaList, type Asserted } from '../model/registration.js';
+import type { DeviceIndexStore, DeviceStore, TenantStore } from '../store/store.js';
+import { mayProvision, provisionEdgeDevice } from './edge-provisioning.js';
 import { sharedOutcome, type AdapterProfile, type Lookup } from './lookup.js';
 
 export interface RegistrationAssertion {
@@ -55,13 +58,34 @@ function assertion(tenantId: string, deviceId: string, { data, via }: Asserted, 
   return { json: JSON.stringify(body), cacheMaxAge };
 }
 
-export function createRegistrationAssertion(store: DeviceStore): RegistrationAssertion {
+/** The gateway groups of a device (`viaGroups`); none for most devices. */
+const groupsOf = (data: JsonObject): unknown[] | undefined => (Array.isArray(data.viaGroups) && data.viaGroups.length > 0 ? data.viaGroups : undefined);
+
+/**
+ * Every gateway that may act for the device (Hono's getSupportedGatewaysForDevice): its `via`,
+ * then the members of its `viaGroups`: one round trip.
+ */
+async function withGroupMembers(store: DeviceIndexStore, tenantId: string, decision: Asserted, groups: unknown[]): Promise<Asserted> {
+  const members = await store.groupMembers(tenantId, groups.filter((g): g is string => typeof g === 'string'));
+  // The device's own via first, then the members in id order (the gateway that asked is one of them).
+  return { data: decision.data, via: [...new Set([...viaList(decision.data), ...members, ...decision.via])] };
+}
+
+export function createRegistrationAssertion(store: DeviceStore & DeviceIndexStore & TenantStore): RegistrationAssertion {
   return {
     async assert(tenantId, deviceId, gatewayId, profile) {
       const ids = gatewayId === undefined ? [deviceId] : [deviceId, gatewayId];
       const [device, gateway] = await store.lookupDevices(tenantId, ids);
-      const decision = decideAssert(parsed(device), gatewayId, parsed(gateway));
-      return typeof decision === 'string' ? OUTCOMES[decision] : assertion(tenantId, deviceId, decision, profile);
+      let record = parsed(device);
+      const gatewayRecord = parsed(gateway);
+      if (record === undefined && gatewayId !== undefined && mayProvision(gatewayRecord)) {
+        record = await provisionEdgeDevice(store, tenantId, deviceId, gatewayId, gatewayRecord);
+      }
+      const decision = decideAssert(record, gatewayId, gatewayRecord);
+      if (typeof decision === 'string') return OUTCOMES[decision];
+      // Devices without groups (the common case) are answered without another await.
+      const groups = groupsOf(decision.data);
+      return assertion(tenantId, deviceId, groups === undefined ? decision : await withGroupMembers(store, tenantId, decision, groups), profile);
     },
   };
 }
