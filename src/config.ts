@@ -17,6 +17,8 @@ export interface HttpConfig {
   readonly bindAddress: string;
   /** Largest accepted request body, in bytes (413 above). */
   readonly maxBodyBytes: number;
+  /** Largest accepted body of a bulk request (the /v1 bulk routes), in bytes. */
+  readonly maxBulkBodyBytes: number;
   /** Deepest nesting of a JSON body (400 above); REGISTRY_JSON_MAX_DEPTH. */
   readonly maxJsonDepth: number;
   /** `token`: bearer tokens required; `none`: no authentication (loopback only). */
@@ -172,6 +174,7 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_HTTP_PORT', default: '28080', description: 'TCP port of the HTTP management API (0 picks a free port).' },
   { name: 'REGISTRY_BIND_ADDRESS', default: '127.0.0.1', description: 'Address the HTTP listener binds to.' },
   { name: 'REGISTRY_HTTP_MAX_BODY_BYTES', default: '65536', description: 'Largest accepted HTTP request body in bytes; larger bodies get 413.' },
+  { name: 'REGISTRY_HTTP_MAX_BULK_BODY_BYTES', default: '4194304', description: 'Largest accepted body of a `/v1/bulk/…` request (up to 1000 devices) in bytes; larger bodies get 413.' },
   { name: 'REGISTRY_JSON_MAX_DEPTH', default: '32', description: 'Deepest nesting of objects and arrays in a JSON body (HTTP, AMQP) or in a record of an import file (4–1000); deeper JSON is refused with 400 (AMQP: hono:bad-request) before it is parsed.' },
   { name: 'REGISTRY_HTTP_HEADERS_TIMEOUT_MS', default: '10000', description: 'A request whose headers are not complete after this many milliseconds gets 408 and its connection is closed (slow clients).' },
   { name: 'REGISTRY_HTTP_REQUEST_TIMEOUT_MS', default: '30000', description: 'A request whose body is not complete after this many milliseconds gets 408.' },
@@ -351,6 +354,7 @@ export function loadConfig(env: Env): Config {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
       bindAddress,
       maxBodyBytes: r.int('REGISTRY_HTTP_MAX_BODY_BYTES', 65536, 1024, 16 * 1024 * 1024),
+      maxBulkBodyBytes: r.int('REGISTRY_HTTP_MAX_BULK_BODY_BYTES', 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
       maxJsonDepth,
       auth,
       tlsCert: httpTlsCert,

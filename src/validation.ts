@@ -13,7 +13,7 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url))
 
 export type SchemaName = 'tenant' | 'tenant-v1' | 'tenant-search-result' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
   | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
-  | 'merge-patch' | 'v1-created' | 'device' | 'device-search-result'
+  | 'merge-patch' | 'v1-created' | 'device' | 'device-search-result' | 'bulk-devices' | 'bulk-result'
   | 'session-request' | 'session' | 'overview';
 
 /** Every schema file, by its `$id` (file name). */
@@ -32,7 +32,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
   const names: SchemaName[] = ['tenant', 'tenant-v1', 'tenant-search-result', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created',
-    'device', 'device-search-result', 'session-request', 'session'];
+    'device', 'device-search-result', 'bulk-devices', 'bulk-result', 'session-request', 'session'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 

@@ -30,6 +30,8 @@ export interface HttpOptions {
   readonly port: number;
   readonly bindAddress: string;
   readonly maxBodyBytes: number;
+  /** Body limit of the bulk routes (Route.bulk); default 4 MiB. */
+  readonly maxBulkBodyBytes?: number;
   readonly maxJsonDepth: number;
   readonly auth: 'token' | 'none';
   readonly tlsCert: string | undefined;
@@ -50,6 +52,9 @@ export interface HttpServer {
    */
   close(graceMs?: number): Promise<void>;
 }
+
+/** Body limit of the bulk routes when none is configured (REGISTRY_HTTP_MAX_BULK_BODY_BYTES). */
+const DEFAULT_BULK_BODY_BYTES = 4 * 1024 * 1024;
 
 function send(ctx: Context, reply: Reply): void {
   if (reply.json !== undefined) {
@@ -78,10 +83,12 @@ function tenantOf(route: Route, params: Record<string, string>, body: unknown): 
   return undefined;
 }
 
-function mount(router: Router, route: Route, services: RouteDeps, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>): void {
+type AppOptions = Pick<HttpOptions, 'maxBodyBytes' | 'maxBulkBodyBytes' | 'maxJsonDepth' | 'auth'>;
+
+function mount(router: Router, route: Route, services: RouteDeps, options: AppOptions): void {
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'patch';
   const bodyRules = {
-    maxBytes: options.maxBodyBytes,
+    maxBytes: route.bulk === true ? (options.maxBulkBodyBytes ?? DEFAULT_BULK_BODY_BYTES) : options.maxBodyBytes,
     maxDepth: options.maxJsonDepth,
     mediaType: route.method === 'PATCH' ? ('application/merge-patch+json' as const) : ('application/json' as const),
     optional: route.bodyOptional === true,
@@ -162,7 +169,7 @@ export interface HttpExtras {
 }
 
 /** Builds the Koa application (no listener). */
-export function createHttpApp(services: Services, options: Pick<HttpOptions, 'maxBodyBytes' | 'maxJsonDepth' | 'auth'>, log: Logger, extras: HttpExtras = {}): Koa {
+export function createHttpApp(services: Services, options: AppOptions, log: Logger, extras: HttpExtras = {}): Koa {
   const app = new Koa();
   const router = new Router();
   const docs = createApiDocs();

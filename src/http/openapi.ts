@@ -42,7 +42,7 @@ const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: stri
   404: { name: 'NotFound', description: 'The tenant or the resource does not exist.' },
   409: { name: 'Conflict', description: 'The resource exists already, or a unique value (tenant id, CA subject DN, type + auth-id) is taken.' },
   412: { name: 'PreconditionFailed', description: 'If-Match names no current version of the resource (resource version mismatch); nothing was changed.' },
-  413: { name: 'PayloadTooLarge', description: 'The request body exceeds REGISTRY_HTTP_MAX_BODY_BYTES.' },
+  413: { name: 'PayloadTooLarge', description: 'The request body exceeds REGISTRY_HTTP_MAX_BODY_BYTES (a bulk request: REGISTRY_HTTP_MAX_BULK_BODY_BYTES).' },
   503: { name: 'Unavailable', description: 'The store cannot be reached; retry later.' },
 };
 
@@ -78,7 +78,7 @@ const withExample = (example: unknown): Json => (example === undefined ? {} : { 
  * `tenant-id` of PUT /tenant/{tenantId}) takes that parameter's example, so that both agree.
  */
 function bodyExample(route: Route, body: string): unknown {
-  const example = exampleOf(body, body);
+  const example = route.bodyExample ?? exampleOf(body, body);
   if (example === null || typeof example !== 'object' || Array.isArray(example)) return example;
   const named = [...route.path.matchAll(/\{(\w+)\}/g)].flatMap(([, name]) => {
     const p = PATH_PARAMETERS[name ?? ''];

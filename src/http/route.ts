@@ -118,6 +118,10 @@ export interface Route {
    * (`application/merge-patch+json`, RFC 7396); every other body is `application/json`.
    */
   readonly body?: SchemaName;
+  /** The body example of the OpenAPI document, when the body schema's own example does not fit this route. */
+  readonly bodyExample?: unknown;
+  /** A bulk request: its body may be as large as REGISTRY_HTTP_MAX_BULK_BODY_BYTES. */
+  readonly bulk?: boolean;
   /** The body may be left out (Hono's /v1 POST): no body, no Content-Type needed; the handler gets undefined. */
   readonly bodyOptional?: boolean;
   /** The route honours `If-Match` (documented; the handler gets `ifMatch`); a mismatch answers 412. */

@@ -19,8 +19,12 @@ export interface VersionedDevice {
 }
 
 export interface DeviceV1Service {
-  /** Creates a device; `deviceId` undefined: a generated one. Answers the id and version. BAD_REQUEST, NOT_FOUND (tenant), CONFLICT, FORBIDDEN (device limit). */
-  create(tenantId: string, deviceId: string | undefined, body: unknown, user: string): Promise<{ id: string; version: string }>;
+  /**
+   * Creates a device; `deviceId` undefined: a generated one. Answers the id and version.
+   * `limit`: the tenant's device limit when the caller read it already. BAD_REQUEST, NOT_FOUND
+   * (tenant), CONFLICT, FORBIDDEN (device limit).
+   */
+  create(tenantId: string, deviceId: string | undefined, body: unknown, user: string, limit?: number): Promise<{ id: string; version: string }>;
   /** The device as /v1 shows it. NOT_FOUND (also for a denied device). */
   read(tenantId: string, deviceId: string): Promise<VersionedDevice>;
   /** Replaces the device (PUT); answers the new version. BAD_REQUEST, NOT_FOUND, PRECONDITION_FAILED. */
@@ -67,11 +71,11 @@ export function createDeviceV1Service(store: DeviceStore & DeviceIndexStore & Te
     return store.updateDevice(tenantId, deviceId, storedFromV1(patched), { user, ifMatch: versionOf(stored) });
   };
   return {
-    async create(tenantId, deviceId, body, user) {
+    async create(tenantId, deviceId, body, user, limit) {
       const id = deviceId ?? generateId();
       if (deviceId !== undefined) requireV1Id('device', deviceId);
       const device = checkDevice(body);
-      const version = await store.createDevice(tenantId, id, storedFromV1(device), { user, maxDevices: await maxDevices(store, tenantId) });
+      const version = await store.createDevice(tenantId, id, storedFromV1(device), { user, maxDevices: limit ?? (await maxDevices(store, tenantId)) });
       return { id, version };
     },
     async read(tenantId, deviceId) {

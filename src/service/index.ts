@@ -13,6 +13,7 @@ import { createCredentialsService, type CredentialsService } from './credentials
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
 import { createDeviceSearch, type DeviceSearch, type SearchOptions } from './devices-search.js';
+import { createDeviceBulk, type DeviceBulk } from './devices-bulk.js';
 import { createDeviceV1Service, type DeviceV1Service } from './devices-v1.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { createRegistrationAssertion, type RegistrationAssertion } from './registration-assertion.js';
@@ -25,7 +26,7 @@ export interface Services {
   readonly tenants: TenantService & TenantLookup & { readonly v1: TenantV1Service };
   readonly devices: DeviceService & RegistrationAssertion;
   /** The devices of the /v1 API: the same records as `devices`. */
-  readonly devicesV1: DeviceV1Service & DeviceSearch;
+  readonly devicesV1: DeviceV1Service & DeviceSearch & DeviceBulk;
   readonly credentials: CredentialsService & CredentialsLookup;
   readonly deviceConnections: DeviceConnectionService;
   readonly tokens: TokenService;
@@ -50,10 +51,11 @@ export interface ServiceOptions {
 export function createServices(store: Store, options: ServiceOptions): Services {
   const credentials = createCredentialsService(store, options);
   const tokens = createTokenService(store, options.tokens);
+  const devicesV1 = createDeviceV1Service(store);
   return {
     tenants: { ...createTenantService(store), ...createTenantLookup(store), v1: createTenantV1Service(store) },
     devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
-    devicesV1: { ...createDeviceV1Service(store), ...createDeviceSearch(store, options.search) },
+    devicesV1: { ...devicesV1, ...createDeviceSearch(store, options.search), ...createDeviceBulk(devicesV1, store) },
     credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)) },
     deviceConnections: createDeviceConnectionService(store),
     tokens,

@@ -194,6 +194,9 @@ export const FIXTURES: Readonly<Record<string, RouteFixture>> = {
   updateDevice: { prepare: (p, t) => p.device(t), body: () => ({ enabled: false }) },
   patchDevice: { prepare: (p, t) => p.device(t), body: () => ({ enabled: false }) },
   deleteDevice: { prepare: (p, t) => p.device(t) },
+  bulkCreateDevices: { prepare: (p, t) => p.tenant(t).then(() => undefined), body: () => ({ items: [{ id: DEVICE }] }) },
+  bulkUpdateDevices: { prepare: (p, t) => p.device(t), body: () => ({ items: [{ id: DEVICE, device: { enabled: false } }] }) },
+  bulkDeleteDevices: { prepare: (p, t) => p.device(t), body: () => ({ items: [{ id: DEVICE }] }) },
 };
 
 /** The concrete path of a route for `tenant` (and the caller's token id for `{tokenId}`). */

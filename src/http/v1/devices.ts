@@ -82,3 +82,23 @@ export const DEVICE_V1_ROUTES: readonly Route[] = [
     handle: async (s, i) => (await s.devicesV1.remove(p(i, 'tenantId'), p(i, 'deviceId'), i.caller.tokenId, i.ifMatch), v1NoContent()),
   },
 ];
+
+/** The bulk routes, one per operation (each needs that operation's scope). */
+function bulkRoute(operation: 'create' | 'update' | 'delete', scope: 'devices:create' | 'devices:update' | 'devices:delete', summary: string, bodyExample: unknown): Route {
+  return {
+    ...common, method: 'POST', path: `/v1/bulk/devices/{tenantId}/${operation}`, operationId: `bulk${operation[0]?.toUpperCase()}${operation.slice(1)}Devices`, audit: true, scopes: [scope],
+    summary, body: 'bulk-devices', bodyExample, bulk: true,
+    success: { status: 200, description: 'One result per item, in their order', schema: 'bulk-result' }, errors: [400, 404, 413],
+    handle: async (s, i) => v1Ok(await s.devicesV1.bulk(p(i, 'tenantId'), operation, i.body, i.caller.tokenId)),
+  };
+}
+
+export const DEVICE_BULK_ROUTES: readonly Route[] = [
+  bulkRoute('create', 'devices:create', 'Create up to 1000 devices, each on its own (beyond Hono): each item answered with its own status', {
+    items: [{ id: 'sensor-1', device: { ext: { brand: 'acme' } } }, { id: 'sensor-2', device: { via: ['gw-1'], ext: { brand: 'acme' } } }],
+  }),
+  bulkRoute('update', 'devices:update', 'Replace up to 1000 devices, each on its own with its own ifMatch (beyond Hono)', {
+    items: [{ id: 'sensor-1', device: { enabled: false, ext: { brand: 'acme' } }, ifMatch: '*' }],
+  }),
+  bulkRoute('delete', 'devices:delete', 'Delete up to 1000 devices onto the denied list, each on its own with its own ifMatch (beyond Hono)', { items: [{ id: 'sensor-2' }] }),
+];

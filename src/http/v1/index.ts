@@ -3,7 +3,7 @@
  * legacy routes, documented in the same OpenAPI document, checked by the same scopes.
  */
 import type { Route } from '../route.js';
-import { DEVICE_V1_ROUTES } from './devices.js';
+import { DEVICE_BULK_ROUTES, DEVICE_V1_ROUTES } from './devices.js';
 import { TENANT_V1_ROUTES } from './tenants.js';
 
-export const V1_ROUTES: readonly Route[] = [...TENANT_V1_ROUTES, ...DEVICE_V1_ROUTES];
+export const V1_ROUTES: readonly Route[] = [...TENANT_V1_ROUTES, ...DEVICE_V1_ROUTES, ...DEVICE_BULK_ROUTES];
