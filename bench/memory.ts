@@ -5,7 +5,7 @@
  * apart, so the target keeps meaning what it meant and the cost of each new structure is visible.
  */
 import type { Redis } from 'ioredis';
-import { parseKey } from '../src/store/keys.js';
+import { keys, parseKey } from '../src/store/keys.js';
 
 /** The key kinds of the layout the per-device target was set for. */
 const BASE_KINDS = new Set([
@@ -44,4 +44,18 @@ export async function memoryByKind(client: Redis, tenants: ReadonlySet<string>):
   } while (cursor !== '0');
   const apart = Object.entries(kinds).reduce((sum, [kind, bytes]) => (BASE_KINDS.has(kind) ? sum : sum + bytes), 0);
   return { kinds, apart };
+}
+
+/**
+ * The average length in bytes of the `status` member of the tenant's device records (the /v1
+ * device status, part of the `devices` kind), from a sample of up to 1000 records.
+ */
+export async function statusBytesPerDevice(client: Redis, tenant: string): Promise<number> {
+  const [, flat] = await client.hscan(keys.devices(tenant), '0', 'COUNT', 1000);
+  const records = flat.filter((_, i) => i % 2 === 1);
+  const lengths = records.map((record) => {
+    const { status, ...rest } = JSON.parse(record) as Record<string, unknown>;
+    return status === undefined ? 0 : Buffer.byteLength(record) - Buffer.byteLength(JSON.stringify(rest));
+  });
+  return lengths.length === 0 ? 0 : lengths.reduce((a, b) => a + b, 0) / lengths.length;
 }

@@ -18,6 +18,7 @@
  * | BENCH_LOAD_CONCURRENCY   | 512                      | 128           | devices in flight while loading                      |
  * | BENCH_LOAD_METHOD        | auto                     | auto          | auto (= import), import, separate or provision       |
  * | BENCH_BUDGET_S           | 420                      | 45            | scale steps that would end later are skipped         |
+ * | BENCH_SEARCH_DEVICES     | 100000                   | 2000          | devices of the one tenant the /v1 searches page      |
  * | BENCH_PIN                | auto                     | auto          | runs under load with the server under test on core 0, the load client and Redis on core 1: auto (2+ cores and taskset works), on, off |
  * | BENCH_PROFILE            | (unset)                  | (unset)       | directory: run the registry with --cpu-prof there    |
  * | BENCH_REGISTRY_MAIN      | dist/main.js             | dist/main.js  | the registry build to measure (A/B of a change)      |
@@ -44,6 +45,7 @@ export interface BenchOptions {
   readonly loadConcurrency: number;
   readonly loadMethod: MethodChoice;
   readonly budgetS: number;
+  readonly searchDevices: number;
   readonly pin: 'auto' | 'on' | 'off';
   readonly profileDir: string | undefined;
   readonly registryMain: string | undefined;
@@ -90,6 +92,7 @@ export function readOptions(env: Env): BenchOptions {
     loadConcurrency: int(env, 'BENCH_LOAD_CONCURRENCY', smoke ? 128 : 512),
     loadMethod: method,
     budgetS: int(env, 'BENCH_BUDGET_S', smoke ? 45 : 420),
+    searchDevices: int(env, 'BENCH_SEARCH_DEVICES', smoke ? 2000 : 100_000, 1000),
     pin,
     profileDir: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? undefined : env.BENCH_PROFILE,
     registryMain: env.BENCH_REGISTRY_MAIN === undefined || env.BENCH_REGISTRY_MAIN === '' ? undefined : env.BENCH_REGISTRY_MAIN,

@@ -3,6 +3,7 @@
  * measure.ts).
  */
 import type { Summary } from './measure.js';
+import type { SearchResults } from './search.js';
 import { fmt, machineTable, table, type Machine } from './markdown.js';
 
 /** One AMQP lookup at one concurrency, against the floors of the same rounds. */
@@ -71,6 +72,8 @@ export interface MemoryRow {
   readonly kinds: Readonly<Record<string, number>>;
   /** Per device, of the kinds not in the base layout (e.g. search indexes): reported apart. */
   readonly apartBytesPerDevice: number;
+  /** Bytes of the /v1 `status` text in a device record (part of the `devices` kind), on average. */
+  readonly statusBytesPerDevice?: number;
 }
 
 export interface BulkRow {
@@ -98,6 +101,8 @@ export interface Results {
   readonly skippedScales: readonly number[];
   readonly memory: readonly MemoryRow[];
   readonly bulk: readonly BulkRow[];
+  /** The /v1 searches (absent in results of runs before they existed). */
+  readonly search?: SearchResults;
   readonly targets: readonly TargetRow[];
   readonly elapsedSeconds: number;
 }
@@ -167,9 +172,30 @@ function memorySection(r: Results): string[] {
     '### Redis memory (used_memory growth; device = registration + one hashed-password credential; by key kind: MEMORY USAGE per device)',
     '',
     table(
-      ['devices', 'used_memory', 'bytes/device (this step)', 'bytes/device (all steps)', ...kinds, 'apart (new kinds)'],
-      r.memory.map((row) => [int(row.devices), `${(row.usedMemory / 1048576).toFixed(1)} MiB`, int(row.stepBytesPerDevice), int(row.bytesPerDevice), ...kinds.map((k) => int(row.kinds[k] ?? NaN)), int(row.apartBytesPerDevice)]),
+      ['devices', 'used_memory', 'bytes/device (this step)', 'bytes/device (all steps)', ...kinds, 'apart (new kinds)', 'status text in devices'],
+      r.memory.map((row) => [
+        int(row.devices), `${(row.usedMemory / 1048576).toFixed(1)} MiB`, int(row.stepBytesPerDevice), int(row.bytesPerDevice), ...kinds.map((k) => int(row.kinds[k] ?? NaN)),
+        int(row.apartBytesPerDevice), int(row.statusBytesPerDevice ?? NaN),
+      ]),
     ),
+    '',
+  ];
+}
+
+function searchSection(r: Results): string[] {
+  const s = r.search;
+  if (s === undefined) return [];
+  const kinds = Object.keys(s.kinds).sort();
+  return [
+    `### /v1 device search (one tenant of ${int(s.devices)} devices; one request at a time, 30 per page)`,
+    '',
+    table(
+      ['search', 'p50', 'p99', 'req/s', 'CPU µs reg / redis / client'],
+      s.rows.map((row) => [row.what + errs(row.registry), ms(row.registry.p50), ms(row.registry.p99), int(row.registry.rps), cpu(row.registry)]),
+    ),
+    '',
+    `Redis memory of that tenant per device (MEMORY USAGE by key kind; its devices carry no credentials): ${kinds.map((k) => `${k} ${int(s.kinds[k] ?? NaN)} B`).join(', ')}; ` +
+      `the search indexes ${int(s.indexBytesPerDevice)} B. The device records hold ${int(s.statusBytesPerDevice)} B of \`status\` text each on average.`,
     '',
   ];
 }
@@ -186,7 +212,7 @@ export function renderMarkdown(r: Results): string {
       (o.pinned === true ? 'Runs under load pinned (BENCH_PIN): the server under test alone on core 0, the load client and Redis on core 1; one at a time unpinned.' : 'Not pinned: every process on every core.'),
   );
   out.push('');
-  out.push(...amqpSection(r), ...httpSection(r), ...scaleSection(r), ...memorySection(r));
+  out.push(...amqpSection(r), ...httpSection(r), ...scaleSection(r), ...memorySection(r), ...searchSection(r));
   out.push(`### Bulk loading of devices with one credential (import path; the per-device store paths with ${String(o.loadConcurrency)} devices in flight, for comparison)`, '');
   out.push(table(['load', 'path', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])), '');
   out.push('### Targets', '', table(['target', 'measured', ''], r.targets.map((t) => [t.target, t.figure, mark(t.met)])), '');

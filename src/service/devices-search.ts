@@ -109,7 +109,7 @@ export function createDeviceSearch(store: Store, options: SearchOptions): Device
 
   const tooMany = (count: number): never => {
     throw badRequest(
-      `the search would check ${count} devices one by one, more than REGISTRY_SEARCH_SCAN_LIMIT (${options.scanLimit}); add a filterJson on an indexed value (an exact value or a prefix followed by *, not on /status/created or /status/updated) or raise the limit`,
+      `the search would check ${count} devices one by one, more than REGISTRY_SEARCH_SCAN_LIMIT (${options.scanLimit}); add a filterJson on an indexed value (an exact value or a prefix followed by *, not on /status/created, /status/updated or /status/last-user) or raise the limit`,
     );
   };
 
