@@ -52,6 +52,12 @@ export function v1View(record: JsonObject): JsonObject {
   }
   const merged = { ...extras, ...(isJsonObject(ext) ? ext : {}) };
   if (Object.keys(merged).length > 0 || extObject) view.ext = merged;
+  // The registry's status last, after what the device's owner wrote.
+  if (Object.hasOwn(view, 'status')) {
+    const { status } = view;
+    delete view.status;
+    view.status = status;
+  }
   return view;
 }
 
