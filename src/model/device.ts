@@ -106,12 +106,3 @@ export function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/**
- * The device limit a tenant record sets: `registration-limits.max-devices` when it is 0 or more
- * (Hono: a limit above -1), else -1 for none.
- */
-export function maxDevicesOf(tenant: JsonObject | undefined): number {
-  const limits = tenant?.['registration-limits'];
-  const max = isJsonObject(limits) ? limits['max-devices'] : undefined;
-  return typeof max === 'number' && Number.isInteger(max) && max >= 0 ? max : -1;
-}

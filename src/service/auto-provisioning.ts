@@ -8,10 +8,9 @@
 import { X509Certificate, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { RegistryError, badRequest } from '../errors.js';
 import { lookupAuthId, type CredentialsRecord, type JsonObject } from '../model/credentials.js';
-import { maxDevicesOf } from '../model/device.js';
 import { dnEquals, toRfc2253 } from '../model/dn.js';
 import { applyIdentityTemplate } from '../model/tenant-ca.js';
-import { trustedCas } from '../model/tenant.js';
+import { registrationLimits, trustedCas } from '../model/tenant.js';
 import { x509SubjectToDn } from '../model/trusted-ca.js';
 import type { CredentialsStore, TenantStore } from '../store/store.js';
 
@@ -71,7 +70,7 @@ export function createAutoProvisioning(store: CredentialsStore & TenantStore): A
       };
       const json = JSON.stringify(record);
       try {
-        await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json, maxDevicesOf(tenant));
+        await store.provisionDevice(tenantId, deviceId, JSON.stringify({ enabled: true }), 'x509-cert', subject, json, registrationLimits(tenant)['max-devices']);
         return { json, deviceId, created: true };
       } catch (err) {
         // The tenant's device limit is reached: nothing is provisioned, as for a certificate that does not qualify.

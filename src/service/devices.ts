@@ -4,7 +4,8 @@
  * (their `status` is kept and never shown here).
  */
 import { badRequest } from '../errors.js';
-import { legacyData, maxDevicesOf, storedFromLegacy, type JsonObject } from '../model/device.js';
+import { legacyData, storedFromLegacy, type JsonObject } from '../model/device.js';
+import { registrationLimits } from '../model/tenant.js';
 import type { DeviceStore, TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, requireSameId } from './body.js';
@@ -26,10 +27,10 @@ export interface DeviceService {
   purgeDenied(tenantId: string, deviceId: string): Promise<void>;
 }
 
-/** The tenant's device limit (model/device.ts maxDevicesOf); -1 also for an unknown tenant, whose write answers NOT_FOUND. */
+/** The tenant's device limit (registration-limits.max-devices; -1: none, also for an unknown tenant, whose write answers NOT_FOUND). */
 export async function maxDevices(store: TenantStore, tenantId: string): Promise<number> {
   const stored = await store.getTenant(tenantId);
-  return stored === null ? -1 : maxDevicesOf(JSON.parse(stored) as JsonObject);
+  return stored === null ? -1 : registrationLimits(JSON.parse(stored) as JsonObject)['max-devices'];
 }
 
 export function createDeviceService(store: DeviceStore & TenantStore): DeviceService {

@@ -6,7 +6,8 @@
  * tenant's max-devices are not created.
  */
 import { RegistryError } from '../errors.js';
-import { AUTO_PROVISIONING_AUTHORITY, maxDevicesOf, stringList, type JsonObject } from '../model/device.js';
+import { AUTO_PROVISIONING_AUTHORITY, stringList, type JsonObject } from '../model/device.js';
+import { registrationLimits } from '../model/tenant.js';
 import type { DeviceStore, TenantStore } from '../store/store.js';
 
 /** The `status.last-user` of what auto-provisioning creates. */
@@ -28,7 +29,7 @@ export async function provisionEdgeDevice(store: DeviceStore & TenantStore, tena
   const tenant = await store.getTenant(tenantId);
   if (tenant === null) return undefined;
   try {
-    await store.createDevice(tenantId, deviceId, body, { user: PROVISIONING_USER, maxDevices: maxDevicesOf(JSON.parse(tenant) as JsonObject), provisioned: true });
+    await store.createDevice(tenantId, deviceId, body, { user: PROVISIONING_USER, maxDevices: registrationLimits(JSON.parse(tenant) as JsonObject)['max-devices'], provisioned: true });
   } catch (err) {
     if (!(err instanceof RegistryError) || (err.code !== 'CONFLICT' && err.code !== 'FORBIDDEN' && err.code !== 'NOT_FOUND')) throw err;
   }
