@@ -64,6 +64,29 @@ function nextCursor(query: SearchQuery, rows: readonly Row[], more: boolean): st
   return encodeCursor(sortKey(last.id, last.entity, query.sorts));
 }
 
+/**
+ * The rank of the n-th (from 0) id that is not at one of the `skipped` ranks (ascending): n plus
+ * the skipped ranks up to it, found by fixed-point steps (at most one per skipped rank).
+ */
+export function rankOfNth(n: number, skipped: readonly number[]): number {
+  const atOrBelow = (rank: number): number => {
+    let low = 0;
+    let high = skipped.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((skipped[mid] as number) <= rank) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  let rank = n;
+  for (;;) {
+    const next = n + atOrBelow(rank);
+    if (next === rank) return rank;
+    rank = next;
+  }
+}
+
 export function createDeviceSearch(store: Store, options: SearchOptions): DeviceSearch {
   /** The records of the ids (in their order; devices gone meanwhile left out). */
   async function rowsOf(tenantId: string, ids: readonly string[]): Promise<Row[]> {
@@ -88,6 +111,27 @@ export function createDeviceSearch(store: Store, options: SearchOptions): Device
     const ids = await store.deviceIds(tenantId, { after, offset, count: query.pageSize + 1, reverse: order === 'desc' });
     const rows = await rowsOf(tenantId, ids.slice(0, query.pageSize));
     return pageJson(total, rows, nextCursor(query, rows, ids.length > query.pageSize));
+  }
+
+  /**
+   * Plan 1 for isGateway=false: the id index with the gateways left out. The page starts at the
+   * rank of the wanted non-gateway, found from the gateways' ranks; a cursor page reads past at
+   * most as many ids as there are gateways.
+   */
+  async function withoutGateways(tenantId: string, query: SearchQuery, order: 'asc' | 'desc'): Promise<string> {
+    const unindexedIds = await store.unindexedDevices(tenantId, options.scanLimit + 1);
+    if (unindexedIds.length > options.scanLimit) tooMany(unindexedIds.length);
+    const gatewayIds = await gateways(tenantId, await rowsOf(tenantId, unindexedIds));
+    const [count, ranks] = await Promise.all([store.countDevices(tenantId), store.deviceRanks(tenantId, [...gatewayIds])]);
+    const live = ranks.filter((r): r is number => r !== null).map((r) => (order === 'asc' ? r : count - 1 - r)).sort((a, b) => a - b);
+    const total = count - live.length;
+    if (total <= 0) nothingFound('device');
+    const after = cursorId(query);
+    const offset = query.cursor === undefined ? rankOfNth(query.pageOffset * query.pageSize, live) : 0;
+    const ids = await store.deviceIds(tenantId, { after, offset, count: query.pageSize + 1 + live.length, reverse: order === 'desc' });
+    const page = ids.filter((id) => !gatewayIds.has(id)).slice(0, query.pageSize + 1);
+    const rows = await rowsOf(tenantId, page.slice(0, query.pageSize));
+    return pageJson(total, rows, nextCursor(query, rows, page.length > query.pageSize));
   }
 
   /** Plan 2: a page of an exact filter's range of the field index. */
@@ -178,6 +222,7 @@ export function createDeviceSearch(store: Store, options: SearchOptions): Device
     async search(tenantId, query, isGateway) {
       const order = idOrder(query);
       if (order !== undefined && isGateway === undefined && query.filters.length === 0) return byIdIndex(tenantId, query, order);
+      if (order !== undefined && isGateway === false && query.filters.length === 0) return withoutGateways(tenantId, query, order);
       const [only] = query.filters;
       const planned = only === undefined ? undefined : filterRange(only);
       if (order !== undefined && isGateway === undefined && query.filters.length === 1 && planned?.exact === true && (await store.unindexedDevices(tenantId, 1)).length === 0) {

@@ -19,6 +19,7 @@ export interface IndexClient {
   zrange(key: string, min: Bound, max: Bound, by: 'BYLEX', limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zrange(key: string, max: Bound, min: Bound, by: 'BYLEX', rev: 'REV', limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zlexcount(key: string, min: Bound, max: Bound): Promise<number>;
+  zrank(key: string, member: string): Promise<number | null>;
   /** ZRANGE by rank: `args` = start, stop and optionally REV. */
   call(command: 'ZRANGE', key: string, ...args: (string | number)[]): Promise<unknown>;
   hscan(key: string, cursor: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
@@ -58,6 +59,7 @@ export function createDeviceIndexStore(client: IndexClient, run: RunScript, guar
           ? client.zrange(keys.deviceIds(t), lexBefore(after), '-', 'BYLEX', 'REV', 'LIMIT', offset, count)
           : client.zrange(keys.deviceIds(t), lexAfter(after), '+', 'BYLEX', 'LIMIT', offset, count);
       }),
+    deviceRanks: (t, ids) => guard(() => Promise.all(ids.map((id) => client.zrank(keys.deviceIds(t), id)))),
     deviceIdsWithPrefix: (t, prefix, count) => {
       const range = idPrefixRange(prefix);
       return guard(() => client.zrange(keys.deviceIds(t), range.min, range.max, 'BYLEX', 'LIMIT', 0, count));

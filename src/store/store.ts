@@ -109,6 +109,8 @@ export interface DeviceIndexStore {
   countDevices(tenantId: string): Promise<number>;
   /** Device ids in id order (`reverse`: descending), after `after` (exclusive) or from the start, skipping `offset`. */
   deviceIds(tenantId: string, page: { after?: string; offset: number; count: number; reverse: boolean }): Promise<string[]>;
+  /** The rank (position in id order, from 0) of each device id; null for one that is not a live device. */
+  deviceRanks(tenantId: string, deviceIds: readonly string[]): Promise<(number | null)[]>;
   /** Device ids whose id starts with `prefix`, in id order, up to `count`. */
   deviceIdsWithPrefix(tenantId: string, prefix: string, count: number): Promise<string[]>;
   /** The number of field index entries in each range. */

@@ -125,6 +125,13 @@ describe('/v1 device search', function () {
     const down = expectOk(await search({ pageSize: 3, cursor: '', ...sorted }));
     expect(ids(down)).to.deep.equal(['j', 'h', 'e']);
     expect(ids(expectOk(await search({ pageSize: 3, cursor: down.cursor as string, ...sorted })))).to.deep.equal(['d', 'b', 'a']);
+    // Without gateways: f's gateway "h" is left out of every page.
+    await create('gw-user', { via: ['h'] });
+    const edge = expectOk(await search({ pageSize: 3, cursor: '', isGateway: false }));
+    expect(ids(edge)).to.deep.equal(['a', 'b', 'd']);
+    const rest = expectOk(await search({ pageSize: 3, cursor: edge.cursor as string, isGateway: false }));
+    expect(ids(rest)).to.deep.equal(['e', 'gw-user', 'j']);
+    expect(rest).to.not.have.property('cursor');
     expectError(await search({ cursor: 'garbage' }), 400);
     expectError(await search({ cursor: '', pageOffset: 1 }), 400);
   });
@@ -166,6 +173,9 @@ describe('/v1 device search', function () {
       { sortJson: [JSON.stringify({ field: '/ext/brand' }), JSON.stringify({ field: '/id', direction: 'desc' })], pageSize: 9, pageOffset: 1 },
       { isGateway: true, sortJson: JSON.stringify({ field: '/ext/n' }) },
       { isGateway: false, filterJson: filter('/enabled', false), pageSize: 4 },
+      { isGateway: false, pageSize: 4, pageOffset: 2 },
+      { isGateway: false, pageSize: 5, pageOffset: 1, sortJson: JSON.stringify({ field: '/id', direction: 'desc' }) },
+      { isGateway: false, pageSize: 30, pageOffset: 1 },
     ];
     // With unindexed devices (d13, d17) every search checks them one by one; without, one exact filter reads its index range.
     await compareAll(queries, 40);
