@@ -1852,7 +1852,7 @@ def d51(t):
     expect_status(t.assert_device('grouped', 'gw-1'), 403, 'grouped via a non-member')
     via = r.json.get('via')
     check(isinstance(via, list) and 'gw-g1a' in via, f'via {via!r} lacks the asserting gateway')
-    # Listing every member of the group in via (Hono 1.2) is not implemented: see README, AMQP limits.
+    # via lists every member of the device's groups (test/integration/v1/gateways.test.ts checks the whole list).
 
 
 @case('D52', 'registration get → 200 {device-id, data incl. enabled}; unknown → 404')

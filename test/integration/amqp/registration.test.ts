@@ -149,6 +149,15 @@ describe('AMQP Device Registration API', function () {
       expectAnswer(await op('deregister', 'm1'), 404);
       expect((await http(suite.base, 'GET', `/registration/${TENANT}/m1`)).status).to.equal(404);
     });
+
+    it('answers 403 to register beyond the tenant\'s registration-limits max-devices', async function () {
+      await createTenant(suite.base, 'limited', { 'registration-limits': { 'max-devices': 1 } });
+      const client = await suite.client({ username: ADMIN_USER });
+      const register = (deviceId: string) => client.request('registration/limited', { subject: 'register', applicationProperties: { device_id: deviceId } });
+      expectAnswer(await register('first'), 201);
+      expectAnswer(await register('second'), 403);
+      expect((await http(suite.base, 'GET', '/registration/limited/second')).status).to.equal(404);
+    });
   });
 
   describe('legacy assertion JWT (REGISTRY_ASSERTION_SECRET)', function () {

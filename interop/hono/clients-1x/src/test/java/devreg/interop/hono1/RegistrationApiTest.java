@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.eclipse.hono.client.ClientErrorException;
 import org.eclipse.hono.util.RegistrationAssertion;
@@ -102,15 +103,20 @@ class RegistrationApiTest {
     }
 
     @Test
-    void assertThroughAGatewayOfAGroupInViaGroupsSucceeds() {
-        // The group has one member: the registry lists the asserting gateway itself in via (README Limits).
+    void assertThroughAGatewayOfAGroupInViaGroupsListsEveryMemberOfTheGroup() {
+        // via: the device's own via first, then every member of its groups in id order (docs/amqp-api.md §4).
         final String group = Fixtures.id("gateways");
-        final String gatewayId = fixtures.device(tenantId, "\"memberOf\": [\"%s\"]".formatted(group));
-        final String deviceId = fixtures.device(tenantId, "\"viaGroups\": [\"%s\"]".formatted(group));
+        final String direct = fixtures.device(tenantId, "");
+        final String first = fixtures.device(tenantId, "\"memberOf\": [\"%s\"]".formatted(group));
+        final String second = fixtures.device(tenantId, "\"memberOf\": [\"%s\"]".formatted(group));
+        final String deviceId = fixtures.device(tenantId, "\"via\": [\"%s\"], \"viaGroups\": [\"%s\"]".formatted(direct, group));
+        final List<String> expected = Stream.concat(Stream.of(direct), Stream.of(first, second).sorted()).toList();
 
-        final RegistrationAssertion assertion = assertDevice(hono, deviceId, gatewayId);
-
-        assertEquals(List.of(gatewayId), assertion.getAuthorizedGateways());
+        for (final String gatewayId : List.of(first, second, direct)) {
+            final RegistrationAssertion assertion = assertDevice(hono, deviceId, gatewayId);
+            assertEquals(deviceId, assertion.getDeviceId());
+            assertEquals(expected, assertion.getAuthorizedGateways(), "via asserted through " + gatewayId);
+        }
     }
 
     @Test
