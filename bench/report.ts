@@ -3,6 +3,7 @@
  * measure.ts).
  */
 import type { Summary } from './measure.js';
+import type { GroupRow } from './groups.js';
 import type { SearchResults } from './search.js';
 import { fmt, machineTable, table, type Machine } from './markdown.js';
 
@@ -103,6 +104,8 @@ export interface Results {
   readonly bulk: readonly BulkRow[];
   /** The /v1 searches (absent in results of runs before they existed). */
   readonly search?: SearchResults;
+  /** The AMQP assert through a gateway in via and through a gateway group (absent in older results). */
+  readonly groups?: readonly GroupRow[];
   readonly targets: readonly TargetRow[];
   readonly elapsedSeconds: number;
 }
@@ -200,6 +203,19 @@ function searchSection(r: Results): string[] {
   ];
 }
 
+function groupSection(r: Results): string[] {
+  if (r.groups === undefined) return [];
+  return [
+    `### Gateway groups on the AMQP assert (one tenant: 10 gateways in 2 groups, 1,000 devices behind each kind)`,
+    '',
+    table(
+      ['assert', '1 × 1 p50', '1 × 1 p99', `1 × ${String(r.options.inFlight)} req/s`, `1 × ${String(r.options.inFlight)} p99`, 'CPU µs reg / redis / client (loaded)'],
+      r.groups.map((row) => [row.what + errs(row.single) + errs(row.loaded), ms(row.single.p50), ms(row.single.p99), int(row.loaded.rps), ms(row.loaded.p99), cpu(row.loaded)]),
+    ),
+    '',
+  ];
+}
+
 /** The whole report of a `make bench` run. */
 export function renderMarkdown(r: Results): string {
   const o = r.options;
@@ -212,7 +228,7 @@ export function renderMarkdown(r: Results): string {
       (o.pinned === true ? 'Runs under load pinned (BENCH_PIN): the server under test alone on core 0, the load client and Redis on core 1; one at a time unpinned.' : 'Not pinned: every process on every core.'),
   );
   out.push('');
-  out.push(...amqpSection(r), ...httpSection(r), ...scaleSection(r), ...memorySection(r), ...searchSection(r));
+  out.push(...amqpSection(r), ...httpSection(r), ...scaleSection(r), ...memorySection(r), ...searchSection(r), ...groupSection(r));
   out.push(`### Bulk loading of devices with one credential (import path; the per-device store paths with ${String(o.loadConcurrency)} devices in flight, for comparison)`, '');
   out.push(table(['load', 'path', 'devices', 'seconds', 'devices/s'], r.bulk.map((row) => [row.what, row.method, int(row.devices), row.seconds.toFixed(1), int(row.perSecond)])), '');
   out.push('### Targets', '', table(['target', 'measured', ''], r.targets.map((t) => [t.target, t.figure, mark(t.met)])), '');

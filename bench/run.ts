@@ -27,6 +27,7 @@ import { memoryByKind, statusBytesPerDevice, usedMemory } from './memory.js';
 import { amqpPhase, httpPhase, scaleLookups, vsFloor, type Env } from './phases.js';
 import { readOptions, type BenchOptions } from './options.js';
 import { cpuLayout, startBenchServer, startRegistryProcess, profileDir } from './processes.js';
+import { groupPhase } from './groups.js';
 import { searchPhase } from './search.js';
 import { renderMarkdown, type AmqpFloorRow, type AmqpRow, type BulkRow, type MemoryRow, type Results, type ScaleRow } from './report.js';
 import { buildTargets } from './targets.js';
@@ -201,11 +202,12 @@ async function run(stops: Stops): Promise<Results> {
   env.layout('free');
   const bulk = [...state.bulk, ...(await bulkSample(loader))];
   const search = await searchPhase(env, loader.store, loader.client, o.searchDevices);
+  const groups = await groupPhase(env, loader.store);
   const targets = buildTargets({ amqp, http, scale: state.scale, memory: state.memory, bulk, base, methodLabels: METHOD_LABELS });
   return {
     machine: describeMachine(redisVersion, loadAtStart),
     options: { ...o, baseDevices: base, pinned },
-    amqp, amqpFloors, httpFloor, http, scale: state.scale, skippedScales, memory: state.memory, bulk, search, targets, elapsedSeconds: elapsed(),
+    amqp, amqpFloors, httpFloor, http, scale: state.scale, skippedScales, memory: state.memory, bulk, search, groups, targets, elapsedSeconds: elapsed(),
   };
 }
 
