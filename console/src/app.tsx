@@ -10,6 +10,8 @@ import { Coming } from './pages/coming';
 import { DeniedDevices } from './pages/denied';
 import { Overview } from './pages/overview';
 import { SignIn } from './pages/sign-in';
+import { TenantPage } from './pages/tenant';
+import { Tenants } from './pages/tenants';
 import { Tokens } from './pages/tokens';
 import { href, useLocation, type Location } from './router';
 
@@ -52,7 +54,7 @@ function Content({ grants, where }: { grants: Grants; where: Location }) {
   if (!offered(grants, segment)) return <Coming title="Not available" what="this token may not see this page." />;
   switch (segment) {
     case '': return <Overview grants={grants} />;
-    case 'tenants': return <Coming title="Tenants" what="tenants with search and paging, creating and editing them, trusted CAs, limits and ext." />;
+    case 'tenants': return where.segments[1] === undefined ? <Tenants grants={grants} where={where} /> : <TenantPage key={where.segments[1]} grants={grants} id={where.segments[1]} created={where.params.has('created')} />;
     case 'devices': return <Coming title="Devices" what="the devices of a tenant with paging, sorting, filters and bulk actions, and each device's registration, status and credentials." />;
     case 'denied': return <DeniedDevices grants={grants} where={where} />;
     case 'tokens': return <Tokens grants={grants} />;

@@ -36,8 +36,8 @@ export interface ConsolePage {
   close(): Promise<void>;
 }
 
-/** Console errors the browser logs for answers the console expects (a 401 before signing in, a refused sign-in). */
-const EXPECTED = /^Failed to load resource: the server responded with a status of (401|403|404|429) /;
+/** Console errors the browser logs for answers the console expects (a 401 before signing in, a refused sign-in, a change made meanwhile). */
+const EXPECTED = /^Failed to load resource: the server responded with a status of (401|403|404|409|412|429) /;
 
 /** A fresh context and page at the given width (1280 × 800 unless told), recording problems. */
 export async function openPage(width = 1280, height = 800): Promise<ConsolePage> {
