@@ -6,7 +6,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, onSessionEnded } from './api';
 import { can, type Grants, type Scope } from './grants';
 import { Audit } from './pages/audit';
-import { Coming } from './pages/coming';
+import { Unavailable } from './pages/unavailable';
+import { DevicePage } from './pages/device';
+import { Devices } from './pages/devices';
 import { DeniedDevices } from './pages/denied';
 import { Overview } from './pages/overview';
 import { SignIn } from './pages/sign-in';
@@ -51,15 +53,16 @@ function Navigation({ grants, current, onSignOut }: { grants: Grants; current: s
 
 function Content({ grants, where }: { grants: Grants; where: Location }) {
   const [segment = ''] = where.segments;
-  if (!offered(grants, segment)) return <Coming title="Not available" what="this token may not see this page." />;
+  if (!offered(grants, segment)) return <Unavailable title="Not available" what="This token may not see this page." />;
   switch (segment) {
     case '': return <Overview grants={grants} />;
     case 'tenants': return where.segments[1] === undefined ? <Tenants grants={grants} where={where} /> : <TenantPage key={where.segments[1]} grants={grants} id={where.segments[1]} created={where.params.has('created')} />;
-    case 'devices': return <Coming title="Devices" what="the devices of a tenant with paging, sorting, filters and bulk actions, and each device's registration, status and credentials." />;
+    case 'devices': return where.segments[2] === undefined ? <Devices grants={grants} where={where} />
+      : <DevicePage key={where.segments.join('/')} grants={grants} tenant={where.segments[1] ?? ''} id={where.segments[2]} created={where.params.has('created')} />;
     case 'denied': return <DeniedDevices grants={grants} where={where} />;
     case 'tokens': return <Tokens grants={grants} />;
     case 'audit': return <Audit grants={grants} where={where} />;
-    default: return <Coming title="Not found" what="there is no such page of the console." />;
+    default: return <Unavailable title="Not found" what="There is no such page of the console." />;
   }
 }
 

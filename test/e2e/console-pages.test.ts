@@ -14,7 +14,7 @@ describe('console in a browser: pages', function () {
   this.timeout(60_000);
   const suite = useConsole();
   const page = () => suite.page;
-  const admin = (method: string, path: string, body?: unknown) => http(suite.registry.base, method, path, body, bearer(BOOTSTRAP));
+  const admin = suite.admin;
 
   /** A tenant with devices, deleted (denied) when `deny`. */
   async function devices(tenant: string, ids: readonly string[], deny = false): Promise<void> {
@@ -53,6 +53,9 @@ describe('console in a browser: pages', function () {
       const redis = page().locator('.card', { has: page().getByRole('heading', { name: 'Redis' }) });
       expect(await redis.textContent()).to.match(/Up.*standalone.*7\./);
       expect(await page().locator('.card', { has: page().getByRole('heading', { name: 'Tenants' }) }).textContent()).to.match(/Tenants\d+/);
+      const devices = page().locator('.card', { has: page().getByRole('heading', { name: 'Devices' }) });
+      await devices.waitFor();
+      expect(await devices.textContent(), 'the devices of every tenant').to.match(/^Devices\d+in \d+ tenants?$/);
       await screenshot(page(), 'overview');
     });
   });

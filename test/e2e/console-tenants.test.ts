@@ -5,9 +5,8 @@
  * confirmation that names the devices that go.
  */
 import { expect } from 'chai';
-import { http } from '../helpers/registry.js';
 import { selfSignedCert } from '../integration/http/support.js';
-import { BOOTSTRAP, bearer, overflow, screenshot, signIn, unnamedControls, useConsole, visit } from './support.js';
+import { BOOTSTRAP, overflow, screenshot, signIn, unnamedControls, useConsole, visit } from './support.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,8 +19,7 @@ describe('console in a browser: tenants', function () {
   this.timeout(60_000);
   const suite = useConsole();
   const page = () => suite.page;
-  const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    http(suite.registry.base, method, path, body, { ...bearer(BOOTSTRAP), ...headers });
+  const admin = suite.admin;
 
   it('searches tenants by id with wildcards and pages through them with the total', async function () {
     for (let i = 0; i < 23; i++) expect((await admin('POST', `/v1/tenants/e2e-page-${String(i).padStart(2, '0')}`)).status).to.equal(201);
@@ -33,6 +31,7 @@ describe('console in a browser: tenants', function () {
     expect(await page().getByRole('region', { name: 'Tenants' }).getByRole('row').count()).to.equal(21);
     await screenshot(page(), 'tenants');
     expect(await unnamedControls(page()), 'tenants').to.deep.equal([]);
+    expect(await overflow(page()), 'tenants at 1280 px').to.equal(0);
     await page().getByRole('button', { name: 'Next page of tenants' }).click();
     await page().getByText('Tenants 21–23 of 23').waitFor();
     await page().getByRole('link', { name: 'e2e-page-22', exact: true }).waitFor();
@@ -63,6 +62,11 @@ describe('console in a browser: tenants', function () {
     await page().evaluate(() => scrollTo(0, 0));
     await screenshot(page(), 'tenant');
     expect(await unnamedControls(page()), 'a tenant').to.deep.equal([]);
+    expect(await overflow(page()), 'a tenant at 1280 px').to.equal(0);
+    await page().getByLabel('Most credentials per device').fill('3');
+    await page().getByRole('button', { name: 'Save tenant' }).click();
+    await page().getByRole('status').filter({ hasText: 'Saved tenant e2e-edit.' }).waitFor();
+    expect(((await admin('GET', '/v1/tenants/e2e-edit')).json as Json)['registration-limits'], 'saved again with the stored CA').to.deep.equal({ 'max-devices': 10, 'max-credentials-per-device': 3 });
     await page().getByRole('button', { name: 'Disable tenant' }).click();
     await page().getByRole('status').filter({ hasText: 'Disabled tenant e2e-edit.' }).waitFor();
     expect(((await admin('GET', '/v1/tenants/e2e-edit')).json as Json).enabled).to.equal(false);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { openPage, type ConsolePage } from '../helpers/browser.js';
-import type { TestRegistry } from '../helpers/registry.js';
-import { flushRedis, startTokenRegistry } from '../helpers/security.js';
+import { http, type HttpResult, type TestRegistry } from '../helpers/registry.js';
+import { BOOTSTRAP, bearer, flushRedis, startTokenRegistry } from '../helpers/security.js';
 
 export { BOOTSTRAP, bearer, mint } from '../helpers/security.js';
 
@@ -27,6 +27,8 @@ export interface ConsoleSuite {
   readonly page: Page;
   /** Replaces the test's page by a fresh one of another size. */
   reopen(width: number, height: number): Promise<void>;
+  /** A request to the suite's registry with the bootstrap token (what the API does meanwhile). */
+  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
 }
 
 /**
@@ -64,6 +66,7 @@ export function useConsole(): ConsoleSuite {
     get page() {
       return open(current).page;
     },
+    admin: (method, path, body, headers = {}) => http(open(registry).base, method, path, body, { ...bearer(BOOTSTRAP), ...headers }),
     async reopen(width, height) {
       await open(current).close();
       current = await openPage(width, height);

@@ -2,7 +2,7 @@
  * A confirmation before something that cannot be undone: a modal <dialog> (focus stays inside,
  * Escape cancels, focus returns to what opened it). The question names what goes.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 
 export interface ConfirmRequest {
   readonly title: string;
@@ -15,6 +15,8 @@ export interface ConfirmRequest {
 export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | undefined; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
+  // A page may hold more than one (a device's and its credentials').
+  const id = useId();
   useEffect(() => {
     const element = dialog.current;
     if (element === null) return;
@@ -30,9 +32,9 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
     onClose();
   };
   return (
-    <dialog ref={dialog} class="confirm" aria-labelledby="confirm-title" aria-describedby="confirm-text" onClose={onClose}>
-      <h2 id="confirm-title">{request?.title}</h2>
-      <p id="confirm-text">{request?.text}</p>
+    <dialog ref={dialog} class="confirm" aria-labelledby={`${id}-title`} aria-describedby={`${id}-text`} onClose={onClose}>
+      <h2 id={`${id}-title`}>{request?.title}</h2>
+      <p id={`${id}-text`}>{request?.text}</p>
       <div class="actions">
         <button type="button" ref={cancel} onClick={onClose}>Cancel</button>
         <button type="button" class="danger" onClick={confirm}>{request?.action}</button>

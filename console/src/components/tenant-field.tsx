@@ -1,8 +1,24 @@
 /**
  * Choosing a tenant: a caller limited to some tenants picks one of them; a caller of every tenant
- * types an id, with `suggestions` offered (part 2 fills them from the /v1 tenant search).
+ * types an id, offered the first tenants of the /v1 tenant search (when it may read tenants).
  */
-import { everyTenant, type Grants } from '../grants';
+import { useEffect, useState } from 'preact/hooks';
+import { can, everyTenant, type Grants } from '../grants';
+import { search } from '../v1';
+
+const SUGGESTED = 100;
+
+/** The first tenant ids, for a caller of every tenant that may read them (none otherwise). */
+function useSuggestions(grants: Grants): readonly string[] {
+  const [ids, setIds] = useState<readonly string[]>([]);
+  useEffect(() => {
+    if (!everyTenant(grants) || !can(grants, 'tenants:read')) return;
+    let live = true;
+    search<{ id: string }>('/v1/tenants', { pageSize: SUGGESTED }).then((found) => live && setIds(found.result.map((t) => t.id)), () => undefined);
+    return () => void (live = false);
+  }, []);
+  return ids;
+}
 
 export interface TenantFieldProps {
   readonly grants: Grants;
@@ -11,11 +27,10 @@ export interface TenantFieldProps {
   readonly id: string;
   readonly label?: string;
   readonly required?: boolean;
-  /** Ids offered to a caller of every tenant. */
-  readonly suggestions?: readonly string[];
 }
 
-export function TenantField({ grants, value, onInput, id, label = 'Tenant', required = true, suggestions = [] }: TenantFieldProps) {
+export function TenantField({ grants, value, onInput, id, label = 'Tenant', required = true }: TenantFieldProps) {
+  const suggestions = useSuggestions(grants);
   if (!everyTenant(grants)) {
     return (
       <div class="field">

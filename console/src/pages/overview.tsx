@@ -9,7 +9,8 @@ import { LineChart } from '../components/line-chart';
 import { Notice } from '../components/notice';
 import { Page } from '../components/page';
 import { bytes, num, when } from '../format';
-import type { Grants } from '../grants';
+import { can, type Grants } from '../grants';
+import { search } from '../v1';
 
 interface Sample { readonly time: string; readonly 'per-second': number; readonly 'p50-ms': number | null; readonly 'p99-ms': number | null }
 interface Redis { readonly status: 'up' | 'down'; readonly mode?: string; readonly version?: string; readonly masters?: number; readonly 'used-memory-bytes'?: number; readonly 'round-trip-ms'?: number; readonly error?: string }
@@ -84,6 +85,37 @@ function RedisCard({ redis }: { redis: Redis }) {
   );
 }
 
+/** At most this many tenants are counted (one search each, once when the page opens). */
+const COUNTED_TENANTS = 200;
+
+/** The devices of the token's tenants: the totals of a size-0 device search in each. */
+function useDeviceCount(grants: Grants): { devices: number; tenants: number; more: boolean } | undefined {
+  const [count, setCount] = useState<{ devices: number; tenants: number; more: boolean }>();
+  useEffect(() => {
+    if (!can(grants, 'tenants:read') || !can(grants, 'devices:read')) return;
+    let live = true;
+    (async () => {
+      const tenants = await search<{ id: string }>('/v1/tenants', { pageSize: COUNTED_TENANTS });
+      const totals = await Promise.all(tenants.result.map((t) => search(`/v1/devices/${encodeURIComponent(t.id)}`, { pageSize: 0 }).then((r) => r.total)));
+      if (live) setCount({ devices: totals.reduce((a, b) => a + b, 0), tenants: tenants.total, more: tenants.total > tenants.result.length });
+    })().catch(() => undefined);
+    return () => void (live = false);
+  }, []);
+  return count;
+}
+
+function DevicesCard({ grants }: { grants: Grants }) {
+  const count = useDeviceCount(grants);
+  if (count === undefined) return null;
+  return (
+    <div class="card">
+      <h2>Devices</h2>
+      <p class="figure">{num(count.devices, 0)}</p>
+      <p class="hint">{count.more ? `in the first ${COUNTED_TENANTS} of ${count.tenants} tenants` : `in ${count.tenants} tenant${count.tenants === 1 ? '' : 's'}`}</p>
+    </div>
+  );
+}
+
 function GrantsCard({ grants }: { grants: Grants }) {
   return (
     <div class="card">
@@ -109,6 +141,7 @@ export function Overview({ grants }: { grants: Grants }) {
         {data?.tenants !== undefined && (
           <div class="card"><h2>Tenants</h2><p class="figure">{num(data.tenants, 0)}</p></div>
         )}
+        <DevicesCard grants={grants} />
         <GrantsCard grants={grants} />
       </div>
     </Page>
