@@ -16,6 +16,7 @@ import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
 import { createCredentialsRecords, createDeviceRecords, type RecordsContext } from './redis-records.js';
 import { createDeviceIndexStore, indexUnindexedTenants } from './redis-device-index.js';
+import { watchCommands, type CommandObserver, type WatchableConnection } from './redis-watchdog.js';
 import { createSecurityStore, type RunScript } from './redis-security.js';
 import { createTenantRecords, recoverTenants } from './redis-tenants.js';
 import { createTransferStore } from './redis-transfer.js';
@@ -56,7 +57,7 @@ function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
     // Fail fast instead of queueing while disconnected: callers get 503 at once.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
+    // No commandTimeout (a timer per command): watchClient times every connection's commands out.
     connectTimeout: Math.max(commandTimeoutMs, 1000),
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
     lazyConnect: true,
@@ -68,11 +69,13 @@ function clientOptions(url: string, commandTimeoutMs: number): RedisOptions {
   return common;
 }
 
-/** Receives the latency of every Redis command (metrics). */
-export type CommandObserver = (command: string, seconds: number, failed: boolean) => void;
+export type { CommandObserver } from './redis-watchdog.js';
 
-/** Times every command the client sends: one timestamp, and one callback on the command's own promise. */
-function observeCommands(client: RedisClient, observe: CommandObserver): void {
+/**
+ * Times every command a cluster client sends, through the command's promise: a command may be
+ * redirected from node to node, so it is observed once, here, from its first send to its outcome.
+ */
+function observeClusterCommands(client: Cluster, observe: CommandObserver): void {
   // Every argument is passed on: a cluster's pipelines add the node (slot) their commands go to.
   const send = client.sendCommand.bind(client) as (command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => unknown;
   client.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
@@ -86,10 +89,28 @@ function observeCommands(client: RedisClient, observe: CommandObserver): void {
 }
 
 /**
- * Options of a Redis Cluster client. Each node connection gets the standalone options (command
- * timeout, no retries per request); the cluster itself rejects commands at once while it is not
- * ready. MOVED/ASK are followed, and TRYAGAIN, CLUSTERDOWN and a lost node (failover) are retried
- * after a short delay, all within the command timeout that started with the first send: a command
+ * The command timeout and metrics of a client: one watchdog per connection (redis-watchdog.ts). A
+ * server's connection observes its commands per read; a cluster's node connections only time
+ * commands out (a redirected command is still timed from its first send, by the node it went to
+ * first), and the cluster client observes each command once.
+ */
+function watchClient(client: RedisClient, commandTimeoutMs: number, observe: CommandObserver | undefined): void {
+  const watch = (connection: Redis, observer?: CommandObserver) => watchCommands(connection as unknown as WatchableConnection, commandTimeoutMs, observer);
+  if (!(client instanceof Cluster)) {
+    watch(client, observe);
+    return;
+  }
+  // Node connections are made as the cluster needs them (and again after a failover).
+  client.on('+node', (node: Redis) => watch(node));
+  if (observe !== undefined) observeClusterCommands(client, observe);
+}
+
+/**
+ * Options of a Redis Cluster client. Each node connection gets the standalone options (no retries
+ * per request) and a watchdog (watchClient); the cluster itself rejects commands at once while it
+ * is not ready. MOVED/ASK are followed, and TRYAGAIN, CLUSTERDOWN and a lost node (failover) are
+ * retried after a short delay, all within the command timeout that started with the first send
+ * (the first node's watchdog keeps the command until it is settled): a command
  * that cannot be served fails with 503 after about REGISTRY_REDIS_COMMAND_TIMEOUT_MS, never hangs.
  */
 function clusterOptions(cluster: RedisClusterConfig, commandTimeoutMs: number): ClusterOptions {
@@ -150,9 +171,9 @@ function preloadScripts(client: RedisClient, log: Logger): () => Promise<void> {
 }
 
 /** Connects and resolves once the client is ready. UNAVAILABLE when Redis cannot be reached. */
-async function open<C extends RedisClient>(client: C, log: Logger, observe: CommandObserver | undefined): Promise<C> {
+async function open<C extends RedisClient>(client: C, log: Logger, commandTimeoutMs: number, observe: CommandObserver | undefined): Promise<C> {
   watchConnection(client, log);
-  if (observe !== undefined) observeCommands(client, observe);
+  watchClient(client, commandTimeoutMs, observe);
   const scriptsLoaded = preloadScripts(client, log);
   try {
     await client.connect();
@@ -167,12 +188,12 @@ async function open<C extends RedisClient>(client: C, log: Logger, observe: Comm
 /** Opens a connection and resolves once it is ready. UNAVAILABLE when Redis cannot be reached. */
 export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Redis> {
   const options = clientOptions(url, commandTimeoutMs);
-  return open(url.startsWith('unix://') ? new Redis(options) : new Redis(url, options), log, observe);
+  return open(url.startsWith('unix://') ? new Redis(options) : new Redis(url, options), log, commandTimeoutMs, observe);
 }
 
 /** Opens a Redis Cluster client from seed nodes; resolves once the slot map is known. */
 export async function connectRedisCluster(cluster: RedisClusterConfig, commandTimeoutMs: number, log: Logger, observe?: CommandObserver): Promise<Cluster> {
-  return open(new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), clusterOptions(cluster, commandTimeoutMs)), log, observe);
+  return open(new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), clusterOptions(cluster, commandTimeoutMs)), log, commandTimeoutMs, observe);
 }
 
 /**
