@@ -12,9 +12,12 @@
  */
 
 const SAFE = /^[A-Za-z0-9._-]$/;
+const ALL_SAFE = /^[A-Za-z0-9._-]*$/;
 
 /** Escapes an id for use inside a key: anything but [A-Za-z0-9._-] becomes %XX (UTF-8 bytes). */
 export function escapeId(id: string): string {
+  // Nearly every id needs no escaping: one match of the whole id (every lookup builds a key), no work per character.
+  if (ALL_SAFE.test(id)) return id;
   let out = '';
   for (const ch of id) {
     if (SAFE.test(ch)) {

@@ -15,6 +15,18 @@ describe('store/keys', function () {
     expect(escapeId('ü')).to.equal('%C3%BC');
   });
 
+  it('escapes exactly the characters outside [A-Za-z0-9._-], each as the %XX of its UTF-8 bytes, at any place in the id', function () {
+    const percent = (ch: string) => [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    const samples = ['', 'a', 'Z9', '.', '-', '_', ' ', '~', '%', '{', '}', ':', '/', 'ü', '日本', '😀', '\u0000', '\uD800', 'a\uDC00b', '\u007F'];
+    for (const head of samples) {
+      for (const tail of samples) {
+        const id = `${head}x${tail}`;
+        const expected = [...id].map((ch) => (/^[A-Za-z0-9._-]$/.test(ch) ? ch : percent(ch))).join('');
+        expect(escapeId(id), JSON.stringify(id)).to.equal(expected);
+      }
+    }
+  });
+
   it('gives every key of one tenant the same hash tag, whatever the tenant id contains', function () {
     for (const tenant of ['t1', 'a}b', '{x}', 'x:y', 'ü', '~registry']) {
       const tags = new Set([keys.tenantMarker(tenant), ...tenantDataKeys(tenant)].map(hashTag));
