@@ -55,6 +55,19 @@ describe('rhea patches', function () {
     expect(proto(lib, 'Connection').output, 'no patch applied').to.equal(output);
   });
 
+  it('replaces rhea\'s loggers that are off by a function that does nothing, and keeps those DEBUG turned on', function () {
+    const lib = freshLib();
+    const loggers = { ...lib.log } as Record<string, { enabled: boolean; namespace: string }>;
+    expect(Object.keys(loggers)).to.include.members(['frames', 'events', 'io', 'raw']);
+    (loggers.frames as { enabled: boolean }).enabled = true;
+    installRheaPatches(lib);
+    expect(lib.log.frames, 'on: kept').to.equal(loggers.frames);
+    for (const name of Object.keys(loggers).filter((n) => n !== 'frames')) {
+      expect(lib.log[name], name).to.not.equal(loggers[name]);
+      expect((lib.log[name] as () => unknown)(), name).to.equal(undefined);
+    }
+  });
+
   it('leaves the test clients\' copy of rhea unpatched when the registry patches its own', function () {
     installRheaPatches();
     const registryConnection = (createRequire(import.meta.url)('rhea/lib/connection.js') as { prototype: object }).prototype;

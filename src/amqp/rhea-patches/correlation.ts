@@ -1,12 +1,13 @@
 /**
- * Each received message's encoded bytes, kept (a reference, no copy) so that an id whose AMQP type
- * rhea's decoding loses (binary vs uuid, ulong ≥ 2^53) can be read again with its type
- * (docs/amqp-api.md §2.4, #16).
+ * The encoded bytes of a received message whose id rhea's decoding loses the AMQP type of (binary
+ * vs uuid, ulong ≥ 2^53), kept (a reference, no copy) so that the id can be read again with its
+ * type (docs/amqp-api.md §2.4, #16). Messages with a string or safe-integer id, nearly all, need
+ * nothing kept: no WeakMap entry per request.
  */
 import type { Message } from 'rhea';
 import { shapeProblems, type RheaPatch } from './lib.js';
 
-/** Each received message's encoded bytes (a reference, collected with the message). */
+/** Encoded bytes of the messages whose id must be read again (a reference, collected with the message). */
 const encoded = new WeakMap<object, Buffer>();
 const PROPERTIES = new Set<unknown>([0x73, 'amqp:properties:list']);
 
@@ -21,6 +22,12 @@ interface TypedValue {
   type?: { typecode?: number };
 }
 
+/** Whether rhea's decoded correlation id (else message id) is what the message carries: absent, a string or a safe integer. */
+function keepsType(message: Message): boolean {
+  const id = (message.correlation_id ?? message.message_id) as unknown;
+  return id === undefined || typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
+}
+
 let ReaderClass: (new (buffer: Buffer) => Reader) | undefined;
 
 export const correlationPatch: RheaPatch = {
@@ -31,7 +38,7 @@ export const correlationPatch: RheaPatch = {
     const decode = (lib.message.decode as Decode).bind(lib.message);
     lib.message.decode = (buffer: Buffer) => {
       const decoded = decode(buffer);
-      encoded.set(decoded, buffer);
+      if (!keepsType(decoded as Message)) encoded.set(decoded, buffer);
       return decoded;
     };
     ReaderClass = lib.types.Reader as new (buffer: Buffer) => Reader;

@@ -10,6 +10,7 @@ import { framingPatch, slicingPatch } from './input.js';
 import { sessionLimitPatch, messageSizePatch } from './limits.js';
 import { correlationPatch } from './correlation.js';
 import { writeBatchingPatch } from './output.js';
+import { quietLogPatch } from './quiet-log.js';
 import { saslPatch } from './sasl.js';
 import type { RheaLib, RheaPatch } from './lib.js';
 
@@ -17,7 +18,7 @@ export type { RheaLib } from './lib.js';
 
 /** In the order they are applied. */
 export const RHEA_PATCHES: readonly RheaPatch[] = [
-  writeBatchingPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, correlationPatch,
+  writeBatchingPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, correlationPatch, quietLogPatch,
 ];
 
 /** A rhea that does not look the way a patch needs it to. */
@@ -40,6 +41,7 @@ export function loadRheaLib(load: (id: string) => unknown): RheaLib {
     frames: lib('frames.js'),
     message: lib('message.js'),
     types: lib('types.js'),
+    log: lib('log.js'),
   };
 }
 

@@ -18,6 +18,8 @@ export interface RheaLib {
   readonly frames: Record<string, unknown>;
   readonly message: Record<string, unknown>;
   readonly types: Record<string, unknown>;
+  /** rhea's loggers (lib/log.js): one `debug` function per namespace. */
+  readonly log: Record<string, unknown>;
 }
 
 export interface RheaPatch {
