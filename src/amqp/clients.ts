@@ -21,7 +21,6 @@ export class Clients {
   /** Reply links by address, across all connections (§2.2, §14.13). */
   readonly replies: ReplyLinks = new Map();
   private readonly connections = new Map<Connection, ConnectionState>();
-  private readonly requestLinks = new WeakMap<Receiver, RequestLink>();
   private readonly replyAddressOf = new WeakMap<Sender, string>();
   /** Sockets that have not completed SASL and the AMQP open yet: closed when the open timeout ends. */
   private readonly opening = new Map<Socket, NodeJS.Timeout>();
@@ -69,13 +68,7 @@ export class Clients {
   }
 
   addRequestLink(state: ConnectionState, link: RequestLink): void {
-    this.requestLinks.set(link.receiver, link);
     state.requestLinks.add(link.receiver);
-  }
-
-  /** The request link a message came on, undefined for a link that was refused. */
-  requestLink(receiver: Receiver): RequestLink | undefined {
-    return this.requestLinks.get(receiver);
   }
 
   /** Registers a reply link. ILLEGAL_STATE when another link receives from the address. */

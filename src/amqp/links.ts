@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { isValidId } from '../validation.js';
 import type { Clients, ConnectionState } from './clients.js';
 import type { Endpoint } from './endpoint.js';
+import type { RequestLink } from './request-response.js';
 import { ENDPOINTS as ENDPOINT_LIST } from './endpoints/index.js';
 
 const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(ENDPOINT_LIST.map((e) => [e.name, e]));
@@ -51,7 +52,7 @@ export function refuse(link: Receiver | Sender, err: unknown, log: Logger): void
  * names a valid tenant id where the endpoint needs one, and which the client may WRITE to. Grants `credit`.
  * METHOD_NOT_ALLOWED (anonymous relay), NOT_FOUND, PRECONDITION_FAILED, INVALID_FIELD, FORBIDDEN.
  */
-export function attachRequestLink(receiver: Receiver, state: ConnectionState, clients: Clients, credit: number): void {
+export function attachRequestLink(receiver: Receiver, state: ConnectionState, clients: Clients, credit: number): RequestLink {
   const attach = remoteAttach(receiver);
   if (attach.target?.address === undefined || attach.target.address === null) throw new RegistryError('METHOD_NOT_ALLOWED', 'anonymous relay links are not supported');
   const { endpoint, segments } = parseAddress(attach.target.address);
@@ -66,8 +67,10 @@ export function attachRequestLink(receiver: Receiver, state: ConnectionState, cl
   receiver.set_target({ address });
   if (typeof attach.source?.address === 'string') receiver.set_source({ address: attach.source.address });
   const resource = tenantId === undefined ? endpoint.name : `${endpoint.name}/${tenantId}`;
-  clients.addRequestLink(state, { endpoint, tenantId, address, resource, receiver, context: state.context });
+  const link: RequestLink = { endpoint, tenantId, address, resource, receiver, context: state.context };
+  clients.addRequestLink(state, link);
   receiver.add_credit(credit);
+  return link;
 }
 
 /**

@@ -1,14 +1,23 @@
 /**
  * The generic request/response flow of every API (docs/amqp-api.md §2.3 – §2.5):
- * formal checks → reject with `hono:bad-request` | reply link check → accept → operation → reply,
- * and one credit back on the request link once the request is done.
+ * formal checks → reject with `hono:bad-request` | reply link check → operation → accept and
+ * reply, and one credit back on the request link once the request is done.
+ *
+ * The operations adapters call (lookups: one Redis round trip) are accepted together with their
+ * answer: the disposition and the answer leave in the same write, so a client with one request
+ * at a time wakes once per request, not twice. The deprecated management operations (which may
+ * hash passwords) are accepted at once: rhea frees a session's delivery slots in order, and a slow
+ * unsettled delivery would hold back the slots of those after it.
  */
 import type { Connection, Delivery, Message, Receiver, Sender } from 'rhea';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { badRequest, RegistryError, toRegistryError } from '../errors.js';
+import type { InFlight } from './in-flight.js';
 import { dataBody, encodeResponse, type Answer } from './message.js';
+
+export { InFlight } from './in-flight.js';
 
 /** A request link: the client's sender to `<endpoint>[/<tenant>]`. */
 export interface RequestLink {
@@ -23,85 +32,6 @@ export interface RequestLink {
 
 /** Reply links by address, across all connections (§2.2, §14.13). */
 export type ReplyLinks = Map<string, Sender>;
-
-/** Requests accepted and not yet answered, for a graceful stop. */
-export class InFlight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-  /** False once the server stops: no credit is given back, so clients cannot send more. */
-  accepting = true;
-
-  begin(): void {
-    this.count++;
-  }
-
-  end(): void {
-    if (--this.count > 0) return;
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-
-  /** Resolves when no request is in flight. */
-  idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Per reply link: request credit held back until the answer it waits for has gone out. */
-  private readonly held = new WeakMap<Sender, { delivery: Delivery; give: () => void }[]>();
-  private readonly checking = new WeakSet<Sender>();
-
-  /**
-   * Gives a request credit back (`give`) once the answer `delivery` has been transmitted: a client
-   * that grants no credit on its reply link gets no more request credit, so it cannot make the
-   * registry queue more answers than REGISTRY_AMQP_CREDIT per link.
-   */
-  afterTransmission(reply: Sender, delivery: Delivery, give: () => void): void {
-    let queue = this.held.get(reply);
-    if (queue === undefined) {
-      const entries: { delivery: Delivery; give: () => void }[] = [];
-      queue = entries;
-      this.held.set(reply, entries);
-      reply.on('sendable', () => this.check(reply));
-    }
-    queue.push({ delivery, give });
-    this.check(reply);
-  }
-
-  /**
-   * Releases the credit of every transmitted answer once rhea has processed the sends: rhea writes
-   * on `process.nextTick`, so a tick queued after the send runs after rhea's, in the same turn, and
-   * the credit of an answer that went out comes back at once (a later turn would starve a client
-   * that keeps exactly REGISTRY_AMQP_CREDIT requests in flight). What is still held then (rhea
-   * may write later, e.g. after a flow frame granted reply credit) is looked at again at the end of
-   * the turn; answers still without reply credit wait for the link's next `sendable`.
-   */
-  private check(reply: Sender): void {
-    if (this.checking.has(reply)) return;
-    this.checking.add(reply);
-    process.nextTick(() => {
-      this.release(reply);
-      if ((this.held.get(reply)?.length ?? 0) === 0) {
-        this.checking.delete(reply);
-        return;
-      }
-      setImmediate(() => {
-        this.checking.delete(reply);
-        this.release(reply);
-      });
-    });
-  }
-
-  /** Gives back the credit held for a reply link: for the answers that went out, or all when it is gone. */
-  release(reply: Sender, gone = false): void {
-    const queue = this.held.get(reply) ?? [];
-    while (queue.length > 0 && (gone || !reply.is_open() || transmitted((queue[0] as { delivery: Delivery }).delivery))) queue.shift()?.give();
-  }
-}
-
-/** Whether rhea has written the delivery's transfer frames (deliveries go out in order per session). */
-function transmitted(delivery: Delivery): boolean {
-  const { id, link } = delivery as unknown as { id: number; link: { session: { outgoing: { next_pending_delivery: number } } } };
-  return link.session.outgoing.next_pending_delivery > id;
-}
 
 export interface RequestOptions {
   readonly maxMessageSize: number;
@@ -191,38 +121,66 @@ function admit(message: Message, delivery: Delivery, connection: Connection, lin
   }
 }
 
+/** A request admitted for an answer, until the answer is sent. */
+class Exchange {
+  constructor(
+    readonly message: Message,
+    readonly delivery: Delivery,
+    readonly link: RequestLink,
+    readonly subject: string,
+    readonly reply: Sender,
+    readonly options: RequestOptions,
+    readonly started: number,
+  ) {}
+}
+
+/** Whether the request is accepted together with its answer: the operations adapters call, not the deprecated management ones. */
+function acceptsWithAnswer(endpoint: Endpoint, subject: string): boolean {
+  return endpoint.operations[subject]?.deprecated !== true;
+}
+
+/** The answer of an operation that threw: its status (errors of 500 and above logged with their cause). */
+function failed(exchange: Exchange, thrown: unknown): Answer {
+  const err = toRegistryError(thrown);
+  if (err.status >= 500) exchange.options.log.error({ err: err.cause ?? err, code: err.code, address: exchange.link.address }, 'request failed');
+  return errorAnswer(err, exchange.link);
+}
+
+/**
+ * Accepts (when it waited for its answer) and answers a request: both leave in the same write.
+ * Its credit comes back once the answer is out, or at once when there is no reply link any more.
+ */
+function respond(exchange: Exchange, answer: Answer): void {
+  const { message, delivery, link, subject, reply, options } = exchange;
+  let sent: Delivery | undefined;
+  try {
+    if (acceptsWithAnswer(link.endpoint, subject) && link.receiver.is_open()) delivery.accept();
+    // Pre-encoded (message format 0): rhea sends the bytes as they are.
+    if (reply.is_open()) sent = reply.send(encodeResponse(message, answer), undefined, 0);
+    options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - exchange.started) / 1000);
+    logRequest(options, link, message, answer.status, exchange.started);
+  } catch (err) {
+    options.log.error({ err }, 'could not send a response');
+  }
+  options.inFlight.end();
+  if (sent === undefined) options.inFlight.giveCredit(link.receiver);
+  else options.inFlight.afterTransmission(reply, { sent, receiver: link.receiver });
+}
+
 /** Handles one request message. Never throws; every request ends in a rejection or a reply. */
 export function handleRequest(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions): void {
   const started = performance.now();
-  const giveCredit = () => {
-    if (options.inFlight.accepting && link.receiver.is_open()) link.receiver.add_credit(1);
-  };
   const admitted = admit(message, delivery, connection, link, replies, options, started);
   if (admitted === undefined) {
-    giveCredit();
+    options.inFlight.giveCredit(link.receiver);
     return;
   }
-  delivery.accept();
-  options.inFlight.begin();
   const { subject, run, reply } = admitted;
-  // An answer the reply link has no credit for is queued; its request credit waits until it went out.
-  let sent: Delivery | undefined;
-  run()
-    .catch((thrown: unknown) => {
-      const err = toRegistryError(thrown);
-      if (err.status >= 500) options.log.error({ err: err.cause ?? err, code: err.code, address: link.address }, 'request failed');
-      return errorAnswer(err, link);
-    })
-    .then((answer) => {
-      // Pre-encoded (message format 0): rhea sends the bytes as they are.
-      if (reply.is_open()) sent = reply.send(encodeResponse(message, answer), undefined, 0);
-      options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - started) / 1000);
-      logRequest(options, link, message, answer.status, started);
-    })
-    .catch((err: unknown) => options.log.error({ err }, 'could not send a response'))
-    .finally(() => {
-      options.inFlight.end();
-      if (sent === undefined) giveCredit();
-      else options.inFlight.afterTransmission(reply, sent, giveCredit);
-    });
+  if (!acceptsWithAnswer(link.endpoint, subject)) delivery.accept();
+  options.inFlight.begin();
+  const exchange = new Exchange(message, delivery, link, subject, reply, options, started);
+  run().then(
+    (result) => respond(exchange, result),
+    (thrown: unknown) => respond(exchange, failed(exchange, thrown)),
+  );
 }

@@ -52,12 +52,20 @@ function onConnections(container: Container, clients: Clients, identityOf: (ctx:
   container.on('protocol_error', (err: unknown) => log.debug({ err }, 'amqp protocol error'));
 }
 
-/** Checks every link the clients attach, and forgets it when it closes. */
-function onLinks(container: Container, clients: Clients, credit: number, log: Logger): void {
+/**
+ * Checks every link the clients attach, and forgets it when it closes. The messages of a request
+ * link go to the request/response flow from a listener on the link itself: rhea then does not
+ * pass each one up through the session, connection and container.
+ */
+function onLinks(container: Container, clients: Clients, credit: number, options: RequestOptions): void {
+  const { log } = options;
   container.on('receiver_open', (ctx: EventContext) => {
     const receiver = ctx.receiver as Receiver;
     try {
-      attachRequestLink(receiver, clients.attaching(ctx.connection), clients, credit);
+      const link = attachRequestLink(receiver, clients.attaching(ctx.connection), clients, credit);
+      receiver.on('message', (message: EventContext) => {
+        if (message.message !== undefined && message.delivery !== undefined) handleRequest(message.message, message.delivery, message.connection, link, clients.replies, options);
+      });
     } catch (err) {
       refuse(receiver, err, log);
     }
@@ -75,15 +83,6 @@ function onLinks(container: Container, clients: Clients, credit: number, log: Lo
   container.on('receiver_close', closed);
   container.on('sender_error', () => undefined);
   container.on('receiver_error', () => undefined);
-}
-
-/** Hands every message on a request link to the request/response flow. */
-function onRequests(container: Container, clients: Clients, options: RequestOptions): void {
-  container.on('message', (ctx: EventContext) => {
-    const link = clients.requestLink(ctx.receiver as Receiver);
-    if (link === undefined || ctx.message === undefined || ctx.delivery === undefined) return;
-    handleRequest(ctx.message, ctx.delivery, ctx.connection, link, clients.replies, options);
-  });
 }
 
 /** The graceful close of AmqpServer.close. */
@@ -111,8 +110,7 @@ export async function startAmqpServer(services: Services, config: AmqpConfig, bi
   const profile: AdapterProfile = { api: config.honoApi, cacheMaxAge: config.cacheMaxAge, assertion: { secret: config.assertionSecret, lifetime: config.assertionLifetime } };
   const contextFor = (identity: Identity) => createEndpointContext(services, identity.authorities, identity.principal, profile, config.maxJsonDepth);
   onConnections(container, clients, (ctx) => identify(ctx.connection, accounts, config.anonymous), contextFor, log);
-  onLinks(container, clients, config.credit, log);
-  onRequests(container, clients, { maxMessageSize: config.maxMessageSize, log, metrics, inFlight });
+  onLinks(container, clients, config.credit, { maxMessageSize: config.maxMessageSize, log, metrics, inFlight });
   metrics?.amqpGauges(() => clients.gauges());
   const { servers, port, tlsPort } = await startListeners(container, config, bindAddress, clients);
   return { port, tlsPort, close: (graceMs = 0) => stop(servers, clients, inFlight, graceMs) };
