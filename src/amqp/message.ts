@@ -93,8 +93,29 @@ export interface Answer {
   readonly cacheControl?: string;
 }
 
-/** Builds the response message for a request (message-id: a fresh UUID unless given). */
-export function responseMessage(request: Message, answer: Answer, messageId: string = randomUUID()): Message {
+/**
+ * Message ids of answers: UUID strings whose first 80 bits are random for each start of the
+ * registry and whose last 48 count the answers, so that an answer costs no random number.
+ */
+const ID_PREFIX = randomUUID().slice(0, 24);
+const ID_PREFIX_BYTES = Buffer.from(ID_PREFIX, 'latin1');
+const ID_LENGTH = 36;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+let answerCount = 0;
+
+/** The next answer's number (below 2^48). */
+function nextAnswer(): number {
+  answerCount = answerCount === 0xffffffffffff ? 1 : answerCount + 1;
+  return answerCount;
+}
+
+/** The message id of an answer numbered `n`. */
+export function answerMessageId(n: number): string {
+  return ID_PREFIX + n.toString(16).padStart(12, '0');
+}
+
+/** Builds the response message for a request (message-id: the next answer id unless given). */
+export function responseMessage(request: Message, answer: Answer, messageId: string = answerMessageId(nextAnswer())): Message {
   const properties: Record<string, unknown> = { status: types.wrap_int(answer.status) };
   if (answer.tenantId !== undefined) properties.tenant_id = answer.tenantId;
   if (answer.deviceId !== undefined) properties.device_id = answer.deviceId;
@@ -119,10 +140,11 @@ export function responseMessage(request: Message, answer: Answer, messageId: str
  * The encoded response, written directly: the bytes rhea's message.encode produces for
  * responseMessage() (test/unit/response-encoding.test.ts compares them for every shape), without
  * building and walking rhea's tree of typed values, which cost about a tenth of the registry's CPU
- * per lookup. Sections: an empty header, properties (list32: message-id, four nulls,
- * correlation-id, content-type), application properties (map32), and the body (a Data section, or
- * AmqpValue null). Only string correlation ids take this path; the others (numbers, uuid, binary,
- * ulong, kept with their AMQP type) go through rhea.
+ * per lookup, and without a Buffer per string: sizes first, then one buffer, the strings written
+ * into it. Sections: an empty header, properties (list32: message-id, four nulls, correlation-id,
+ * content-type), application properties (map32), and the body (a Data section, or AmqpValue null).
+ * Only string correlation ids take this path; the others (numbers, uuid, binary, ulong, kept with
+ * their AMQP type) go through rhea.
  */
 const HEADER_SECTION = Buffer.from([0x00, 0x53, 0x70, 0x45]);
 const NULL_BODY = Buffer.from([0x00, 0x53, 0x77, 0x40]);
@@ -132,6 +154,7 @@ const CONTENT_TYPES = { json: Buffer.from('application/json'), text: Buffer.from
 
 /** Encoded size of a string, symbol or binary of `n` bytes (8-bit length up to 255, else 32-bit). */
 const variableSize = (n: number): number => (n <= 255 ? 2 + n : 5 + n);
+const utf8Size = (text: string | undefined): number => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
 
 class ResponseWriter {
   offset = 0;
@@ -151,16 +174,33 @@ class ResponseWriter {
     this.offset += 4;
   }
 
-  /** A string (0xa1/0xb1), symbol (0xa3/0xb3) or binary (0xa0/0xb0): the 8-bit code, +0x10 for 32-bit lengths. */
-  variable(code8: number, value: Buffer): void {
-    if (value.length <= 255) {
+  /** The constructor and length of a string (0xa1/0xb1), symbol (0xa3/0xb3) or binary (0xa0/0xb0) of `size` bytes: +0x10 for 32-bit lengths. */
+  lead(code8: number, size: number): void {
+    if (size <= 255) {
       this.byte(code8);
-      this.byte(value.length);
+      this.byte(size);
     } else {
       this.byte(code8 + 0x10);
-      this.uint32(value.length);
+      this.uint32(size);
     }
+  }
+
+  variable(code8: number, value: Buffer): void {
+    this.lead(code8, value.length);
     this.bytes(value);
+  }
+
+  /** A string, symbol or binary of UTF-8 text whose byte size is known. */
+  text(code8: number, value: string, size: number): void {
+    this.lead(code8, size);
+    this.offset += this.buffer.write(value, this.offset, size, 'utf8');
+  }
+
+  /** An answer's message id: the registry's prefix and 12 hex digits of its number. */
+  answerId(n: number): void {
+    this.lead(0xa1, ID_LENGTH);
+    this.bytes(ID_PREFIX_BYTES);
+    for (let shift = 44; shift >= 0; shift -= 4) this.byte(HEX[Math.floor(n / 2 ** shift) % 16] as number);
   }
 
   /** Starts a described section: 0x00, smallulong descriptor. */
@@ -171,38 +211,46 @@ class ResponseWriter {
   }
 }
 
+/** The application properties of an answer besides `status`: key and value, with the value's UTF-8 size. */
+function answerProperties(answer: Answer): [Buffer, string, number][] {
+  const strings: [Buffer, string, number][] = [];
+  if (answer.tenantId !== undefined) strings.push([PROPERTY_KEYS.tenantId, answer.tenantId, utf8Size(answer.tenantId)]);
+  if (answer.deviceId !== undefined) strings.push([PROPERTY_KEYS.deviceId, answer.deviceId, utf8Size(answer.deviceId)]);
+  if (answer.cacheControl !== undefined) strings.push([PROPERTY_KEYS.cacheControl, answer.cacheControl, utf8Size(answer.cacheControl)]);
+  return strings;
+}
+
 /**
  * The encoded response message for a request: what `message.encode(responseMessage(…))` gives,
  * byte for byte, written directly when the correlation id is a string.
  */
-export function encodeResponse(request: Message, answer: Answer, messageId: string = randomUUID()): Buffer {
+export function encodeResponse(request: Message, answer: Answer, messageId?: string): Buffer {
   const correlation = correlationOf(request);
   if (typeof correlation !== 'string') return (rheaMessage as unknown as { encode(m: Message): Buffer }).encode(responseMessage(request, answer, messageId));
-  const id = Buffer.from(messageId, 'utf8');
-  const correlationBytes = Buffer.from(correlation, 'utf8');
+  const answerNumber = messageId === undefined ? nextAnswer() : 0;
+  const idSize = messageId === undefined ? ID_LENGTH : utf8Size(messageId);
+  const correlationSize = utf8Size(correlation);
   const bodyText = answer.json ?? answer.text;
-  const body = bodyText === undefined ? undefined : Buffer.from(bodyText, 'utf8');
+  const bodySize = utf8Size(bodyText);
   const contentType = answer.json !== undefined ? CONTENT_TYPES.json : answer.text !== undefined ? CONTENT_TYPES.text : undefined;
-  const strings: [Buffer, Buffer][] = [];
-  if (answer.tenantId !== undefined) strings.push([PROPERTY_KEYS.tenantId, Buffer.from(answer.tenantId, 'utf8')]);
-  if (answer.deviceId !== undefined) strings.push([PROPERTY_KEYS.deviceId, Buffer.from(answer.deviceId, 'utf8')]);
-  if (answer.cacheControl !== undefined) strings.push([PROPERTY_KEYS.cacheControl, Buffer.from(answer.cacheControl, 'utf8')]);
+  const strings = answerProperties(answer);
 
   // list32 / map32 sizes count the 4-byte element count and the elements.
-  const propertiesSize = 4 + variableSize(id.length) + 4 + variableSize(correlationBytes.length) + (contentType === undefined ? 0 : variableSize(contentType.length));
+  const propertiesSize = 4 + variableSize(idSize) + 4 + variableSize(correlationSize) + (contentType === undefined ? 0 : variableSize(contentType.length));
   let mapSize = 4 + variableSize(STATUS_KEY.length) + 5;
-  for (const [key, value] of strings) mapSize += variableSize(key.length) + variableSize(value.length);
-  const bodySize = body === undefined ? NULL_BODY.length : 3 + variableSize(body.length);
-  const w = new ResponseWriter(Buffer.allocUnsafe(HEADER_SECTION.length + 3 + 5 + propertiesSize + 3 + 5 + mapSize + bodySize));
+  for (const [key, , size] of strings) mapSize += variableSize(key.length) + variableSize(size);
+  const bodySectionSize = bodyText === undefined ? NULL_BODY.length : 3 + variableSize(bodySize);
+  const w = new ResponseWriter(Buffer.allocUnsafe(HEADER_SECTION.length + 3 + 5 + propertiesSize + 3 + 5 + mapSize + bodySectionSize));
 
   w.bytes(HEADER_SECTION);
   w.section(0x73);
   w.byte(0xd0);
   w.uint32(propertiesSize);
   w.uint32(contentType === undefined ? 6 : 7);
-  w.variable(0xa1, id);
+  if (messageId === undefined) w.answerId(answerNumber);
+  else w.text(0xa1, messageId, idSize);
   for (let i = 0; i < 4; i++) w.byte(0x40); // user-id, to, subject, reply-to
-  w.variable(0xa1, correlationBytes);
+  w.text(0xa1, correlation, correlationSize);
   if (contentType !== undefined) w.variable(0xa3, contentType);
 
   w.section(0x74);
@@ -213,16 +261,15 @@ export function encodeResponse(request: Message, answer: Answer, messageId: stri
   w.byte(0x71);
   w.buffer.writeInt32BE(answer.status, w.offset);
   w.offset += 4;
-  for (const [key, value] of strings) {
+  for (const [key, value, size] of strings) {
     w.variable(0xa1, key);
-    w.variable(0xa1, value);
+    w.text(0xa1, value, size);
   }
 
-  if (body === undefined) w.bytes(NULL_BODY);
+  if (bodyText === undefined) w.bytes(NULL_BODY);
   else {
     w.section(0x75);
-    w.variable(0xa0, body);
+    w.text(0xa0, bodyText, bodySize);
   }
   return w.buffer;
 }
-

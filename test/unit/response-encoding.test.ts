@@ -51,6 +51,21 @@ describe('response encoding (encodeResponse = rhea message.encode of responseMes
     }
   }
 
+  it('gives each answer its own message id: a UUID string, the same bytes rhea writes for it', function () {
+    const decode = (b: Buffer) => (rheaMessage as unknown as { decode(b: Buffer): Message }).decode(b);
+    const ids = new Set<string>();
+    for (const [requestName, request] of requests) {
+      for (const [answerName, answer] of answers.slice(0, 4)) {
+        const direct = encodeResponse(request, answer);
+        const id = decode(direct).message_id as string;
+        expect(id, `${requestName}, ${answerName}`).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(direct.toString('hex')).to.equal(encode(responseMessage(request, answer, id)).toString('hex'));
+        ids.add(id);
+      }
+    }
+    expect(ids.size).to.equal(requests.length * 4);
+  });
+
   it('decodes (rhea) to the same message: ids, status as int, properties and body', function () {
     const decoded = (rheaMessage as unknown as { decode(b: Buffer): Message }).decode(encodeResponse({ message_id: 'req-9' } as Message, { status: 200, json: '{"a":1}', tenantId: 't', cacheControl: 'max-age=60' }));
     expect(decoded.correlation_id).to.equal('req-9');
