@@ -10,6 +10,7 @@ import { framingPatch, slicingPatch } from './input.js';
 import { sessionLimitPatch, messageSizePatch } from './limits.js';
 import { correlationPatch } from './correlation.js';
 import { writeBatchingPatch } from './output.js';
+import { leanDecoderPatch } from './lean-decoder.js';
 import { quietLogPatch } from './quiet-log.js';
 import { saslPatch } from './sasl.js';
 import type { RheaLib, RheaPatch } from './lib.js';
@@ -18,7 +19,7 @@ export type { RheaLib } from './lib.js';
 
 /** In the order they are applied. */
 export const RHEA_PATCHES: readonly RheaPatch[] = [
-  writeBatchingPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, correlationPatch, quietLogPatch,
+  writeBatchingPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, leanDecoderPatch, correlationPatch, quietLogPatch,
 ];
 
 /** A rhea that does not look the way a patch needs it to. */
