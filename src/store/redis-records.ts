@@ -154,7 +154,7 @@ export function createDeviceRecords(context: RecordsContext): DeviceStore & Devi
         const outcome = await run(security.releaseDenied, [keys.tenantMarker(t), keys.devices(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)], [d, mode]);
         check(outcome, t, { NOT_FOUND: `device "${d}" is not on the denied list of tenant "${t}"` });
       }),
-    lookupDevices: (t, ids) => guard(async () => (ids.length === 0 ? [] : client.hmget(keys.devices(t), ...ids))),
+    lookupDevices: (t, ids) => guard(() => (ids.length === 0 ? Promise.resolve([]) : client.hmget(keys.devices(t), ...ids))),
     setLastGateway: (t, d, json) => guard(async () => void (await client.hset(keys.lastGateways(t), d, json))),
     getLastGateway: (t, d) => guard(() => client.hget(keys.lastGateways(t), d)),
   };
