@@ -74,6 +74,37 @@ describe('rhea writes (src/amqp/rhea-patches/output.ts)', function () {
   }
 });
 
+describe('rhea heartbeats (src/amqp/rhea-patches/output.ts)', function () {
+  this.timeout(20_000);
+  before(() => installRheaPatches());
+
+  it('sends an empty frame when nothing else went out for half the peer\'s idle timeout, and keeps a quiet connection open', async function () {
+    const serverSide = createContainer({ id: 'heartbeat-server' });
+    const server = serverSide.listen({ host: '127.0.0.1', port: 0 } as Parameters<typeof serverSide.listen>[0]) as unknown as Server;
+    await new Promise((resolve) => server.once('listening', resolve));
+    const clientSide = createContainer({ id: 'heartbeat-client' });
+    // The client (patched rhea too) closes the connection after twice its idle timeout without a frame.
+    const client = clientSide.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, reconnect: false, idle_time_out: 300 } as Parameters<typeof clientSide.connect>[0]);
+    let closed = false;
+    client.on('connection_close', () => (closed = true));
+    client.on('connection_error', () => (closed = true));
+    client.on('disconnected', () => (closed = true));
+    await new Promise((resolve) => client.once('connection_open', resolve));
+    const socket = client.socket as unknown as Socket;
+    const EMPTY_FRAME = '0000000802000000';
+    let beats = 0;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => {
+        for (let at = 0; at + 8 <= chunk.length; at += 8) if (chunk.subarray(at, at + 8).toString('hex') === EMPTY_FRAME) beats++;
+        if (beats >= 4) resolve();
+      });
+    });
+    expect(closed, 'the quiet connection stayed open').to.equal(false);
+    client.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
 describe('rhea frame writer (src/amqp/rhea-patches/output.ts)', function () {
   type Frames = Record<string, (...args: unknown[]) => unknown> & { TYPE_AMQP: number; TYPE_SASL: number };
   const freshLib = () => {

@@ -114,3 +114,103 @@ export const frameWriterPatch: RheaPatch = {
     };
   },
 };
+
+/** What the heartbeat patch sees of a rhea Connection (the fields of its output). */
+interface BeatingConnection {
+  socket?: { end(): void };
+  socket_ready?: boolean;
+  heartbeat_out?: NodeJS.Timeout;
+  heartbeat_in?: NodeJS.Timeout;
+  abort_idle?: unknown;
+  transport_error?: unknown;
+  saved_error?: unknown;
+  options: { id: string };
+  transport: { write(socket: unknown): void; has_writes_pending(): boolean };
+  state: { has_settled(): boolean };
+  remote: { open?: { idle_time_out?: number } };
+  local: { open: { idle_time_out?: number } };
+  is_open(): boolean;
+  is_closed(): boolean;
+  idle(): void;
+  _write_frame(): void;
+  _get_peer_details(): string;
+  dispatch(name: string, error: unknown): boolean;
+  [LAST_OUTPUT]?: number;
+  [HEARTBEAT]?: NodeJS.Timeout;
+}
+
+const LAST_OUTPUT = Symbol('last output');
+const HEARTBEAT = Symbol('heartbeat timer');
+
+function armHeartbeat(connection: BeatingConnection, ms: number): void {
+  const timer = setTimeout(heartbeat, ms, connection);
+  connection[HEARTBEAT] = timer;
+  connection.heartbeat_out = timer;
+}
+
+/** Half the peer's idle timeout after the last frame: an empty frame, unless a frame went out since. */
+function heartbeat(connection: BeatingConnection): void {
+  connection.heartbeat_out = undefined;
+  const interval = (connection.remote.open?.idle_time_out ?? 0) / 2;
+  const quiet = performance.now() - (connection[LAST_OUTPUT] ?? 0);
+  if (interval > 0 && quiet < interval) return armHeartbeat(connection, interval - quiet);
+  connection._write_frame();
+}
+
+/** rhea's error handling of Connection.output. */
+function outputFailed(connection: BeatingConnection, e: Error): void {
+  connection.saved_error = e;
+  if (e.name === 'ProtocolError') {
+    console.error(`[${connection.options.id}] error on write: ${String(e)} ${connection._get_peer_details()} ${e.name}`);
+    if (!connection.dispatch('protocol_error', e)) console.error(`[${connection.options.id}] error on write: ${String(e)} ${connection._get_peer_details()}`);
+  } else {
+    connection.dispatch('error', e);
+  }
+  connection.socket?.end();
+}
+
+/**
+ * Heartbeats without a timer per frame. rhea's Connection.output clears its heartbeat timer and
+ * sets a new one (with a bound function) for every frame it writes: three of each per lookup.
+ * Here output notes the time of the last frame, and one timer per connection, armed for half the
+ * peer's idle timeout after it, sends the empty frame only when nothing went out in between (and
+ * otherwise waits for the rest of the interval). Everything else is rhea's output as it is: the
+ * write, the end of a closed connection, the timer on the peer's silence, the error handling.
+ */
+export const heartbeatPatch: RheaPatch = {
+  name: 'heartbeats (Connection.output)',
+  check: (lib) =>
+    shapeProblems(lib.Connection.prototype, 'output', 'Connection.prototype', [
+      'if (this.heartbeat_out) clearTimeout(this.heartbeat_out);',
+      'this.transport.write(this.socket);',
+      'this.heartbeat_out = setTimeout(this._write_frame.bind(this), this.remote.open.idle_time_out / 2);',
+      'this.heartbeat_in = setTimeout(this.idle.bind(this), this.local.open.idle_time_out * 2);',
+      "this.dispatch('protocol_error', e)",
+    ]),
+  apply(lib) {
+    lib.Connection.prototype.output = function (this: BeatingConnection): void {
+      try {
+        if (this.socket === undefined || this.socket_ready !== true) return;
+        this.transport.write(this.socket);
+        const closing = ((this.is_closed() && this.state.has_settled()) || this.abort_idle || this.transport_error) && !this.transport.has_writes_pending();
+        const idleTimeout = this.remote.open?.idle_time_out;
+        if (!closing && this.is_open() && idleTimeout) {
+          this[LAST_OUTPUT] = performance.now();
+          if (this.heartbeat_out !== this[HEARTBEAT] || this.heartbeat_out === undefined) {
+            // Not this patch's timer (rhea's input arms one too): replaced by it.
+            if (this.heartbeat_out !== undefined) clearTimeout(this.heartbeat_out);
+            armHeartbeat(this, idleTimeout / 2);
+          }
+        } else if (this.heartbeat_out !== undefined) {
+          // As rhea: cleared, the field left as it is (rhea's input arms no other timer then).
+          clearTimeout(this.heartbeat_out);
+          this[HEARTBEAT] = undefined;
+        }
+        if (closing) this.socket.end();
+        if (this.local.open.idle_time_out && this.heartbeat_in === undefined) this.heartbeat_in = setTimeout(() => this.idle(), this.local.open.idle_time_out * 2);
+      } catch (e) {
+        outputFailed(this, e as Error);
+      }
+    };
+  },
+};
