@@ -78,7 +78,7 @@ describe('rhea heartbeats (src/amqp/rhea-patches/output.ts)', function () {
   this.timeout(20_000);
   before(() => installRheaPatches());
 
-  it('sends an empty frame when nothing else went out for half the peer\'s idle timeout, and keeps a quiet connection open', async function () {
+  it('sends empty frames while nothing else goes out (never half the peer\'s idle timeout without a frame), and keeps a quiet connection open', async function () {
     const serverSide = createContainer({ id: 'heartbeat-server' });
     const server = serverSide.listen({ host: '127.0.0.1', port: 0 } as Parameters<typeof serverSide.listen>[0]) as unknown as Server;
     await new Promise((resolve) => server.once('listening', resolve));
