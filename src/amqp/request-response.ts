@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { badRequest, RegistryError, toRegistryError } from '../errors.js';
+import { batchNow } from '../batch-clock.js';
 import type { InFlight } from './in-flight.js';
 import { dataBody, encodeResponse, type Answer } from './message.js';
 
@@ -157,7 +158,7 @@ function respond(exchange: Exchange, answer: Answer): void {
     if (acceptsWithAnswer(link.endpoint, subject) && link.receiver.is_open()) delivery.accept();
     // Pre-encoded (message format 0): rhea sends the bytes as they are.
     if (reply.is_open()) sent = reply.send(encodeResponse(message, answer), undefined, 0);
-    options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - exchange.started) / 1000);
+    options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (batchNow() - exchange.started) / 1000);
     logRequest(options, link, message, answer.status, exchange.started);
   } catch (err) {
     options.log.error({ err }, 'could not send a response');
@@ -169,7 +170,7 @@ function respond(exchange: Exchange, answer: Answer): void {
 
 /** Handles one request message. Never throws; every request ends in a rejection or a reply. */
 export function handleRequest(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions): void {
-  const started = performance.now();
+  const started = batchNow();
   const admitted = admit(message, delivery, connection, link, replies, options, started);
   if (admitted === undefined) {
     options.inFlight.giveCredit(link.receiver);
