@@ -9,7 +9,7 @@ import { dispositionsPatch } from './dispositions.js';
 import { framingPatch, slicingPatch } from './input.js';
 import { sessionLimitPatch, messageSizePatch } from './limits.js';
 import { correlationPatch } from './correlation.js';
-import { frameWriterPatch, heartbeatPatch, writeBatchingPatch } from './output.js';
+import { heartbeatPatch, writeBatchingPatch } from './output.js';
 import { leanDecoderPatch } from './lean-decoder.js';
 import { quietLogPatch } from './quiet-log.js';
 import { saslPatch } from './sasl.js';
@@ -19,7 +19,7 @@ export type { RheaLib } from './lib.js';
 
 /** In the order they are applied. */
 export const RHEA_PATCHES: readonly RheaPatch[] = [
-  heartbeatPatch, writeBatchingPatch, frameWriterPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, leanDecoderPatch, correlationPatch, quietLogPatch,
+  heartbeatPatch, writeBatchingPatch, framingPatch, slicingPatch, sessionLimitPatch, messageSizePatch, dispositionsPatch, saslPatch, leanDecoderPatch, correlationPatch, quietLogPatch,
 ];
 
 /** A rhea that does not look the way a patch needs it to. */

@@ -56,65 +56,6 @@ export const writeBatchingPatch: RheaPatch = {
   },
 };
 
-/** rhea's types.Writer, as frames.write_frame uses it. */
-interface FrameWriter {
-  buffer: Buffer;
-  position: number;
-  skip(bytes: number): void;
-  write_uint(value: number, width: number): void;
-  write(value: unknown): void;
-  write_bytes(bytes: Buffer): void;
-}
-
-interface OutgoingFrame {
-  type: number;
-  channel: number;
-  performative?: unknown;
-  payload?: Buffer;
-}
-
-/** A writer buffer that grew beyond this (a large transfer) is not kept for the next frame. */
-const MAX_KEPT_WRITER_BYTES = 64 * 1024;
-
-/**
- * Frame encoding into one reused buffer. rhea's frames.write_frame gives every frame a new,
- * zero-filled 1024-byte writer buffer (an ArrayBuffer each: three per lookup) and returns a view
- * of it. Here every frame is written into the same buffer, as rhea writes it (same steps, same
- * bytes: test/unit/rhea-writes.test.ts), and copied out at its exact size. Frames of a type rhea
- * does not know still go to rhea, which refuses them.
- */
-export const frameWriterPatch: RheaPatch = {
-  name: 'frame writer (frames.write_frame)',
-  check: (lib) => [
-    ...shapeProblems(lib.frames, 'write_frame', 'frames', ['writer.skip(4)', 'writer.write_uint(2, 1)', 'writer.write(frame.performative)', 'writer.write_bytes(frame.payload)', 'buffer.writeUInt32BE(buffer.length, 0)']),
-    ...shapeProblems(lib.types, 'Writer', 'types'),
-  ],
-  apply(lib) {
-    const writeFrame = lib.frames.write_frame as (frame: OutgoingFrame) => Buffer;
-    const Writer = lib.types.Writer as new (buffer?: Buffer) => FrameWriter;
-    const { TYPE_AMQP, TYPE_SASL } = lib.frames as { TYPE_AMQP: number; TYPE_SASL: number };
-    let kept: Buffer = Buffer.allocUnsafe(1024);
-    lib.frames.write_frame = (frame: OutgoingFrame): Buffer => {
-      if (frame.type !== TYPE_AMQP && frame.type !== TYPE_SASL) return writeFrame(frame);
-      const writer = new Writer(kept);
-      writer.skip(4);
-      writer.write_uint(2, 1);
-      writer.write_uint(frame.type, 1);
-      writer.write_uint(frame.type === TYPE_AMQP ? frame.channel : 0, 2);
-      if (frame.performative) {
-        writer.write(frame.performative);
-        if (frame.payload) writer.write_bytes(frame.payload);
-      }
-      const size = writer.position;
-      const out = Buffer.allocUnsafe(size);
-      writer.buffer.copy(out, 0, 0, size);
-      out.writeUInt32BE(size, 0);
-      if (writer.buffer.length <= MAX_KEPT_WRITER_BYTES) kept = writer.buffer;
-      return out;
-    };
-  },
-};
-
 /** What the heartbeat patch sees of a rhea Connection (the fields of its output). */
 interface BeatingConnection {
   socket?: { end(): void };
