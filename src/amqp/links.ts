@@ -25,10 +25,6 @@ interface RemoteAttach {
   readonly snd_settle_mode?: number;
 }
 
-/** The events rhea emits for the client's disposition of an answer. */
-const ANSWER_OUTCOMES = ['accepted', 'released', 'rejected', 'modified', 'settled'] as const;
-const ignore = (): void => undefined;
-
 const remoteAttach = (link: Receiver | Sender): RemoteAttach => (link as unknown as { remote: { attach: RemoteAttach } }).remote.attach;
 
 /** The endpoint a link address names. METHOD_NOT_ALLOWED without an address, NOT_FOUND for an unknown endpoint. */
@@ -90,9 +86,6 @@ export function attachReplyLink(sender: Sender, state: ConnectionState, clients:
   const address = String(attach.source?.address);
   if (!state.context.authorities.mayAccess(address, 'READ')) throw new RegistryError('FORBIDDEN', `no READ permission on ${address}`);
   clients.addReplyLink(state, sender, address);
-  // The client's outcome of an answer is taken as it comes (§14.5): heard here, rhea does not pass
-  // the events of every answer up through session, connection and container.
-  for (const outcome of ANSWER_OUTCOMES) sender.on(outcome, ignore);
   sender.set_source({ address });
   if (typeof attach.target?.address === 'string') sender.set_target({ address: attach.target.address });
 }
