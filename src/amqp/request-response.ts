@@ -14,7 +14,6 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Endpoint, EndpointContext } from './endpoint.js';
 import { badRequest, RegistryError, toRegistryError } from '../errors.js';
-import { batchNow } from '../batch-clock.js';
 import type { InFlight } from './in-flight.js';
 import { dataBody, encodeResponse, type Answer } from './message.js';
 
@@ -158,7 +157,7 @@ function respond(exchange: Exchange, answer: Answer): void {
     if (acceptsWithAnswer(link.endpoint, subject) && link.receiver.is_open()) delivery.accept();
     // Pre-encoded (message format 0): rhea sends the bytes as they are.
     if (reply.is_open()) sent = reply.send(encodeResponse(message, answer), undefined, 0);
-    options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (batchNow() - exchange.started) / 1000);
+    options.metrics?.amqpRequest(link.endpoint.name, operationLabel(link.endpoint, subject), answer.status, (performance.now() - exchange.started) / 1000);
     logRequest(options, link, message, answer.status, exchange.started);
   } catch (err) {
     options.log.error({ err }, 'could not send a response');
@@ -170,7 +169,7 @@ function respond(exchange: Exchange, answer: Answer): void {
 
 /** Handles one request message. Never throws; every request ends in a rejection or a reply. */
 export function handleRequest(message: Message, delivery: Delivery, connection: Connection, link: RequestLink, replies: ReplyLinks, options: RequestOptions): void {
-  const started = batchNow();
+  const started = performance.now();
   const admitted = admit(message, delivery, connection, link, replies, options, started);
   if (admitted === undefined) {
     options.inFlight.giveCredit(link.receiver);

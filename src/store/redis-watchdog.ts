@@ -13,8 +13,6 @@
  * failed or not) and forgotten.
  */
 
-import { batchNow } from '../batch-clock.js';
-
 /** What the watchdog needs of an ioredis command. */
 export interface WatchedCommand {
   readonly name: string;
@@ -42,7 +40,7 @@ export class CommandWatchdog {
 
   /** A command just handed to the connection (one that failed at once is observed at once). */
   sent(command: WatchedCommand): void {
-    const now = batchNow();
+    const now = performance.now();
     if (command.isSettled) {
       this.observe?.(command.name, 0, !command.isResolved);
       return;
