@@ -110,15 +110,6 @@ function wireCa(ca: JsonObject, profile: WireProfile): JsonObject {
 const MANAGEMENT_ONLY = ['alias', 'trust-anchor-group', 'registration-limits'];
 
 /**
- * Whether a stored tenant's JSON text goes out as it is (`renderTenant` would return it unchanged),
- * judged without parsing it: no member that answers leave out or reshape is named anywhere in it.
- * A value that merely looks like one of those names answers false, which only costs the parse.
- */
-export function answeredAsStored(json: string): boolean {
-  return !json.includes('"trusted-ca"') && !MANAGEMENT_ONLY.some((name) => json.includes(`"${name}"`));
-}
-
-/**
  * The tenant object of a Tenant API `get` answer (§3.4): legacy sends `trusted-ca` as one object
  * (the first CA valid now), 1.x as an array of the CAs valid now (#35). Validity bounds are not
  * sent, nor the alias, the trust-anchor group and the registration limits (Hono 2.7). A tenant with

@@ -5,7 +5,7 @@
 import { RegistryError, badRequest } from '../errors.js';
 import type { JsonObject } from '../model/credentials.js';
 import { DnSyntaxError, dnKey } from '../model/dn.js';
-import { answeredAsStored, renderTenant } from '../model/tenant.js';
+import { renderTenant } from '../model/tenant.js';
 import type { TenantStore } from '../store/store.js';
 import { sharedOutcome, type AdapterClient, type Lookup } from './lookup.js';
 
@@ -39,15 +39,10 @@ function caKey(subjectDn: string): string {
 
 /**
  * The stored tenant as the profile sends it, once the client may read it: its CAs valid now in the
- * profile's shape (§3.4), without the members only the management API shows; otherwise the stored
- * JSON itself. When the request named the tenant by its id (`named`) and the text names none of the
- * members an answer reshapes or leaves out, nothing in it needs reading: it goes out unparsed.
+ * profile's shape (§3.4); without trusted CAs the stored JSON itself, not parsed and serialised again.
  */
-function present(json: string | null, client: AdapterClient, named?: string): Lookup {
+function present(json: string | null, client: AdapterClient): Lookup {
   if (json === null) return NO_SUCH_TENANT;
-  if (named !== undefined && answeredAsStored(json)) {
-    return client.mayReadTenant(named) ? { json, tenantId: named, cacheMaxAge: client.profile.cacheMaxAge } : NOT_READABLE;
-  }
   const tenant = JSON.parse(json) as JsonObject;
   const tenantId = String(tenant['tenant-id']);
   if (!client.mayReadTenant(tenantId)) return NOT_READABLE;
@@ -60,13 +55,11 @@ const ALIAS = /^[a-z0-9-]{1,63}$/;
 
 /**
  * The tenant with this id, else the one with this alias (Hono 2.7's MongoDB registry finds a
- * tenant by either). The alias is asked only after a miss: a tenant found by id takes one round
- * trip, and it is the tenant the request named (the tenants hash holds each under its own id).
+ * tenant by either). The alias is asked only after a miss: a tenant found by id takes one round trip.
  */
-async function byIdOrAlias(store: TenantStore, id: string, client: AdapterClient): Promise<Lookup> {
+async function byIdOrAlias(store: TenantStore, id: string): Promise<string | null> {
   const json = await store.getTenant(id);
-  if (json !== null) return present(json, client, id);
-  return present(ALIAS.test(id) ? await store.getTenantByAlias(id) : null, client);
+  return json === null && ALIAS.test(id) ? store.getTenantByAlias(id) : json;
 }
 
 export function createTenantLookup(store: TenantStore): TenantLookup {
@@ -74,13 +67,13 @@ export function createTenantLookup(store: TenantStore): TenantLookup {
     async find(query, client) {
       if (query === undefined) throw badRequest('a get request needs a body with tenant-id or subject-dn');
       const { 'tenant-id': tenantId, 'subject-dn': subjectDn } = query;
-      if (typeof tenantId === 'string') return byIdOrAlias(store, tenantId, client);
+      if (typeof tenantId === 'string') return present(await byIdOrAlias(store, tenantId), client);
       if (typeof subjectDn === 'string') return present(await store.getTenantByCa(caKey(subjectDn)), client);
       throw badRequest('the body needs a string tenant-id or subject-dn');
     },
     async findById(tenantId, client) {
       if (!client.mayReadTenant(tenantId)) return NOT_READABLE;
-      return present(await store.getTenant(tenantId), client, tenantId);
+      return present(await store.getTenant(tenantId), client);
     },
   };
 }

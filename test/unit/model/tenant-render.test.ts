@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
 import { signAssertion } from '../../../src/model/assertion.js';
-import { answeredAsStored, renderTenant } from '../../../src/model/tenant.js';
+import { renderTenant } from '../../../src/model/tenant.js';
 
 const now = Date.parse('2030-01-01T00:00:00Z');
 const ca = (dn: string, extra: Record<string, unknown> = {}) => ({ 'subject-dn': dn, 'public-key': 'AAAA', ...extra });
@@ -41,30 +41,6 @@ describe('model/tenant renderTenant (#35)', function () {
     expect(renderTenant(plain, 'legacy', now)).to.equal(plain);
     const expired = { 'tenant-id': 't', 'trusted-ca': ca('CN=x', { 'not-after': '2020-01-01T00:00:00Z' }) };
     expect(renderTenant(expired, 'legacy', now)).to.not.have.property('trusted-ca');
-  });
-});
-
-describe('model/tenant answeredAsStored (the tenant get sent without parsing)', function () {
-  const tenants: Record<string, unknown>[] = [
-    { 'tenant-id': 't', enabled: true },
-    { 'tenant-id': 't', enabled: true, ext: { note: 'alias' }, adapters: [{ type: 'hono-http', enabled: true }] },
-    { 'tenant-id': 't', ext: { alias: 'x' } },
-    { 'tenant-id': 't', alias: 'a' },
-    { 'tenant-id': 't', 'trust-anchor-group': 'g' },
-    { 'tenant-id': 't', 'registration-limits': { 'max-number-of-devices': 3 } },
-    { 'tenant-id': 't', 'trusted-ca': [] },
-    { 'tenant-id': 't', 'trusted-ca': ca('CN=a') },
-    { 'tenant-id': 't', 'resource-limits': { 'max-ttl': 60 }, tracing: { 'sampling-mode': 'all' } },
-  ];
-
-  it('says true only of tenants that renderTenant answers unchanged, in both profiles', function () {
-    for (const tenant of tenants) {
-      const unchanged = renderTenant(tenant, 'legacy', now) === tenant && renderTenant(tenant, '1.x', now) === tenant;
-      if (answeredAsStored(JSON.stringify(tenant))) expect(unchanged, JSON.stringify(tenant)).to.equal(true);
-      if (!unchanged) expect(answeredAsStored(JSON.stringify(tenant)), JSON.stringify(tenant)).to.equal(false);
-    }
-    expect(answeredAsStored(JSON.stringify(tenants[0]))).to.equal(true);
-    expect(answeredAsStored(JSON.stringify(tenants[8]))).to.equal(true);
   });
 });
 
