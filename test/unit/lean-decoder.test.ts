@@ -74,22 +74,17 @@ const u32 = (n: number) => {
 const str8 = (s: string) => Buffer.concat([u8(0xa1, Buffer.byteLength(s)), Buffer.from(s)]);
 const str32 = (s: string) => Buffer.concat([u8(0xb1), u32(Buffer.byteLength(s)), Buffer.from(s)]);
 const sym8 = (s: string) => Buffer.concat([u8(0xa3, s.length), Buffer.from(s, 'latin1')]);
-const list8 = (...items: Buffer[]) => {
+/** A list or map (compound) of 8- or 32-bit width: `code8` 0xc0 list, 0xc1 map; the 32-bit code is 0x10 more. */
+const compound = (code8: number, wide: boolean) => (...items: Buffer[]) => {
   const body = Buffer.concat(items);
-  return Buffer.concat([u8(0xc0, body.length + 1, items.length), body]);
+  return wide
+    ? Buffer.concat([u8(code8 + 0x10), u32(body.length + 4), u32(items.length), body])
+    : Buffer.concat([u8(code8, body.length + 1, items.length), body]);
 };
-const list32 = (...items: Buffer[]) => {
-  const body = Buffer.concat(items);
-  return Buffer.concat([u8(0xd0), u32(body.length + 4), u32(items.length), body]);
-};
-const map8 = (...items: Buffer[]) => {
-  const body = Buffer.concat(items);
-  return Buffer.concat([u8(0xc1, body.length + 1, items.length), body]);
-};
-const map32 = (...items: Buffer[]) => {
-  const body = Buffer.concat(items);
-  return Buffer.concat([u8(0xd1), u32(body.length + 4), u32(items.length), body]);
-};
+const list8 = compound(0xc0, false);
+const list32 = compound(0xc0, true);
+const map8 = compound(0xc1, false);
+const map32 = compound(0xc1, true);
 const section = (code: number, value: Buffer) => Buffer.concat([u8(0x00, 0x53, code), value]);
 const frame = (performative: Buffer, payload = Buffer.alloc(0), channel = 0, doff = 2) => {
   const header = Buffer.alloc(doff * 4);
