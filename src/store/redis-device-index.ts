@@ -41,13 +41,30 @@ function idPrefixRange(prefix: string): IndexRange {
   return { min: Buffer.from(`[${prefix}`), max: Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]) };
 }
 
+/** A lex bound with its inclusiveness flipped: `[x` ↔ `(x` (the bound just outside it). */
+function flipped(bound: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(bound[0] === 0x5b ? '(' : '['), bound.subarray(1)]);
+}
+
+/**
+ * A page of a range of the field index. From its start (offset 0) one ZRANGE BYLEX; deeper pages
+ * by rank (range-page), so that Redis never walks the skipped entries. A descending page is the
+ * ascending page at the mirrored offset, reversed.
+ */
+function rangeEntries(client: IndexClient, run: RunScript) {
+  return async (key: string, range: IndexRange, offset: number, count: number, reverse: boolean): Promise<string[]> => {
+    if (offset === 0) return reverse ? client.zrange(key, range.max, range.min, 'BYLEX', 'REV', 'LIMIT', 0, count) : client.zrange(key, range.min, range.max, 'BYLEX', 'LIMIT', 0, count);
+    if (!reverse) return (await run(deviceLua.rangePage, [key], [flipped(range.min), range.min, range.max, String(offset), String(count)])) as string[];
+    const size = await client.zlexcount(key, range.min, range.max);
+    const start = Math.max(0, size - offset - count);
+    const page = (await run(deviceLua.rangePage, [key], [flipped(range.min), range.min, range.max, String(start), String(size - offset - start)])) as string[];
+    return page.reverse();
+  };
+}
+
 export function createDeviceIndexStore(client: IndexClient, run: RunScript, guard: Guard): DeviceIndexStore {
-  const entries = (t: string, range: IndexRange, offset: number, count: number, reverse = false) =>
-    guard(() =>
-      reverse
-        ? client.zrange(keys.deviceFields(t), range.max, range.min, 'BYLEX', 'REV', 'LIMIT', offset, count)
-        : client.zrange(keys.deviceFields(t), range.min, range.max, 'BYLEX', 'LIMIT', offset, count),
-    );
+  const page = rangeEntries(client, run);
+  const entries = (t: string, range: IndexRange, offset: number, count: number, reverse = false) => guard(() => page(keys.deviceFields(t), range, offset, count, reverse));
   return {
     countDevices: (t) => guard(() => client.zcard(keys.deviceIds(t))),
     deviceIds: (t, { after, offset, count, reverse }) =>

@@ -23,7 +23,7 @@ export interface SecurityClient {
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
 }
 
-export type RunScript = (script: LuaScript, keyList: readonly string[], args: readonly string[]) => Promise<unknown>;
+export type RunScript = (script: LuaScript, keyList: readonly string[], args: readonly (string | Buffer)[]) => Promise<unknown>;
 
 /** Attempts of a token change whose id another instance changed at the same moment. */
 const TOKEN_CHANGE_ATTEMPTS = 10;

@@ -253,7 +253,7 @@ async function loadScripts(client: Redis): Promise<void> {
 class ScriptRunner {
   constructor(private readonly client: RedisClient) {}
 
-  async run(script: LuaScript, keyList: readonly string[], args: readonly string[]): Promise<unknown> {
+  async run(script: LuaScript, keyList: readonly string[], args: readonly (string | Buffer)[]): Promise<unknown> {
     try {
       return await this.client.evalsha(scriptSha(script), keyList.length, ...keyList, ...args);
     } catch (err) {

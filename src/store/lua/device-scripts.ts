@@ -69,3 +69,21 @@ for _, id in ipairs(ARGV) do
 end
 return n`,
 };
+
+/**
+ * One page of a lexicographic range of an index at any offset, by rank: ZRANGE BYLEX with LIMIT
+ * walks `offset` entries one by one, which on a deep page of a big range holds Redis up; here two
+ * counts (O(log N)) give the ranks, and ZRANGE by rank reads only the page. Read-only.
+ * KEYS: the sorted set. ARGV: the bound just below the range (the range's min with its
+ * inclusiveness flipped), min, max, offset, count. Answers the page in ascending order.
+ */
+export const rangePage: LuaScript = {
+  name: 'range-page',
+  numberOfKeys: 1,
+  source: `
+local below = redis.call('ZLEXCOUNT', KEYS[1], '-', ARGV[1])
+local size = redis.call('ZLEXCOUNT', KEYS[1], ARGV[2], ARGV[3])
+local offset, count = tonumber(ARGV[4]), tonumber(ARGV[5])
+if offset >= size or count <= 0 then return {} end
+return redis.call('ZRANGE', KEYS[1], below + offset, below + math.min(offset + count, size) - 1)`,
+};
