@@ -152,7 +152,55 @@ export interface AmqpConfig {
   readonly assertionLifetime: number;
 }
 
+/** TLS of a client connection to a messaging system: PEM files (read at start-up). */
+export interface ClientTlsConfig {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+}
+
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaNotificationConfig {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** TLS on (with the system CAs unless a CA file is given), or undefined for plain TCP. */
+  readonly tls: ClientTlsConfig | undefined;
+  readonly sasl: { readonly mechanism: KafkaSaslMechanism; readonly username: string; readonly password: string } | undefined;
+}
+
+export interface AmqpNotificationConfig {
+  readonly host: string;
+  readonly port: number;
+  /** amqps: TLS (with the system CAs unless a CA file is given). */
+  readonly tls: ClientTlsConfig | undefined;
+  /** SASL PLAIN; undefined: ANONYMOUS. */
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+/** Hono's change notifications (docs/notifications.md); undefined when no messaging system is configured. */
+export interface NotificationConfig {
+  readonly kafka: KafkaNotificationConfig | undefined;
+  readonly amqp: AmqpNotificationConfig | undefined;
+  /** Entries one outbox may hold; writes beyond it fail with 503. */
+  readonly maxPending: number;
+  /** Backoff after a failed delivery: first wait, doubling up to the cap. */
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  /** How long an outbox lease lasts without renewal (a killed instance's outboxes wait this long). */
+  readonly leaseMs: number;
+  /** How often the doorbell set is read for outboxes other instances left pending. */
+  readonly pollMs: number;
+  /** How often every node is scanned for outboxes the doorbell missed. */
+  readonly sweepMs: number;
+  /** A warning is logged when the pending notifications reach this number (and each tenfold of it). */
+  readonly backlogWarn: number;
+}
+
 export interface Config {
+  readonly notifications: NotificationConfig | undefined;
   readonly http: HttpConfig;
   readonly security: SecurityConfig;
   readonly amqp: AmqpConfig;
@@ -228,6 +276,28 @@ export const CONFIG_VARIABLES = [
   { name: 'REGISTRY_CACHE_MAX_AGE', default: '180', description: 'max-age (seconds) of cacheable AMQP answers; 0 answers no-cache.' },
   { name: 'REGISTRY_ASSERTION_SECRET', default: '(unset)', description: 'Secret (at least 32 characters) for the HS256 `assertion` JWT that Hono 0.9 adapters expect in assert answers; unset: no assertion.' },
   { name: 'REGISTRY_ASSERTION_LIFETIME', default: '600', description: 'Lifetime of the assertion JWT in seconds; assert answers are cached no longer.' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_BROKERS', default: '(unset)', description: 'Comma-separated `host:port` bootstrap brokers of a Kafka cluster: every tenant, device and credentials change is announced there as Hono 2.x notifications (topics `hono.notification.registry-tenant` and `hono.notification.registry-device`; see docs/notifications.md).' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_CLIENT_ID', default: 'device-registry', description: 'Kafka `client.id` of the notification producer.' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM', default: '(unset: no SASL)', description: '`plain`, `scram-sha-256` or `scram-sha-512`; needs the user name and password below.' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_SASL_USERNAME', default: '(unset)', description: 'SASL user name for Kafka.' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_SASL_PASSWORD', default: '(unset)', description: 'SASL password for Kafka (never logged).' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_TLS', default: 'false', description: 'true: connect to the brokers with TLS (implied by the CA or client certificate variables).' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_TLS_CA', default: '(unset: system CAs)', description: 'PEM CA bundle the brokers\' certificates are verified against.' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_TLS_CERT', default: '(unset)', description: 'PEM client certificate for Kafka (mutual TLS).' },
+  { name: 'REGISTRY_NOTIFICATION_KAFKA_TLS_KEY', default: '(unset)', description: 'PEM private key of that client certificate.' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_URL', default: '(unset)', description: '`amqp://[user:password@]host[:port]` or `amqps://…` of an AMQP 1.0 messaging network (Qpid Dispatch Router, ActiveMQ Artemis): notifications go to `notification/registry-tenant` and `notification/registry-device` (see docs/notifications.md). With user and password: SASL PLAIN, else ANONYMOUS.' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_USERNAME', default: '(unset)', description: 'SASL PLAIN user name for the AMQP network (instead of the one in the URL).' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_PASSWORD', default: '(unset)', description: 'SASL PLAIN password for the AMQP network (never logged).' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_TLS_CA', default: '(unset: system CAs)', description: 'PEM CA bundle the AMQP network\'s certificate is verified against (amqps).' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_TLS_CERT', default: '(unset)', description: 'PEM client certificate for the AMQP network (amqps).' },
+  { name: 'REGISTRY_NOTIFICATION_AMQP_TLS_KEY', default: '(unset)', description: 'PEM private key of that client certificate.' },
+  { name: 'REGISTRY_NOTIFICATION_MAX_PENDING', default: '1000000', description: 'Undelivered notifications one outbox (one tenant\'s devices, or all tenants) may hold; a change that finds its outbox full is refused with 503 and not made, so no notification is ever dropped.' },
+  { name: 'REGISTRY_NOTIFICATION_RETRY_MIN_MS', default: '500', description: 'First wait after a failed delivery; it doubles with each failure…' },
+  { name: 'REGISTRY_NOTIFICATION_RETRY_MAX_MS', default: '30000', description: '…up to this many milliseconds, until the messaging system takes the notifications again.' },
+  { name: 'REGISTRY_NOTIFICATION_LEASE_MS', default: '10000', description: 'Lease of an outbox: one instance delivers it at a time and renews the lease; an instance that dies leaves its outboxes to the others (or to its restart) after this long.' },
+  { name: 'REGISTRY_NOTIFICATION_POLL_MS', default: '1000', description: 'How often each instance looks for outboxes with pending notifications that no instance is delivering.' },
+  { name: 'REGISTRY_NOTIFICATION_SWEEP_SECONDS', default: '60', description: 'How often each instance scans every Redis node for outboxes it was not told about (after a crash between a write and its doorbell).' },
+  { name: 'REGISTRY_NOTIFICATION_BACKLOG_WARN', default: '1000', description: 'A warning is logged when the undelivered notifications reach this number, and again at each tenfold.' },
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
@@ -350,6 +420,7 @@ export function loadConfig(env: Env): Config {
   const sessionMaxSeconds = r.duration('REGISTRY_SESSION_MAX_LIFETIME', '12h', 60, 30 * 86400);
   if (sessionMaxSeconds < sessionIdleSeconds) r.problems.push('REGISTRY_SESSION_MAX_LIFETIME must not be shorter than REGISTRY_SESSION_IDLE_TIMEOUT');
   const config: Config = {
+    notifications: readNotifications(r),
     http: {
       port: r.int('REGISTRY_HTTP_PORT', 28080, 0, 65535),
       bindAddress,
@@ -422,6 +493,77 @@ export function loadConfig(env: Env): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/** TLS files of one messaging client, from its *_TLS_CA / _CERT / _KEY variables. */
+function clientTls(r: Reader, prefix: 'KAFKA' | 'AMQP'): ClientTlsConfig {
+  const tls = {
+    caFile: r.raw(`REGISTRY_NOTIFICATION_${prefix}_TLS_CA`),
+    certFile: r.raw(`REGISTRY_NOTIFICATION_${prefix}_TLS_CERT`),
+    keyFile: r.raw(`REGISTRY_NOTIFICATION_${prefix}_TLS_KEY`),
+  };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) r.problems.push(`REGISTRY_NOTIFICATION_${prefix}_TLS_CERT and REGISTRY_NOTIFICATION_${prefix}_TLS_KEY must be set together`);
+  return tls;
+}
+
+function readKafka(r: Reader): KafkaNotificationConfig | undefined {
+  const brokers = r.raw('REGISTRY_NOTIFICATION_KAFKA_BROKERS')?.split(',').map((b) => b.trim());
+  if (brokers === undefined) return undefined;
+  for (const broker of brokers) if (HOST_PORT.exec(broker) === null) r.problems.push(`REGISTRY_NOTIFICATION_KAFKA_BROKERS: ${JSON.stringify(broker)} is not host:port`);
+  const tls = clientTls(r, 'KAFKA');
+  const tlsOn = r.bool('REGISTRY_NOTIFICATION_KAFKA_TLS', false) || Object.values(tls).some((v) => v !== undefined);
+  const mechanism = r.raw('REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM') === undefined ? undefined : r.oneOf<KafkaSaslMechanism>('REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM', 'plain', ['plain', 'scram-sha-256', 'scram-sha-512']);
+  const username = r.raw('REGISTRY_NOTIFICATION_KAFKA_SASL_USERNAME');
+  const password = r.raw('REGISTRY_NOTIFICATION_KAFKA_SASL_PASSWORD');
+  if (mechanism !== undefined && (username === undefined || password === undefined)) r.problems.push('REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM needs REGISTRY_NOTIFICATION_KAFKA_SASL_USERNAME and REGISTRY_NOTIFICATION_KAFKA_SASL_PASSWORD');
+  if (mechanism === undefined && username !== undefined) r.problems.push('REGISTRY_NOTIFICATION_KAFKA_SASL_USERNAME needs REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM');
+  return {
+    brokers,
+    clientId: r.string('REGISTRY_NOTIFICATION_KAFKA_CLIENT_ID', 'device-registry'),
+    tls: tlsOn ? tls : undefined,
+    sasl: mechanism === undefined ? undefined : { mechanism, username: username ?? '', password: password ?? '' },
+  };
+}
+
+function readAmqp(r: Reader): AmqpNotificationConfig | undefined {
+  const raw = r.raw('REGISTRY_NOTIFICATION_AMQP_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['amqp:', 'amqps:'].includes(url.protocol) || url.hostname === '' || !['', '/'].includes(url.pathname)) {
+    // The URL may carry a password: it is not repeated.
+    r.problems.push('REGISTRY_NOTIFICATION_AMQP_URL must be amqp://[user:password@]host[:port] or amqps://…');
+    return undefined;
+  }
+  const secure = url.protocol === 'amqps:';
+  const tls = clientTls(r, 'AMQP');
+  const username = r.raw('REGISTRY_NOTIFICATION_AMQP_USERNAME') ?? (url.username === '' ? undefined : decodeURIComponent(url.username));
+  const password = r.raw('REGISTRY_NOTIFICATION_AMQP_PASSWORD') ?? (url.password === '' ? undefined : decodeURIComponent(url.password));
+  if ((username === undefined) !== (password === undefined)) r.problems.push('the AMQP notification user name and password must be given together');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port: url.port === '' ? (secure ? 5671 : 5672) : Number(url.port), tls: secure ? tls : undefined, username, password };
+}
+
+function readNotifications(r: Reader): NotificationConfig | undefined {
+  const kafka = readKafka(r);
+  const amqp = readAmqp(r);
+  const retryMinMs = r.int('REGISTRY_NOTIFICATION_RETRY_MIN_MS', 500, 10, 600_000);
+  const retryMaxMs = r.int('REGISTRY_NOTIFICATION_RETRY_MAX_MS', 30_000, 10, 3_600_000);
+  if (retryMaxMs < retryMinMs) r.problems.push('REGISTRY_NOTIFICATION_RETRY_MAX_MS must not be below REGISTRY_NOTIFICATION_RETRY_MIN_MS');
+  const settings = {
+    maxPending: r.int('REGISTRY_NOTIFICATION_MAX_PENDING', 1_000_000, 1, 1_000_000_000),
+    retryMinMs,
+    retryMaxMs,
+    leaseMs: r.int('REGISTRY_NOTIFICATION_LEASE_MS', 10_000, 500, 600_000),
+    pollMs: r.int('REGISTRY_NOTIFICATION_POLL_MS', 1000, 10, 600_000),
+    sweepMs: r.int('REGISTRY_NOTIFICATION_SWEEP_SECONDS', 60, 1, 86_400) * 1000,
+    backlogWarn: r.int('REGISTRY_NOTIFICATION_BACKLOG_WARN', 1000, 1, 1_000_000_000),
+  };
+  return kafka === undefined && amqp === undefined ? undefined : { kafka, amqp, ...settings };
 }
 
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/;

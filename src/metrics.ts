@@ -19,7 +19,20 @@ export interface AmqpGaugeSource {
   readonly replyLinks: number;
 }
 
+/** The notification backlog of the whole store, as the last look found it (notifications/deliverer.ts). */
+export interface NotificationBacklog {
+  readonly pending: number;
+  /** Age in seconds of the oldest undelivered notification; 0 when none. */
+  readonly oldestSeconds: number;
+}
+
 export interface Metrics {
+  /** Notifications a messaging system acknowledged (`kafka`, `amqp`). */
+  notificationsSent(transport: string, count: number): void;
+  /** Notifications whose delivery attempt failed (they stay pending and are sent again). */
+  notificationsFailed(transport: string, count: number): void;
+  /** The deliverer registers what the backlog gauges read. */
+  notificationGauges(source: () => NotificationBacklog): void;
   /** The Prometheus text exposition and its content type. */
   exposition(): Promise<{ contentType: string; text: string }>;
   /** One HTTP request; `operation` is the route's operationId or `unmatched`. */
@@ -145,6 +158,36 @@ export function createMetrics(): Metrics {
     },
   });
 
+  const sent = new Counter({
+    name: 'registry_notifications_sent_total',
+    help: 'Change notifications the messaging system acknowledged, by transport (kafka, amqp); this instance only.',
+    labelNames: ['transport'] as const,
+    registers,
+  });
+  const failed = new Counter({
+    name: 'registry_notifications_failed_total',
+    help: 'Change notifications whose delivery attempt failed, by transport; they stay pending and are sent again. This instance only.',
+    labelNames: ['transport'] as const,
+    registers,
+  });
+  let backlog: (() => NotificationBacklog) | undefined;
+  new Gauge({
+    name: 'registry_notifications_pending',
+    help: 'Change notifications written but not yet acknowledged by the messaging system, in the whole store (as of the last look, every poll interval).',
+    registers,
+    collect() {
+      this.set(backlog?.().pending ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'registry_notifications_oldest_pending_age_seconds',
+    help: 'Age of the oldest undelivered change notification in the whole store; 0 when none.',
+    registers,
+    collect() {
+      this.set(backlog?.().oldestSeconds ?? 0);
+    },
+  });
+
   const httpChildren = new Children((operation, method, status) => http.series(operation, method, status));
   const amqpChildren = new Children((endpoint, operation, status) => amqp.series(endpoint, operation, status));
   const rejectedChildren = new Children((endpoint, condition) => rejected.labels(endpoint, condition));
@@ -183,5 +226,14 @@ export function createMetrics(): Metrics {
       loginRefused.labels(reason).inc();
     },
     lookupTotals: () => amqp.totals(),
+    notificationsSent(transport, count) {
+      sent.labels(transport).inc(count);
+    },
+    notificationsFailed(transport, count) {
+      failed.labels(transport).inc(count);
+    },
+    notificationGauges(source) {
+      backlog = source;
+    },
   };
 }

@@ -13,6 +13,7 @@ import { createHttpApp, startHttpServer, type HttpServer } from './http/app.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { newTokenValue } from './model/tokens.js';
+import { startNotifications, type Deliverer } from './notifications/index.js';
 import { loadOrCreateSecret, writeSecretFile } from './secrets.js';
 import { createServices, type ServiceOptions, type Services } from './service/index.js';
 import { createBcryptHasher } from './service/password-hasher.js';
@@ -147,7 +148,9 @@ export async function openStore(config: Config, log: Logger): Promise<{ store: S
     }
   }
   try {
-    const store = createRedisStore(await connectClient(config, url, log));
+    // Writes of a tool (import) announce their changes too; a running registry instance delivers them.
+    const notifications = config.notifications;
+    const store = createRedisStore(await connectClient(config, url, log), notifications === undefined ? {} : { outbox: { maxPending: notifications.maxPending } });
     return {
       store,
       async close() {
@@ -179,8 +182,16 @@ export async function startRegistry(config: Config, log: Logger): Promise<Regist
       redisUrl = embedded.url;
     }
     const client = await connectClient(config, redisUrl, log.child({ layer: 'store' }), metrics.redisCommand);
-    const store = createRedisStore(client);
+    const notifications = config.notifications;
+    let deliverer: Deliverer | undefined;
+    const outbox = notifications === undefined ? undefined : { maxPending: notifications.maxPending, appended: (key: string) => deliverer?.kick(key) };
+    const store = createRedisStore(client, outbox === undefined ? {} : { outbox });
     stops.push(() => store.close());
+    if (notifications !== undefined) {
+      const started = startNotifications(store, notifications, log.child({ layer: 'notifications' }), metrics);
+      deliverer = started;
+      stops.push(() => started.stop());
+    }
     await store.recover();
     const services = createServices(store, serviceOptions(config, log, metrics));
     await seedFreshStore(store, services, log);

@@ -7,6 +7,11 @@
  *   therefore single-slot scripts, and `get tenant by CA` is one round trip.
  * - everything of one tenant shares the hash tag `{<escaped tenant id>}`: devices, credentials,
  *   the device → credentials index and the tenant's liveness marker.
+ * - every slot that holds records Hono announces has a notification outbox (`outbox:{…}`, a
+ *   stream): the write scripts of that slot append to it in the same step (lua/outbox.ts), so a
+ *   change and its notification are one atomic write on a server or a cluster. Tenant changes run
+ *   in `{~registry}` and go to its outbox; device and credentials changes go to their tenant's.
+ *   A new write script gets its outbox key from `outboxFor` (the runner appends it), never by hand.
  * Ids are percent-escaped so that `{`, `}`, `:` or `%` in an id can never move a key into another
  * tenant's slot or make two keys collide. `~` is always escaped, so no tenant tag equals `~registry`.
  */
@@ -92,6 +97,16 @@ export const keys = Object.freeze({
   /** Hash: device id → `{"gateway-id", "last-updated"}` JSON (Device Connection API). */
   lastGateways: (tenantId: string): string => `last-gateways:${tenantTag(tenantId)}`,
 
+  /** Stream: the tenant's pending device and credentials notifications, oldest first. Outlives the tenant until delivered. */
+  outbox: (tenantId: string): string => `outbox:${tenantTag(tenantId)}`,
+  /** String (expires): the registry instance delivering the tenant's outbox. */
+  outboxLease: (tenantId: string): string => `outbox-lease:${tenantTag(tenantId)}`,
+  /** Stream: the pending tenant notifications (tenant scripts run in this slot). */
+  registryOutbox: (): string => `outbox:${REGISTRY_TAG}`,
+  /** String (expires): the registry instance delivering the registry outbox. */
+  registryOutboxLease: (): string => `outbox-lease:${REGISTRY_TAG}`,
+  /** Set: outbox keys that may hold pending entries (a doorbell rung after writes; a sweep finds the rest). */
+  pendingOutboxes: (): string => `pending-outboxes:${REGISTRY_TAG}`,
   // The search indexes of the tenant's live devices (docs/storage.md, model/device-index.ts),
   // maintained by the scripts that write the devices.
   /** Sorted set (all scores 0): the live device ids, for paging in id order and the count. */
@@ -103,6 +118,23 @@ export const keys = Object.freeze({
   /** Hash: gateway id → how many live devices name it in `via` (the gateways of isGateway). */
   viaRefs: (tenantId: string): string => `via-refs:${tenantTag(tenantId)}`,
 });
+
+/** The outbox of the slot a key lives in: where a write script touching that key appends its notifications. */
+export function outboxFor(slotKey: string): string {
+  const tag = /\{[^{}]+\}/.exec(slotKey)?.[0];
+  if (tag === undefined) throw new Error('a key without a hash tag has no outbox');
+  return `outbox:${tag}`;
+}
+
+/** The lease key of an outbox: held by the one registry instance that delivers it. */
+export function leaseOf(outboxKey: string): string {
+  return `outbox-lease:${outboxKey.slice('outbox:'.length)}`;
+}
+
+/** The tenant whose devices an outbox announces, or undefined for the registry outbox (tenant changes). */
+export function outboxTenant(outboxKey: string): string | undefined {
+  return outboxKey === keys.registryOutbox() ? undefined : parseKey(outboxKey)?.tenant;
+}
 
 /** The hash field of a credentials record: the type escaped (so it holds no `:`), then the auth-id. */
 export function credentialField(type: string, authId: string): string {
@@ -144,10 +176,15 @@ export interface KeyInfo {
 }
 
 const TENANT_KEY_KINDS = [
-  'tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways',
+  'tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways', 'outbox', 'outboxLease',
   'deviceIds', 'deviceFields', 'deviceUnindexed', 'viaRefs',
 ] as const;
-const GLOBAL_KEY_KINDS = ['tenants', 'tenantCas', 'caIndex', 'caShared', 'tenantAliases', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit'] as const;
+const GLOBAL_KEY_KINDS = [
+  'tenants', 'tenantCas', 'caIndex', 'caShared', 'tenantAliases', 'tenantsDeleting', 'tenantsCreating', 'initialised', 'tokenIds', 'tokenLastUsed', 'tokenParents', 'audit',
+  'registryOutbox', 'registryOutboxLease', 'pendingOutboxes',
+] as const;
+/** Key kinds of a tenant that stay after the tenant is deleted: its notifications are still to be delivered. */
+export const OUTLIVE_TENANT: ReadonlySet<string> = new Set(['outbox', 'outboxLease']);
 const CLIENT_KEY_KINDS = ['authFailures', 'authBlocked'] as const;
 const HASH_KEY_KINDS = ['token', 'session'] as const;
 const KEY_SHAPE = /^[a-z-]+:\{([^{}]+)\}(?::(.*))?$/s;

@@ -9,7 +9,7 @@
 import type { LuaScript } from './lua/scripts.js';
 import * as repair from './lua/repair-scripts.js';
 import * as deviceLua from './lua/device-scripts.js';
-import { deviceIndexKeys, keys, parseKey } from './keys.js';
+import { deviceIndexKeys, keys, OUTLIVE_TENANT, parseKey } from './keys.js';
 import type { ConsistencyFinding, ConsistencyReport, FindingKind } from './store.js';
 
 /** What the check needs from the Redis client (kept narrow: only redis.ts imports ioredis). */
@@ -109,7 +109,8 @@ async function inspect(client: CheckClient, scanners: readonly KeyScanner[], run
   for (const key of allKeys) {
     const info = parseKey(key);
     if (info === undefined) found('unknown-key', 'a key outside the documented layout', { key });
-    else if (info.tenant !== undefined) tenantKeys.set(info.tenant, [...(tenantKeys.get(info.tenant) ?? []), key]);
+    // A deleted tenant's outbox stays until its notifications are delivered: not an orphan.
+    else if (info.tenant !== undefined && !OUTLIVE_TENANT.has(info.kind)) tenantKeys.set(info.tenant, [...(tenantKeys.get(info.tenant) ?? []), key]);
   }
 
   const tenants = await hash(keys.tenants());

@@ -7,13 +7,15 @@ import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } fr
 import type { RedisClusterConfig } from '../config.js';
 import { RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { keys } from './keys.js';
+import { keys, outboxFor } from './keys.js';
 import * as deviceLua from './lua/device-scripts.js';
+import * as outbox from './lua/outbox.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import * as tenantScripts from './lua/tenant-scripts.js';
 import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
+import { createOutboxStore, type StreamScanner } from './redis-outbox.js';
 import { createCredentialsRecords, createDeviceRecords, type RecordsContext } from './redis-records.js';
 import { createDeviceIndexStore, indexUnindexedTenants } from './redis-device-index.js';
 import { watchCommands, type CommandObserver, type WatchableConnection } from './redis-watchdog.js';
@@ -229,7 +231,7 @@ async function pingCluster(cluster: Cluster): Promise<void> {
   await Promise.all(masters.map((node) => node.ping()));
 }
 
-const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(deviceLua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer)].filter(
+const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(deviceLua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer), ...Object.values(outbox)].filter(
   (value): value is LuaScript => typeof (value as Partial<LuaScript>).source === 'string',
 );
 const shas = new WeakMap<LuaScript, string>();
@@ -249,11 +251,38 @@ async function loadScripts(client: Redis): Promise<void> {
   await Promise.all(SCRIPTS.map((script) => client.script('LOAD', script.source)));
 }
 
+/** Notifications configured: the write scripts append to their slot's outbox (lua/outbox.ts). */
+export interface OutboxOptions {
+  /** Entries an outbox may hold; a write that finds it full fails with 503 and changes nothing. */
+  readonly maxPending: number;
+  /** Called after an announcing script ran (the local delivery kick); the doorbell is rung already. */
+  readonly appended?: (outbox: string) => void;
+}
+
+/** Retry-After (seconds) of a write refused because its outbox is full. */
+const BACKLOG_RETRY_AFTER_S = 30;
+
 /** Runs a Lua script by SHA (loaded at connect), with EVAL when Redis has lost it (SCRIPT FLUSH). */
 class ScriptRunner {
-  constructor(private readonly client: RedisClient) {}
+  constructor(private readonly client: RedisClient, private readonly outbox?: OutboxOptions) {}
 
+  /** Runs a script; an announcing one gets its slot's outbox and bound while notifications are on. */
   async run(script: LuaScript, keyList: readonly string[], args: readonly (string | Buffer)[]): Promise<unknown> {
+    if (script.announces !== true || this.outbox === undefined) return this.runPlain(script, keyList, args);
+    const target = outboxFor(keyList[0] ?? '');
+    const reply = await this.runPlain(script, [...keyList, target], [...args, String(this.outbox.maxPending)]);
+    if (reply === outbox.BACKLOG_FULL) {
+      throw new RegistryError('UNAVAILABLE', `notifications: ${target} holds ${this.outbox.maxPending} undelivered notifications (REGISTRY_NOTIFICATION_MAX_PENDING); the messaging system is not taking them`, {
+        headers: { 'Retry-After': String(BACKLOG_RETRY_AFTER_S) },
+      });
+    }
+    // The doorbell is best effort: the periodic sweep finds an outbox whose ring was lost.
+    this.client.sadd(keys.pendingOutboxes(), target).catch(() => undefined);
+    this.outbox.appended?.(target);
+    return reply;
+  }
+
+  private async runPlain(script: LuaScript, keyList: readonly string[], args: readonly (string | Buffer)[]): Promise<unknown> {
     try {
       return await this.client.evalsha(scriptSha(script), keyList.length, ...keyList, ...args);
     } catch (err) {
@@ -308,8 +337,9 @@ async function redisStatus(client: RedisClient): Promise<RedisStatus> {
 }
 
 /** Builds the Store over a connected client. The store owns the client and closes it. */
-export function createRedisStore(client: RedisClient, options: { purgeBatchSize?: number } = {}): Store {
-  const scripts = new ScriptRunner(client);
+export function createRedisStore(client: RedisClient, options: { purgeBatchSize?: number; outbox?: OutboxOptions } = {}): Store {
+  const scripts = new ScriptRunner(client, options.outbox);
+  const masters = (): RedisClient[] => (client instanceof Cluster ? client.nodes('master') : [client]);
   const run: RunScript = (script, keyList, args) => scripts.run(script, keyList, args);
   // The record stores guard each call themselves: on the hot path without a wrapper's extra closure.
   const records: RecordsContext = { client, run, guard, purgeBatchSize: options.purgeBatchSize ?? 500 };
@@ -323,7 +353,7 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     await guard(() => indexUnindexedTenants(client, deviceIndex));
   };
   return {
-    ...guarded({ ...security, ...createTransferStore(client, run) }),
+    ...guarded({ ...security, ...createTransferStore(client, run), ...createOutboxStore(client, run, masters as () => StreamScanner[]) }),
     ...createTenantRecords(records),
     ...createDeviceRecords(records),
     ...deviceIndex,
@@ -332,7 +362,7 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
     recover,
     // SCAN sees one node's keys: on a cluster every master is scanned.
-    checkConsistency: (fix) => guard(() => checkConsistency(client, client instanceof Cluster ? client.nodes('master') : [client], run, recover, fix)),
+    checkConsistency: (fix) => guard(() => checkConsistency(client, masters(), run, recover, fix)),
     ping: () => guard(async () => (client instanceof Cluster ? pingCluster(client) : void (await client.ping()))),
     status: () => guard(() => redisStatus(client)),
     countTenants: () => guard(() => client.hlen(keys.tenants())),

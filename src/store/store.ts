@@ -260,6 +260,43 @@ export interface SecurityStore {
   readAudit(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
+/** One pending notification: its stream id (time of the write, order) and Hono's field values (lua/outbox.ts). */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** How much an outbox holds, and the write time (ms) of its oldest entry. */
+export interface OutboxBacklog {
+  readonly outbox: string;
+  readonly pending: number;
+  readonly oldestMs: number | undefined;
+}
+
+/**
+ * The notification outboxes (docs/notifications.md). An outbox is named by its key; the write
+ * scripts fill them, these methods deliver them. Entries leave an outbox only through `ackOutbox`.
+ */
+export interface OutboxStore {
+  /** The doorbell: records that the outbox may hold pending entries. */
+  ringOutbox(outbox: string): Promise<void>;
+  /** Up to `count` outboxes from the doorbell set, in random order (instances spread over them). */
+  pendingOutboxes(count: number): Promise<string[]>;
+  /** SCANs every node for outboxes holding entries and rings their doorbell; answers them. Reads every key name: not for the hot path. */
+  sweepOutboxes(): Promise<string[]>;
+  /** Takes or renews the lease of an outbox for `ms`; false when another owner holds it. */
+  leaseOutbox(outbox: string, owner: string, ms: number): Promise<boolean>;
+  releaseOutbox(outbox: string, owner: string): Promise<void>;
+  /** The oldest `count` entries, oldest first. */
+  readOutbox(outbox: string, count: number): Promise<OutboxEntry[]>;
+  /** Removes delivered entries and renews the lease; the entries left, or undefined when the lease is lost (nothing removed). */
+  ackOutbox(outbox: string, owner: string, ids: readonly string[], leaseMs: number): Promise<number | undefined>;
+  /** Takes the outbox off the doorbell unless it still holds entries; answers how many it holds. */
+  settleOutbox(outbox: string): Promise<number>;
+  /** Pending entries and the oldest entry's time of each outbox (two commands per outbox). */
+  outboxBacklog(outboxes: readonly string[]): Promise<OutboxBacklog[]>;
+}
+
 export interface StoreLifecycle {
   /** True once the store has been initialised (the seed tenant created). */
   isInitialised(): Promise<boolean>;
@@ -326,4 +363,4 @@ export interface ConsistencyReport {
   readonly before?: Partial<Record<FindingKind, number>>;
 }
 
-export type Store = TenantStore & DeviceStore & DeviceIndexStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & StoreLifecycle & StoreOverview;
+export type Store = TenantStore & DeviceStore & DeviceIndexStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & OutboxStore & StoreLifecycle & StoreOverview;

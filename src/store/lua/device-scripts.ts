@@ -7,6 +7,7 @@
  * LIMIT: the tenant's max-devices is reached, PRECONDITION_FAILED: If-Match does not hold).
  */
 import { DEVICE_LUA } from './device-lib.js';
+import { announcing } from './outbox.js';
 import type { LuaScript } from './scripts.js';
 
 /**
@@ -14,7 +15,7 @@ import type { LuaScript } from './scripts.js';
  * ARGV: device id, body (JSON object without status), last-user, most devices of the tenant
  * (-1: no limit), '1' when auto-provisioned.
  */
-export const createDevice: LuaScript = {
+export const createDevice: LuaScript = announcing({
   name: 'create-device',
   numberOfKeys: 7,
   source: `${DEVICE_LUA}
@@ -26,14 +27,15 @@ if max >= 0 and redis.call('HLEN', KEYS[2]) >= max then return 'LIMIT' end
 local record = device_record(false, ARGV[2], ARGV[3], ARGV[5] == '1')
 redis.call('HSET', KEYS[2], ARGV[1], record)
 index_device({KEYS[4], KEYS[5], KEYS[6], KEYS[7]}, ARGV[1], false, record)
+notify_device('CREATE', ARGV[1], record)
 return {'OK', version_of(record)}`,
-};
+});
 
 /**
  * KEYS: marker, devices, device-ids, device-fields, device-unindexed, via-refs.
  * ARGV: device id, body (JSON object without status), last-user, If-Match argument (model/version.ts).
  */
-export const updateDevice: LuaScript = {
+export const updateDevice: LuaScript = announcing({
   name: 'update-device',
   numberOfKeys: 6,
   source: `${DEVICE_LUA}
@@ -44,8 +46,9 @@ if not if_match_ok(old, ARGV[4]) then return 'PRECONDITION_FAILED' end
 local record = device_record(old, ARGV[2], ARGV[3], false)
 redis.call('HSET', KEYS[2], ARGV[1], record)
 index_device({KEYS[3], KEYS[4], KEYS[5], KEYS[6]}, ARGV[1], old, record)
+notify_device('UPDATE', ARGV[1], record)
 return {'OK', version_of(record)}`,
-};
+});
 
 /**
  * Indexes the devices of a tenant that are not in its id index yet (records written before the

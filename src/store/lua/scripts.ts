@@ -7,11 +7,14 @@
  * scripts in device-scripts.ts.
  */
 import { DEVICE_LUA } from './device-lib.js';
+import { announcing } from './outbox.js';
 
 export interface LuaScript {
   readonly name: string;
   readonly numberOfKeys: number;
   readonly source: string;
+  /** Built by `announcing` (lua/outbox.ts): the script appends Hono's change notifications to its slot's outbox. */
+  readonly announces?: true;
 }
 
 /** Index helpers shared by the credentials scripts: device id → JSON array of credential fields. */
@@ -50,7 +53,7 @@ end
 `;
 
 /** KEYS: marker, credentials, device-credentials, denied-devices, denied-identities. ARGV: field, device id, json. */
-export const addCredentials: LuaScript = {
+export const addCredentials: LuaScript = announcing({
   name: 'add-credentials',
   numberOfKeys: 5,
   source: `${INDEX_HELPERS}${DENIED_CHECKS}
@@ -59,11 +62,12 @@ local refused = denied_check(ARGV[2], ARGV[1])
 if refused then return refused end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3]) == 0 then return 'EXISTS' end
 index_add(KEYS[3], ARGV[2], ARGV[1])
+notify_credentials(ARGV[2])
 return 'OK'`,
-};
+});
 
 /** KEYS: marker, credentials, device-credentials, denied-devices, denied-identities. ARGV: field, device id, json. */
-export const updateCredentials: LuaScript = {
+export const updateCredentials: LuaScript = announcing({
   name: 'update-credentials',
   numberOfKeys: 5,
   source: `${INDEX_HELPERS}
@@ -76,12 +80,14 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 if old_device ~= ARGV[2] then
   index_remove(KEYS[3], old_device, ARGV[1])
   index_add(KEYS[3], ARGV[2], ARGV[1])
+  notify_credentials(old_device)
 end
+notify_credentials(ARGV[2])
 return 'OK'`,
-};
+});
 
 /** KEYS: marker, credentials, device-credentials. ARGV: field. */
-export const deleteCredentials: LuaScript = {
+export const deleteCredentials: LuaScript = announcing({
   name: 'delete-credentials',
   numberOfKeys: 3,
   source: `${INDEX_HELPERS}
@@ -89,12 +95,14 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if not old then return 'NOT_FOUND' end
 redis.call('HDEL', KEYS[2], ARGV[1])
-index_remove(KEYS[3], cjson.decode(old)['device-id'], ARGV[1])
+local old_device = cjson.decode(old)['device-id']
+index_remove(KEYS[3], old_device, ARGV[1])
+notify_credentials(old_device)
 return 'OK'`,
-};
+});
 
 /** KEYS: marker, credentials, device-credentials. ARGV: device id. */
-export const deleteDeviceCredentials: LuaScript = {
+export const deleteDeviceCredentials: LuaScript = announcing({
   name: 'delete-device-credentials',
   numberOfKeys: 3,
   source: `
@@ -103,8 +111,9 @@ local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then return 'NOT_FOUND' end
 for _, field in ipairs(cjson.decode(raw)) do redis.call('HDEL', KEYS[2], field) end
 redis.call('HDEL', KEYS[3], ARGV[1])
+notify_credentials(ARGV[1])
 return 'OK'`,
-};
+});
 
 /** KEYS: marker, credentials, device-credentials. ARGV: device id. Answers {0} or {1, json...}. */
 export const getDeviceCredentials: LuaScript = {
@@ -129,7 +138,7 @@ return result`,
  * device-ids, device-fields, device-unindexed, via-refs.
  * ARGV: field, device id, credentials json, device body, most devices of the tenant (-1: no limit).
  */
-export const provisionDevice: LuaScript = {
+export const provisionDevice: LuaScript = announcing({
   name: 'provision-device',
   numberOfKeys: 10,
   source: `${INDEX_HELPERS}${DEVICE_LUA}
@@ -143,8 +152,10 @@ if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then
   local record = device_record(false, ARGV[4], 'auto-provisioning', true)
   redis.call('HSET', KEYS[2], ARGV[2], record)
   index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, ARGV[2], false, record)
+  notify_device('CREATE', ARGV[2], record)
 end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 index_add(KEYS[4], ARGV[2], ARGV[1])
+notify_credentials(ARGV[2])
 return 'OK'`,
-};
+});

@@ -3,6 +3,7 @@
  * limiter, token storage, and the denied-device list (spec management-security.md).
  */
 import { DEVICE_LUA } from './device-lib.js';
+import { announcing } from './outbox.js';
 import type { LuaScript } from './scripts.js';
 
 /**
@@ -172,7 +173,7 @@ end
  * device-ids, device-fields, device-unindexed, via-refs.
  * ARGV: device id, denied-at ISO, denied-by token id, If-Match argument (model/version.ts).
  */
-export const denyDevice: LuaScript = {
+export const denyDevice: LuaScript = announcing({
   name: 'deny-device',
   numberOfKeys: 11,
   source: `${DENY_LUA}
@@ -181,31 +182,40 @@ local data = redis.call('HGET', KEYS[2], ARGV[1])
 if not data then return 'NOT_FOUND' end
 if not if_match_ok(data, ARGV[4]) then return 'PRECONDITION_FAILED' end
 deny(ARGV[1], ARGV[2], ARGV[3], data)
+notify_device('DELETE', ARGV[1])
 return 'OK'`,
-};
+});
 
 /**
  * Deletes several devices onto the denied list (`deny` above), each as denyDevice would; ids that
  * are not live devices are dropped from the id index. Answers how many it denied.
  * KEYS: as denyDevice. ARGV: denied-at ISO, denied-by token id, device ids.
  */
-export const denyDevices: LuaScript = {
+export const denyDevices: LuaScript = announcing({
   name: 'deny-devices',
   numberOfKeys: 11,
   source: `${DENY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
-local n = 0
+local denied = {}
 for i = 3, #ARGV do
   local data = redis.call('HGET', KEYS[2], ARGV[i])
   if data then
     deny(ARGV[i], ARGV[1], ARGV[2], data)
-    n = n + 1
+    denied[#denied + 1] = ARGV[i]
   else
     redis.call('ZREM', KEYS[8], ARGV[i])
   end
 end
-return n`,
-};
+-- The batch that leaves the tenant without devices announces them all at once, as Hono's
+-- deleteDevicesOfTenant does; an earlier batch (or one racing a create) announces each device it
+-- denied, so no denied device goes unannounced whatever happens to the later batches.
+if #denied > 0 and redis.call('HLEN', KEYS[2]) == 0 then
+  notify_all_devices()
+else
+  for _, id in ipairs(denied) do notify_device('DELETE', id) end
+end
+return #denied`,
+});
 
 /**
  * Takes a device off the denied list, releasing its identities; with ARGV[2] = 'restore' its
@@ -213,7 +223,7 @@ return n`,
  * KEYS: marker, devices, denied-devices, denied-identities, denied-index,
  * device-ids, device-fields, device-unindexed, via-refs. ARGV: device id, 'restore' | 'purge'.
  */
-export const releaseDenied: LuaScript = {
+export const releaseDenied: LuaScript = announcing({
   name: 'release-denied',
   numberOfKeys: 9,
   source: `${DEVICE_LUA}
@@ -231,6 +241,10 @@ if ARGV[2] == 'restore' then
   local record = string.sub(raw, newline + 1)
   redis.call('HSET', KEYS[2], ARGV[1], record)
   index_device({KEYS[6], KEYS[7], KEYS[8], KEYS[9]}, ARGV[1], false, record)
+  notify_device('CREATE', ARGV[1], record)
+else
+  -- The identities it kept reserved are free again: a change of the device's credentials.
+  notify_credentials(ARGV[1])
 end
 return 'OK'`,
-};
+});

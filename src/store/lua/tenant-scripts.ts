@@ -11,6 +11,7 @@
  * All owners of a DN are in one group, so checking one other owner's group is enough.
  */
 import { VERSION_LUA } from '../../model/version.js';
+import { announcing } from './outbox.js';
 import type { LuaScript } from './scripts.js';
 
 const TENANT_CA_HELPERS = `
@@ -102,7 +103,7 @@ end
  * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating, tenant-aliases, ca-shared.
  * ARGV: id, json, JSON array of DN keys, alias ('' none), trust-anchor group ('' none).
  */
-export const createTenant: LuaScript = {
+export const createTenant: LuaScript = announcing({
   name: 'create-tenant',
   numberOfKeys: 7,
   source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${NOW_MS}
@@ -115,14 +116,15 @@ redis.call('HSET', KEYS[1], id, ARGV[2])
 redis.call('HSET', KEYS[5], id, now_ms())
 ca_claim(KEYS[2], KEYS[3], KEYS[7], id, ARGV[3], cas)
 alias_move(KEYS[6], id, '', alias)
+notify_tenant('CREATE', id, ARGV[2])
 return 'OK'`,
-};
+});
 
 /**
  * KEYS: tenants, tenant-cas, ca-index, tenant-aliases, ca-shared.
  * ARGV: id, json, JSON array of DN keys, alias ('' none), trust-anchor group ('' none), If-Match.
  */
-export const updateTenant: LuaScript = {
+export const updateTenant: LuaScript = announcing({
   name: 'update-tenant',
   numberOfKeys: 5,
   source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_LUA}
@@ -136,8 +138,9 @@ redis.call('HSET', KEYS[1], id, ARGV[2])
 ca_release(KEYS[2], KEYS[3], KEYS[5], id)
 ca_claim(KEYS[2], KEYS[3], KEYS[5], id, ARGV[3], cas)
 alias_move(KEYS[4], id, alias_of(old), alias)
+notify_tenant('UPDATE', id, ARGV[2])
 return 'OK'`,
-};
+});
 
 /**
  * First step of a tenant deletion. Refused while the tenant's creation is still writing its marker
@@ -145,7 +148,7 @@ return 'OK'`,
  * KEYS: tenants, tenant-cas, ca-index, tenants-deleting, tenants-creating, tenant-aliases, ca-shared.
  * ARGV: id, stale-after ms, If-Match.
  */
-export const beginTenantDeletion: LuaScript = {
+export const beginTenantDeletion: LuaScript = announcing({
   name: 'begin-tenant-deletion',
   numberOfKeys: 7,
   source: `${TENANT_CA_HELPERS}${ALIAS_HELPERS}${VERSION_LUA}${NOW_MS}
@@ -160,8 +163,9 @@ ca_release(KEYS[2], KEYS[3], KEYS[7], id)
 alias_move(KEYS[6], id, alias_of(json), '')
 redis.call('HDEL', KEYS[1], id)
 redis.call('HSET', KEYS[4], id, json)
+notify_tenant('DELETE', id)
 return 'OK'`,
-};
+});
 
 /**
  * A tenant through one of its indexes: KEYS: the index (ca-index: DN key → the one tenant that has

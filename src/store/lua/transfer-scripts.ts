@@ -4,6 +4,7 @@
  * all-or-nothing: its checks run first, and a device with a conflict writes nothing.
  */
 import { DEVICE_LUA } from './device-lib.js';
+import { announcing } from './outbox.js';
 import { INDEX_HELPERS, type LuaScript } from './scripts.js';
 
 /**
@@ -36,7 +37,7 @@ end
  * existing device), REPLACED, UNCHANGED, DENIED, DEVICE_DIFFERS, RESERVED:<k>,
  * CREDENTIALS_DIFFER:<k>, OWNED:<k>:<owner> (k: 0-based credential of the device).
  */
-export const importDevices: LuaScript = {
+export const importDevices: LuaScript = announcing({
   name: 'import-devices',
   numberOfKeys: 10,
   source: `${INDEX_HELPERS}${DEVICE_LUA}${SAME_DEVICE}
@@ -68,6 +69,7 @@ end
 
 local function apply(device, djson, first, n, olds)
   local added, replaced, kept = 0, 0, 0
+  local credentials_changed = false
   if djson ~= '' then
     local old = olds[0]
     if old and same_device(old, djson) then
@@ -77,6 +79,7 @@ local function apply(device, djson, first, n, olds)
       local record = device_record(old, djson, 'import', false)
       redis.call('HSET', KEYS[2], device, record)
       index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, device, old, record)
+      notify_device(old and 'UPDATE' or 'CREATE', device, record)
     end
   end
   for k = 0, n - 1 do
@@ -85,18 +88,22 @@ local function apply(device, djson, first, n, olds)
       redis.call('HSET', KEYS[3], field, json)
       index_add(KEYS[4], device, field)
       added = added + 1
+      credentials_changed = true
     elseif old ~= json then
       redis.call('HSET', KEYS[3], field, json)
       local owner = cjson.decode(old)['device-id']
       if owner ~= device then
         index_remove(KEYS[4], owner, field)
         index_add(KEYS[4], device, field)
+        notify_credentials(owner)
       end
       replaced = replaced + 1
+      credentials_changed = true
     else
       kept = kept + 1
     end
   end
+  if credentials_changed then notify_credentials(device) end
   if replaced > 0 then return 'REPLACED' end
   if added == 0 then return 'UNCHANGED' end
   if kept > 0 then return 'UPDATED' end
@@ -113,4 +120,4 @@ while i <= #ARGV do
   out[#out + 1] = refused or apply(device, djson, first, n, olds)
 end
 return out`,
-};
+});
