@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import rhea from 'rhea';
 import type { Connection, ConnectionOptions, Delivery, EventContext, Sender } from 'rhea';
 import type { AmqpNotificationConfig } from '../config.js';
-import { amqpAddress, type HonoNotification } from './message.js';
+import { amqpAddress } from './message.js';
 import type { Transport } from './transport.js';
 
 /** How long a batch may wait for the network's outcomes (and a connection for its open). */

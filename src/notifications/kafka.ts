@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, Partitioners, logLevel, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { KafkaNotificationConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { kafkaTopic, type HonoNotification } from './message.js';
+import { kafkaTopic } from './message.js';
 import type { Transport } from './transport.js';
 
 /** How long a produce request may wait for the brokers' acknowledgement. */
