@@ -76,6 +76,35 @@ describe('config', function () {
     expect(both).to.deep.equal(['REGISTRY_REDIS_URL and REGISTRY_REDIS_CLUSTER_NODES exclude each other: set one of them']);
   });
 
+  it('configures no notifications by default, and Kafka, AMQP or both when asked', function () {
+    expect(loadConfig({}).notifications).to.equal(undefined);
+    const kafka = loadConfig({
+      REGISTRY_NOTIFICATION_KAFKA_BROKERS: 'k1:9092, k2:9093', REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      REGISTRY_NOTIFICATION_KAFKA_SASL_USERNAME: 'reg', REGISTRY_NOTIFICATION_KAFKA_SASL_PASSWORD: 'pw', REGISTRY_NOTIFICATION_KAFKA_TLS_CA: '/ca.pem',
+    }).notifications;
+    expect(kafka?.kafka).to.deep.equal({ brokers: ['k1:9092', 'k2:9093'], clientId: 'device-registry', tls: { caFile: '/ca.pem', certFile: undefined, keyFile: undefined }, sasl: { mechanism: 'scram-sha-512', username: 'reg', password: 'pw' } });
+    expect(kafka).to.include({ amqp: undefined, maxPending: 1_000_000, retryMinMs: 500, retryMaxMs: 30_000, leaseMs: 10_000, pollMs: 1000, sweepMs: 60_000, backlogWarn: 1000 });
+    const amqp = loadConfig({ REGISTRY_NOTIFICATION_AMQP_URL: 'amqps://hono%40HONO:s%3Acret@router.local', REGISTRY_NOTIFICATION_KAFKA_BROKERS: 'k:9092' }).notifications;
+    expect(amqp?.amqp).to.deep.equal({ host: 'router.local', port: 5671, tls: { caFile: undefined, certFile: undefined, keyFile: undefined }, username: 'hono@HONO', password: 's:cret' });
+    expect(amqp?.kafka?.tls, 'plain Kafka').to.equal(undefined);
+    expect(loadConfig({ REGISTRY_NOTIFICATION_AMQP_URL: 'amqp://[::1]', REGISTRY_NOTIFICATION_AMQP_USERNAME: 'u', REGISTRY_NOTIFICATION_AMQP_PASSWORD: 'p' }).notifications?.amqp)
+      .to.deep.equal({ host: '::1', port: 5672, tls: undefined, username: 'u', password: 'p' });
+  });
+
+  it('rejects bad notification settings without repeating a password', function () {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).problems as string[];
+      }
+      return expect.fail('accepted');
+    };
+    expect(problems({ REGISTRY_NOTIFICATION_AMQP_URL: 'http://u:hunter2@x' }).join()).to.include('amqp://').and.not.include('hunter2');
+    expect(problems({ REGISTRY_NOTIFICATION_KAFKA_BROKERS: 'k', REGISTRY_NOTIFICATION_KAFKA_SASL_MECHANISM: 'plain' })).to.have.length(2);
+    expect(problems({ REGISTRY_NOTIFICATION_KAFKA_BROKERS: 'k:1', REGISTRY_NOTIFICATION_RETRY_MIN_MS: '5000', REGISTRY_NOTIFICATION_RETRY_MAX_MS: '1000' })[0]).to.include('RETRY_MAX_MS');
+  });
+
   it('is documented completely in the README configuration table', function () {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const documented = [...readme.matchAll(/^\| `(REGISTRY_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
