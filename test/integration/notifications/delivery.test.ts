@@ -1,0 +1,135 @@
+/**
+ * Delivery of the outboxes over AMQP 1.0 (docs/notifications.md), with the registry in-process
+ * and a real AMQP peer as the messaging network (test/helpers/amqp-network.ts): changes made over
+ * HTTP arrive as Hono's notifications on Hono's addresses; per device in the order of the changes;
+ * a network outage during writes loses nothing; two instances on one store deliver each
+ * notification once; metrics and log lines. The same deliverer runs against a real Kafka and a
+ * real ActiveMQ Artemis in test/brokers/ (make test-notifications).
+ */
+import { expect } from 'chai';
+import { keys } from '../../../src/store/keys.js';
+import { NETWORK_PASSWORD, NETWORK_USER, startAmqpNetwork, type AmqpNetwork } from '../../helpers/amqp-network.js';
+import { eventually } from '../../helpers/eventually.js';
+import { sample } from '../../helpers/metrics.js';
+import { http, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { sharedRedis } from '../../helpers/root-hooks.js';
+
+describe('notifications: delivery over AMQP 1.0', function () {
+  let network: AmqpNetwork;
+  const running: TestRegistry[] = [];
+  const start = async (extra: Record<string, string> = {}): Promise<TestRegistry> => {
+    const registry = await startTestRegistry({
+      REGISTRY_REDIS_URL: (await sharedRedis()).url,
+      REGISTRY_NOTIFICATION_AMQP_URL: `amqp://${NETWORK_USER}:${NETWORK_PASSWORD}@127.0.0.1:${network.port}`,
+      REGISTRY_NOTIFICATION_POLL_MS: '100', REGISTRY_NOTIFICATION_LEASE_MS: '1000',
+      REGISTRY_NOTIFICATION_RETRY_MIN_MS: '50', REGISTRY_NOTIFICATION_RETRY_MAX_MS: '400',
+      ...extra,
+    });
+    running.push(registry);
+    return registry;
+  };
+  const ofDevice = (d: string) => network.received.filter((n) => n.body['device-id'] === d);
+
+  beforeEach(async function () {
+    await (await sharedRedis()).command('FLUSHALL');
+    network = await startAmqpNetwork();
+  });
+  afterEach(async function () {
+    for (const registry of running.splice(0)) await registry.stop();
+    await network.close();
+  });
+
+  it('announces tenant, device and credentials changes made over HTTP as Hono does', async function () {
+    const { base, logs } = await start();
+    await network.waitFor(1); // the seeded DEFAULT_TENANT
+    expect((await http(base, 'POST', '/tenant', { 'tenant-id': 'acme', ext: { 'invalidate-cache-on-update': true } })).status).to.equal(201);
+    expect((await http(base, 'POST', '/registration/acme', { 'device-id': 'd1' })).status).to.equal(201);
+    expect((await http(base, 'POST', '/credentials/acme', { 'device-id': 'd1', type: 'hashed-password', 'auth-id': 'd1', secrets: [{ 'pwd-plain': 'password-of-d1' }] })).status).to.equal(201);
+    expect((await http(base, 'DELETE', '/registration/acme/d1')).status).to.equal(204);
+    await network.waitFor(5);
+    const [seed, tenant, created, credentials, deleted] = network.received;
+    expect(seed?.body).to.include({ type: 'tenant-change-v1', change: 'CREATE', 'tenant-id': 'DEFAULT_TENANT' });
+    expect(tenant).to.deep.include({ address: 'notification/registry-tenant', contentType: 'application/json' });
+    expect(tenant?.body).to.deep.include({ type: 'tenant-change-v1', source: 'device-registry', change: 'CREATE', 'tenant-id': 'acme', enabled: true, 'invalidate-cache-on-update': true });
+    expect(tenant?.body['creation-time']).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(created).to.deep.include({ address: 'notification/registry-device' });
+    expect(created?.body).to.deep.include({ type: 'device-change-v1', change: 'CREATE', 'tenant-id': 'acme', 'device-id': 'd1', enabled: true });
+    expect(credentials?.body).to.deep.include({ type: 'credentials-change-v1', 'tenant-id': 'acme', 'device-id': 'd1' });
+    expect(deleted?.body, 'a deleted (denied) device: DELETE, enabled false').to.deep.include({ type: 'device-change-v1', change: 'DELETE', 'device-id': 'd1', enabled: false });
+    expect(logs.join('\n')).to.not.include(NETWORK_PASSWORD);
+  });
+
+  it('delivers the notifications of one device in the order of its changes', async function () {
+    const { base } = await start();
+    await http(base, 'POST', '/tenant', { 'tenant-id': 'o' });
+    await http(base, 'POST', '/registration/o', { 'device-id': 'd' });
+    const expected: boolean[] = [true];
+    for (let i = 0; i < 30; i++) {
+      const enabled = i % 2 === 1;
+      await http(base, 'PUT', '/registration/o/d', { enabled, n: i });
+      expected.push(enabled);
+    }
+    await eventually('every change delivered', async () => expect(ofDevice('d')).to.have.length(31));
+    expect(ofDevice('d').map((n) => n.body.enabled)).to.deep.equal(expected);
+    expect(ofDevice('d').map((n) => n.body.change)).to.deep.equal(['CREATE', ...Array<string>(30).fill('UPDATE')]);
+  });
+
+  it('keeps every change made while the network is down, delivers it in order after the outage, and stays ready', async function () {
+    const { base, logs, registry } = await start();
+    await network.waitFor(1);
+    await network.down();
+    await http(base, 'POST', '/tenant', { 'tenant-id': 'down' });
+    for (let i = 0; i < 20; i++) expect((await http(base, 'POST', '/registration/down', { 'device-id': `d${i}` })).status).to.equal(201);
+    await http(base, 'PUT', '/registration/down/d0', { enabled: false });
+    expect((await http(base, 'GET', '/ready')).status, 'an outage of the messaging network does not make the registry unready').to.equal(200);
+    await eventually('a failed attempt', async () => expect(logs.some((l) => l.includes('did not take them; retrying with backoff'))).to.equal(true));
+    await network.up();
+    await network.waitFor(23); // the seeded tenant, then 22 made during the outage
+    expect(network.received.filter((n) => n.body['tenant-id'] === 'down')).to.have.length(22);
+    expect(ofDevice('d0').map((n) => n.body.change)).to.deep.equal(['CREATE', 'UPDATE']);
+    // Entries leave the outbox after the acknowledgement was counted.
+    await eventually('the outboxes are empty', async () => expect(await (await sharedRedis()).command(`EXISTS ${keys.outbox('down')}`)).to.match(/^:0/));
+    const metrics = await registry.metrics.exposition();
+    expect(sample(metrics.text, 'registry_notifications_failed_total', { transport: 'amqp' })).to.be.greaterThan(0);
+    expect(sample(metrics.text, 'registry_notifications_sent_total', { transport: 'amqp' })).to.be.at.least(22);
+    expect(logs.some((l) => l.includes('amqp takes notifications again'))).to.equal(true);
+  });
+
+  it('sends again what the network released, and warns once the backlog reaches its level', async function () {
+    const { base, logs, registry } = await start({ REGISTRY_NOTIFICATION_BACKLOG_WARN: '5' });
+    await network.waitFor(1);
+    network.outcome = 'release';
+    await http(base, 'POST', '/tenant', { 'tenant-id': 'r' });
+    for (let i = 0; i < 6; i++) await http(base, 'POST', '/registration/r', { 'device-id': `d${i}` });
+    await eventually('a backlog warning', async () => expect(logs.some((l) => /"level":40.*notifications: \d+ undelivered/.test(l))).to.equal(true));
+    await eventually('the gauges see the backlog', async () => {
+      const text = (await registry.metrics.exposition()).text;
+      expect(sample(text, 'registry_notifications_pending')).to.be.at.least(6);
+      expect(sample(text, 'registry_notifications_oldest_pending_age_seconds')).to.be.greaterThan(0);
+    });
+    network.outcome = 'accept';
+    await network.waitFor(8);
+    // The tenant's notification is in the registry outbox, its devices' in the tenant's: ordered within each.
+    expect(network.received.filter((n) => n.body['device-id'] !== undefined).map((n) => n.body['device-id'])).to.deep.equal(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+  });
+
+  it('two instances on one store deliver each notification once, and one takes over what a stopped one left', async function () {
+    const first = await start();
+    const second = await start();
+    await network.waitFor(1);
+    await http(first.base, 'POST', '/tenant', { 'tenant-id': 'two' });
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) writes.push(http(i % 2 === 0 ? first.base : second.base, 'POST', '/registration/two', { 'device-id': `d${i}` }));
+    await Promise.all(writes);
+    await network.waitFor(42);
+    const ids = network.received.map((n) => `${String(n.body.type)}/${String(n.body['device-id'] ?? n.body['tenant-id'])}`);
+    expect(new Set(ids).size, 'no duplicates without a crash').to.equal(ids.length);
+
+    await network.down();
+    await http(first.base, 'PUT', '/registration/two/d0', { enabled: false });
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    await network.up();
+    await eventually('the other instance delivers it', async () => expect(ofDevice('d0').map((n) => n.body.change)).to.deep.equal(['CREATE', 'UPDATE']));
+  });
+});
