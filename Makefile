@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM := npm --no-audit --no-fund --loglevel=error
 
-.PHONY: help install install-run install-test install-hono build run test test-cluster test-hono test-unit lint swagger screenshots clean
+.PHONY: help install install-run install-test install-hono build run test test-cluster test-hono test-notifications test-unit lint swagger screenshots clean
 
 help:
 	@echo "make run    install what is missing, build, start the registry (HTTP on 127.0.0.1:28080, embedded Redis)"
 	@echo "make test   install what is missing, build, run every test"
 	@echo "make test-cluster   the same suites (and cluster faults) on a local Redis Cluster"
 	@echo "make test-hono   Hono's own registry clients and HTTP adapter against the built registry (Java, Maven)"
+	@echo "make test-notifications   change notifications through a real Kafka and ActiveMQ Artemis (Java, Maven)"
 	@echo "make build | lint | swagger | screenshots | clean"
 	@echo "make bench | bench-smoke | bench-peer | bench-ab | soak   benchmarks (bench/README.md, docs/performance.md)"
 
@@ -56,6 +57,12 @@ install-hono: install-test
 
 test-hono: install-hono build
 	mvn -B -ntp -Dstyle.color=never -f interop/hono/pom.xml -Dregistry.root=$(CURDIR) verify
+
+# Change notifications through real brokers (docs/notifications.md): a single-node Kafka (KRaft) and an
+# ActiveMQ Artemis from Maven Central, started by the tests on loopback ports (test/brokers/pom.xml;
+# the class path is cached in .cache/brokers/, the jars in ~/.m2). CI runs it after `make test`.
+test-notifications: install-hono build
+	npx mocha --config .mocharc.brokers.json
 
 lint: node_modules/.installed
 	npx tsc -p tsconfig.json --noEmit
