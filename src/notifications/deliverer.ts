@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { Metrics, NotificationBacklog } from '../metrics.js';
 import { outboxTenant } from '../store/keys.js';
 import type { OutboxEntry, OutboxStore } from '../store/store.js';
-import { MalformedEntryError, toNotification, type HonoNotification } from './message.js';
+import { MalformedEntryError, toNotifications, type HonoNotification } from './message.js';
 import type { Transport } from './transport.js';
 
 /** Entries sent per round (one acknowledgement wait, one removal script). */
@@ -100,7 +100,7 @@ export function startDeliverer(options: DelivererOptions): Deliverer {
     const out: HonoNotification[] = [];
     for (const entry of entries) {
       try {
-        out.push(toNotification(entry, tenant));
+        out.push(...toNotifications(entry, tenant));
       } catch (err) {
         if (!(err instanceof MalformedEntryError)) throw err;
         log.error({ outbox, entry: entry.id }, `notifications: ${err.message}; removed`);

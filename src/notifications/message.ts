@@ -46,10 +46,18 @@ function field(entry: OutboxEntry, name: string): string {
 }
 
 /**
- * The notification of one outbox entry. `tenantId` is the tenant of the outbox the entry came
- * from (undefined for the registry outbox, whose entries name their tenant).
+ * The notifications of one outbox entry, in order: one, or for a device change that came with a
+ * change of its credentials (`credentials` field) the device's notification, then its credentials'.
+ * `tenantId` is the tenant of the outbox the entry came from (undefined for the registry outbox).
  */
-export function toNotification(entry: OutboxEntry, tenantId: string | undefined): HonoNotification {
+export function toNotifications(entry: OutboxEntry, tenantId: string | undefined): HonoNotification[] {
+  const first = toNotification(entry, tenantId);
+  if (entry.fields['type'] !== 'device-change-v1' || entry.fields['credentials'] === undefined) return [first];
+  return [first, toNotification({ id: entry.id, fields: { type: 'credentials-change-v1', 'device-id': field(entry, 'device-id') } }, tenantId)];
+}
+
+/** The single notification of an entry's `type`. */
+function toNotification(entry: OutboxEntry, tenantId: string | undefined): HonoNotification {
   const type = entry.fields['type'];
   const common = { type, source: SOURCE, 'creation-time': creationTime(entry.id) };
   const tenant = (): string => tenantId ?? field(entry, 'tenant-id');

@@ -13,10 +13,13 @@
  *     already holds the bound, the script answers BACKLOG_FULL before changing anything (503).
  *  2. call, after its write, one `notify_*` function per change, one line each:
  *       notify_tenant(change, tenant id, stored tenant JSON)     -- {~registry} scripts only
- *       notify_device(change, device id, stored device JSON)     -- 'DELETE' passes nil: enabled false
+ *       notify_device(change, device id, stored device JSON[, credentials changed too])
+ *                                                                -- 'DELETE' passes nil: enabled false
  *       notify_credentials(device id)                            -- any change of its credentials
  *       notify_all_devices()                                     -- every device of the tenant deleted
- *     `change` is 'CREATE', 'UPDATE' or 'DELETE', as Hono's LifecycleChange.
+ *     `change` is 'CREATE', 'UPDATE' or 'DELETE', as Hono's LifecycleChange. A write that changes
+ *     a device and its credentials (import, auto-provisioning) makes one entry, with the flag: one
+ *     XADD per change of a device, delivered as Hono's two messages.
  * Without notifications configured the functions do nothing and decode nothing. The test
  * test/integration/notifications/announcing.test.ts enumerates every script: one that writes
  * records without being `announcing` fails it, and each announcing script needs a case there.
@@ -41,8 +44,11 @@ local function outbox_record(json)
   if ok and type(record) == 'table' then return record end
   return {}
 end
-local function outbox_enabled(record)
-  return record['enabled'] == false and 'false' or 'true'
+local function outbox_enabled(json)
+  -- Enabled unless the record says otherwise (Hono's default): records that do not name "enabled"
+  -- (stored JSON is serialised by the registry, so the member is spelled plainly) are not decoded.
+  if not string.find(json, '"enabled"', 1, true) then return 'true' end
+  return outbox_record(json)['enabled'] == false and 'false' or 'true'
 end
 local function notify_tenant(change, id, json)
   if not OUTBOX then return end
@@ -50,15 +56,19 @@ local function notify_tenant(change, id, json)
   if change ~= 'DELETE' then
     local record = outbox_record(json)
     local ext = type(record['ext']) == 'table' and record['ext'] or {}
-    enabled = outbox_enabled(record)
+    enabled = record['enabled'] == false and 'false' or 'true'
     invalidate = ext['invalidate-cache-on-update'] == true and 'true' or 'false'
   end
   redis.call('XADD', OUTBOX, '*', 'type', 'tenant-change-v1', 'change', change, 'tenant-id', id, 'enabled', enabled, 'invalidate-cache-on-update', invalidate)
 end
-local function notify_device(change, device, json)
+local function notify_device(change, device, json, credentials_too)
   if not OUTBOX then return end
-  local enabled = json and outbox_enabled(outbox_record(json)) or 'false'
-  redis.call('XADD', OUTBOX, '*', 'type', 'device-change-v1', 'change', change, 'device-id', device, 'enabled', enabled)
+  local enabled = json and outbox_enabled(json) or 'false'
+  if credentials_too then
+    redis.call('XADD', OUTBOX, '*', 'type', 'device-change-v1', 'change', change, 'device-id', device, 'enabled', enabled, 'credentials', 'changed')
+  else
+    redis.call('XADD', OUTBOX, '*', 'type', 'device-change-v1', 'change', change, 'device-id', device, 'enabled', enabled)
+  end
 end
 local function notify_credentials(device)
   if OUTBOX then redis.call('XADD', OUTBOX, '*', 'type', 'credentials-change-v1', 'device-id', device) end

@@ -146,16 +146,16 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 if redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then return 'RESERVED' end
 if redis.call('HEXISTS', KEYS[5], ARGV[2]) == 1 then return 'DENIED' end
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'EXISTS' end
+local created = false
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then
   local max = tonumber(ARGV[5])
   if max >= 0 and redis.call('HLEN', KEYS[2]) >= max then return 'LIMIT' end
-  local record = device_record(false, ARGV[4], 'auto-provisioning', true)
-  redis.call('HSET', KEYS[2], ARGV[2], record)
-  index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, ARGV[2], false, record)
-  notify_device('CREATE', ARGV[2], record)
+  created = device_record(false, ARGV[4], 'auto-provisioning', true)
+  redis.call('HSET', KEYS[2], ARGV[2], created)
+  index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, ARGV[2], false, created)
 end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 index_add(KEYS[4], ARGV[2], ARGV[1])
-notify_credentials(ARGV[2])
+if created then notify_device('CREATE', ARGV[2], created, true) else notify_credentials(ARGV[2]) end
 return 'OK'`,
 });

@@ -69,7 +69,7 @@ end
 
 local function apply(device, djson, first, n, olds)
   local added, replaced, kept = 0, 0, 0
-  local credentials_changed = false
+  local credentials_changed, device_change, stored = false, nil, nil
   if djson ~= '' then
     local old = olds[0]
     if old and same_device(old, djson) then
@@ -79,7 +79,7 @@ local function apply(device, djson, first, n, olds)
       local record = device_record(old, djson, 'import', false)
       redis.call('HSET', KEYS[2], device, record)
       index_device({KEYS[7], KEYS[8], KEYS[9], KEYS[10]}, device, old, record)
-      notify_device(old and 'UPDATE' or 'CREATE', device, record)
+      device_change, stored = old and 'UPDATE' or 'CREATE', record
     end
   end
   for k = 0, n - 1 do
@@ -103,7 +103,9 @@ local function apply(device, djson, first, n, olds)
       kept = kept + 1
     end
   end
-  if credentials_changed then notify_credentials(device) end
+  -- One entry per device: its change, and whether its credentials changed too.
+  if device_change then notify_device(device_change, device, stored, credentials_changed)
+  elseif credentials_changed then notify_credentials(device) end
   if replaced > 0 then return 'REPLACED' end
   if added == 0 then return 'UNCHANGED' end
   if kept > 0 then return 'UPDATED' end

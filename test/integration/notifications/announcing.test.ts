@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import { createLogger } from '../../../src/log.js';
-import { toNotification } from '../../../src/notifications/message.js';
+import { toNotifications } from '../../../src/notifications/message.js';
 import { keys, outboxTenant } from '../../../src/store/keys.js';
 import type { LuaScript } from '../../../src/store/lua/scripts.js';
 import { connectRedis, createRedisStore } from '../../../src/store/redis.js';
@@ -44,7 +44,7 @@ async function allScripts(): Promise<LuaScript[]> {
   return found;
 }
 
-/** What a case expects: the notification bodies without source and creation-time, in order. */
+/** What a case expects: the notification bodies without source and creation-time, in order (entries expanded). */
 type Expected = Record<string, unknown>[];
 const device = (change: string, t: string, d: string, enabled = true) => ({ type: 'device-change-v1', change, 'tenant-id': t, 'device-id': d, enabled });
 const creds = (t: string, d: string) => ({ type: 'credentials-change-v1', 'tenant-id': t, 'device-id': d });
@@ -75,8 +75,8 @@ describe('notifications: every write script announces its change', function () {
     await store.leaseOutbox(outbox, 'test', 5000);
     await store.ackOutbox(outbox, 'test', entries.map((e) => e.id), 5000);
     await store.releaseOutbox(outbox, 'test');
-    return entries.map((e) => {
-      const { source, 'creation-time': time, ...rest } = JSON.parse(toNotification(e, outboxTenant(outbox)).body) as Record<string, unknown>;
+    return entries.flatMap((e) => toNotifications(e, outboxTenant(outbox))).map((n) => {
+      const { source, 'creation-time': time, ...rest } = JSON.parse(n.body) as Record<string, unknown>;
       expect(source).to.equal('device-registry');
       expect(time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       return rest;
@@ -135,6 +135,7 @@ describe('notifications: every write script announces its change', function () {
       await store.provisionDevice('t', 'd', deviceJson('d'), 'x509-cert', 'CN=d', credJson('d', 'x509-cert', 'CN=d'));
       await plain.createDevice('t', 'g', deviceJson('g'));
       await store.provisionDevice('t', 'g', deviceJson('g'), 'psk', 'g', credJson('g', 'psk', 'g'));
+      expect(await store.readOutbox(keys.outbox('t'), 10), 'one entry per device').to.have.length(2);
       expect(await deviceOutbox()).to.deep.equal([device('CREATE', 't', 'd'), creds('t', 'd'), creds('t', 'g')]);
     },
     'deny-device': async () => {
@@ -159,6 +160,7 @@ describe('notifications: every write script announces its change', function () {
       ], false);
       expect(verdicts).to.deep.equal([{ outcome: 'created' }, { outcome: 'unchanged' }]);
       await store.importDevices('t', [{ deviceId: 'same', json: deviceJson('same', { enabled: false }), credentials: [] }], true);
+      expect(await store.readOutbox(keys.outbox('t'), 10), 'one entry per device').to.have.length(2);
       expect(await deviceOutbox()).to.deep.equal([device('CREATE', 't', 'new'), creds('t', 'new'), device('UPDATE', 't', 'same', false)]);
     },
   };

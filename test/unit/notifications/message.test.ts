@@ -3,9 +3,17 @@
  * record key and address of Hono 2.7's clients/notification module, `creation-time` to the second.
  */
 import { expect } from 'chai';
-import { amqpAddress, creationTime, kafkaTopic, MalformedEntryError, toNotification } from '../../../src/notifications/message.js';
+import { amqpAddress, creationTime, kafkaTopic, MalformedEntryError, toNotifications, type HonoNotification } from '../../../src/notifications/message.js';
+import type { OutboxEntry } from '../../../src/store/store.js';
 
 const ID = '1714557600123-0'; // 2024-05-01T10:00:00.123Z
+
+/** The one notification of an entry. */
+function toNotification(entry: OutboxEntry, tenant: string | undefined): HonoNotification {
+  const all = toNotifications(entry, tenant);
+  expect(all).to.have.length(1);
+  return all[0] as HonoNotification;
+}
 
 describe('notification messages', function () {
   it('writes creation-time as an ISO instant in UTC to the second, from the entry id', function () {
@@ -34,6 +42,13 @@ describe('notification messages', function () {
     const creds = toNotification({ id: ID, fields: { type: 'credentials-change-v1', 'device-id': 'd:1' } }, 'acme');
     expect(creds).to.include({ address: 'registry-device', key: 'd:1' });
     expect(JSON.parse(creds.body)).to.deep.equal({ type: 'credentials-change-v1', source: 'device-registry', 'creation-time': '2024-05-01T10:00:00Z', 'tenant-id': 'acme', 'device-id': 'd:1' });
+  });
+
+  it('turns a device change that came with a change of its credentials into both messages, the device\'s first', function () {
+    const both = toNotifications({ id: ID, fields: { type: 'device-change-v1', change: 'CREATE', 'device-id': 'd', enabled: 'true', credentials: 'changed' } }, 'acme');
+    expect(both.map((n) => (JSON.parse(n.body) as { type: string }).type)).to.deep.equal(['device-change-v1', 'credentials-change-v1']);
+    expect(JSON.parse(both[0]?.body ?? '{}')).to.not.have.property('credentials');
+    expect(both.map((n) => n.key)).to.deep.equal(['d', 'd']);
   });
 
   it('keys all-devices-of-tenant-deleted-v1 by the tenant', function () {
