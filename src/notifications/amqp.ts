@@ -124,12 +124,15 @@ function senderFor(link: Link, address: string): Promise<Sender> {
 async function credit(link: Link, sender: Sender): Promise<void> {
   while (!sender.sendable()) {
     if (link.failed !== undefined) throw link.failed;
+    // Woken by new credit, or after a while to look at the link again (it may have failed meanwhile).
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 100);
-      sender.once('sendable', () => {
+      const done = () => {
         clearTimeout(timer);
+        sender.removeListener('sendable', done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, 100);
+      sender.once('sendable', done);
     });
   }
 }
