@@ -58,7 +58,9 @@ for (const kind of KINDS) {
     };
 
     before(async function () {
-      [broker, redis] = await Promise.all([kind.start(), startTestRedis()]);
+      // One after the other: a JVM starting takes both cores of a small machine.
+      redis = await startTestRedis();
+      broker = await kind.start();
       consumer = await kind.consumer(broker, `suite-${Date.now()}`);
     });
     after(async function () {
