@@ -74,7 +74,12 @@ function restartable(port: number, address: string, dir: string, launch: (output
     async start() {
       const output: string[] = [];
       child = await launch(output);
-      await portOpen(port, child, output);
+      try {
+        await portOpen(port, child, output);
+      } catch (err) {
+        await broker.stop();
+        throw err;
+      }
     },
     async stop() {
       const running = child;
