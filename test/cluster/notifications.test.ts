@@ -6,34 +6,19 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { keys } from '../../src/store/keys.js';
-import { NETWORK_PASSWORD, NETWORK_USER, startAmqpNetwork, type AmqpNetwork } from '../helpers/amqp-network.js';
-import { http, startTestRegistry, type TestRegistry } from '../helpers/registry.js';
+import type { AmqpNetwork } from '../helpers/amqp-network.js';
+import { useNotifyingRegistries } from '../helpers/notifying-registries.js';
+import { http } from '../helpers/registry.js';
 import { sharedStore } from '../helpers/root-hooks.js';
 
 const TENANTS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
 describe('notifications on a Redis Cluster', function () {
   this.timeout(60_000);
+  const registries = useNotifyingRegistries();
+  const start = () => registries.start();
   let network: AmqpNetwork;
-  const running: TestRegistry[] = [];
-  const start = async () => {
-    const store = await sharedStore();
-    const registry = await startTestRegistry({
-      ...store.env, REGISTRY_NOTIFICATION_AMQP_URL: `amqp://${NETWORK_USER}:${NETWORK_PASSWORD}@127.0.0.1:${network.port}`,
-      REGISTRY_NOTIFICATION_POLL_MS: '100', REGISTRY_NOTIFICATION_LEASE_MS: '1000', REGISTRY_NOTIFICATION_RETRY_MIN_MS: '50', REGISTRY_NOTIFICATION_RETRY_MAX_MS: '400',
-    });
-    running.push(registry);
-    return registry;
-  };
-
-  beforeEach(async function () {
-    await (await sharedStore()).command('FLUSHALL');
-    network = await startAmqpNetwork();
-  });
-  afterEach(async function () {
-    for (const r of running.splice(0)) await r.stop();
-    await network.close();
-  });
+  beforeEach(() => (network = registries.network()));
 
   it('two instances deliver the changes of tenants on every master once, in order per device', async function () {
     const [a, b] = [await start(), await start()];
@@ -58,8 +43,7 @@ describe('notifications on a Redis Cluster', function () {
       await http(first.base, 'POST', '/tenant', { 'tenant-id': t });
       await http(first.base, 'POST', `/registration/${t}`, { 'device-id': 'd' });
     }
-    await first.stop();
-    running.splice(0);
+    await registries.stop(first);
     for (const url of await (await sharedStore()).masterUrls()) {
       const node = new Redis(url, { lazyConnect: true });
       await node.connect();

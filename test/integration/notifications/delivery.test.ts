@@ -8,36 +8,19 @@
  */
 import { expect } from 'chai';
 import { keys } from '../../../src/store/keys.js';
-import { NETWORK_PASSWORD, NETWORK_USER, startAmqpNetwork, type AmqpNetwork } from '../../helpers/amqp-network.js';
+import { NETWORK_PASSWORD, type AmqpNetwork } from '../../helpers/amqp-network.js';
 import { eventually } from '../../helpers/eventually.js';
 import { sample } from '../../helpers/metrics.js';
-import { http, startTestRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { useNotifyingRegistries } from '../../helpers/notifying-registries.js';
+import { http } from '../../helpers/registry.js';
 import { sharedRedis } from '../../helpers/root-hooks.js';
 
 describe('notifications: delivery over AMQP 1.0', function () {
+  const registries = useNotifyingRegistries();
+  const start = registries.start;
   let network: AmqpNetwork;
-  const running: TestRegistry[] = [];
-  const start = async (extra: Record<string, string> = {}): Promise<TestRegistry> => {
-    const registry = await startTestRegistry({
-      REGISTRY_REDIS_URL: (await sharedRedis()).url,
-      REGISTRY_NOTIFICATION_AMQP_URL: `amqp://${NETWORK_USER}:${NETWORK_PASSWORD}@127.0.0.1:${network.port}`,
-      REGISTRY_NOTIFICATION_POLL_MS: '100', REGISTRY_NOTIFICATION_LEASE_MS: '1000',
-      REGISTRY_NOTIFICATION_RETRY_MIN_MS: '50', REGISTRY_NOTIFICATION_RETRY_MAX_MS: '400',
-      ...extra,
-    });
-    running.push(registry);
-    return registry;
-  };
+  beforeEach(() => (network = registries.network()));
   const ofDevice = (d: string) => network.received.filter((n) => n.body['device-id'] === d);
-
-  beforeEach(async function () {
-    await (await sharedRedis()).command('FLUSHALL');
-    network = await startAmqpNetwork();
-  });
-  afterEach(async function () {
-    for (const registry of running.splice(0)) await registry.stop();
-    await network.close();
-  });
 
   it('announces tenant, device and credentials changes made over HTTP as Hono does', async function () {
     const { base, logs } = await start();
@@ -127,8 +110,7 @@ describe('notifications: delivery over AMQP 1.0', function () {
 
     await network.down();
     await http(first.base, 'PUT', '/registration/two/d0', { enabled: false });
-    await first.stop();
-    running.splice(running.indexOf(first), 1);
+    await registries.stop(first);
     await network.up();
     await eventually('the other instance delivers it', async () => expect(ofDevice('d0').map((n) => n.body.change)).to.deep.equal(['CREATE', 'UPDATE']));
   });
