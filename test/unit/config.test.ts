@@ -105,9 +105,10 @@ describe('config', function () {
     expect(problems({ REGISTRY_NOTIFICATION_KAFKA_BROKERS: 'k:1', REGISTRY_NOTIFICATION_RETRY_MIN_MS: '5000', REGISTRY_NOTIFICATION_RETRY_MAX_MS: '1000' })[0]).to.include('RETRY_MAX_MS');
   });
 
-  it('is documented completely in the README configuration table', function () {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const documented = [...readme.matchAll(/^\| `(REGISTRY_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
-    expect(documented).to.deep.equal(CONFIG_VARIABLES.map((v) => v.name));
+  it('is documented completely in the README configuration table (the notification variables in docs/notifications.md)', function () {
+    const rows = (file: string) => [...readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').matchAll(/^\| `(REGISTRY_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    const readme = rows('README.md');
+    expect(readme.filter((name) => name?.startsWith('REGISTRY_NOTIFICATION_')), 'a row `REGISTRY_NOTIFICATION_…` points to docs/notifications.md').to.deep.equal([]);
+    expect([...readme, ...rows('docs/notifications.md')]).to.deep.equal(CONFIG_VARIABLES.map((v) => v.name));
   });
 });

@@ -16,7 +16,7 @@ import { NETWORK_PASSWORD, NETWORK_USER, startAmqpNetwork, type AmqpNetwork } fr
 import { startRegistryProcess, type RegistryProcess } from '../../helpers/process.js';
 import { freePort, startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { http } from '../../helpers/registry.js';
-import { deviceJson } from '../store-contract.js';
+import { CREATION, deviceJson } from '../store-contract.js';
 
 describe('notifications: a killed registry loses none', function () {
   this.timeout(60_000);
@@ -75,7 +75,7 @@ describe('notifications: a killed registry loses none', function () {
     try {
       await store.createTenant('lost', JSON.stringify({ 'tenant-id': 'lost' }), []);
       await redis.command('SET tenant:{lost} 1');
-      await store.createDevice('lost', 'd', deviceJson('d'));
+      await store.createDevice('lost', 'd', deviceJson('d'), CREATION);
     } finally {
       await store.close();
     }
