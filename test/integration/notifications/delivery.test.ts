@@ -42,6 +42,29 @@ describe('notifications: delivery over AMQP 1.0', function () {
     expect(logs.join('\n')).to.not.include(NETWORK_PASSWORD);
   });
 
+  it('announces /v1 and bulk device changes as Hono does: a deleted device DELETE with enabled false, all devices of a tenant at once', async function () {
+    const { base } = await start();
+    await http(base, 'POST', '/tenant', { 'tenant-id': 'v' });
+    expect((await http(base, 'POST', '/v1/devices/v/a', {})).status).to.equal(201);
+    expect((await http(base, 'PATCH', '/v1/devices/v/a', { enabled: false }, { 'Content-Type': 'application/merge-patch+json' })).status).to.equal(204);
+    expect((await http(base, 'PUT', '/v1/devices/v/a', { enabled: true })).status).to.equal(204);
+    const bulk = await http(base, 'POST', '/v1/bulk/devices/v/create', { items: [{ id: 'b' }, { id: 'c', device: { enabled: false } }] });
+    expect((bulk.json as { results: { status: number }[] }).results.map((r) => r.status)).to.deep.equal([201, 201]);
+    expect((await http(base, 'DELETE', '/v1/devices/v/a')).status).to.equal(204);
+    expect((await http(base, 'DELETE', '/v1/devices/v')).status).to.equal(204);
+    const ofTenant = () => network.received.filter((n) => n.address === 'notification/registry-device' && n.body['tenant-id'] === 'v');
+    await eventually('every change delivered', async () => expect(ofTenant()).to.have.length(7));
+    expect(ofTenant().map((n) => [n.body.type, n.body.change, n.body['device-id'], n.body.enabled])).to.deep.equal([
+      ['device-change-v1', 'CREATE', 'a', true],
+      ['device-change-v1', 'UPDATE', 'a', false],
+      ['device-change-v1', 'UPDATE', 'a', true],
+      ['device-change-v1', 'CREATE', 'b', true],
+      ['device-change-v1', 'CREATE', 'c', false],
+      ['device-change-v1', 'DELETE', 'a', false],
+      ['all-devices-of-tenant-deleted-v1', undefined, undefined, undefined],
+    ]);
+  });
+
   it('delivers the notifications of one device in the order of its changes', async function () {
     const { base } = await start();
     await http(base, 'POST', '/tenant', { 'tenant-id': 'o' });
