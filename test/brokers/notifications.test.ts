@@ -85,21 +85,26 @@ for (const kind of KINDS) {
         ['DELETE', '/credentials/kinds/a/psk'],
         ['DELETE', '/registration/kinds/d'],
         ['DELETE', '/denied-devices/kinds/d'],
+        ['POST', '/v1/devices/kinds/e', {}],
+        ['PUT', '/v1/devices/kinds/e', { enabled: false }],
+        ['DELETE', '/v1/devices/kinds'],
         ['DELETE', '/tenant/kinds'],
       ];
       for (const [method, path, body] of steps) expect((await http(base, method, path, body)).status, `${method} ${path}`).to.be.within(200, 299);
-      await consumer.until((r) => ofTenant('kinds')(r).length >= 10);
+      await consumer.until((r) => ofTenant('kinds')(r).length >= 13);
       const got = ofTenant('kinds')(consumer.received);
       expect(got.map(label)).to.have.members([
         'tenant-change-v1 CREATE kinds', 'tenant-change-v1 UPDATE kinds', 'tenant-change-v1 DELETE kinds',
         'device-change-v1 CREATE d', 'device-change-v1 UPDATE d', 'credentials-change-v1 d', 'credentials-change-v1 d', 'credentials-change-v1 d',
         'device-change-v1 DELETE d', 'device-change-v1 CREATE d',
+        'device-change-v1 CREATE e', 'device-change-v1 UPDATE e', 'all-devices-of-tenant-deleted-v1 kinds',
       ]);
       for (const n of got) {
         expect(n.body.source).to.equal('device-registry');
         const tenantChange = n.body.type === 'tenant-change-v1';
         expect(n.where).to.match(tenantChange ? /^(hono\.notification\.|notification\/)registry-tenant$/ : /^(hono\.notification\.|notification\/)registry-device$/);
-        if (n.key !== undefined) expect(n.key).to.equal(tenantChange ? 'kinds' : 'd');
+        const byTenant = tenantChange || n.body.type === 'all-devices-of-tenant-deleted-v1';
+        if (n.key !== undefined) expect(n.key).to.equal(byTenant ? 'kinds' : n.body['device-id']);
         else expect(n.contentType).to.equal('application/json');
       }
       const deleted = got.find((n) => n.body.change === 'DELETE' && n.body.type === 'device-change-v1');

@@ -26,6 +26,7 @@ import org.eclipse.hono.client.notification.kafka.KafkaBasedNotificationReceiver
 import org.eclipse.hono.client.notification.kafka.NotificationKafkaConsumerConfigProperties;
 import org.eclipse.hono.notification.AbstractNotification;
 import org.eclipse.hono.notification.NotificationReceiver;
+import org.eclipse.hono.notification.deviceregistry.AllDevicesOfTenantDeletedNotification;
 import org.eclipse.hono.notification.deviceregistry.CredentialsChangeNotification;
 import org.eclipse.hono.notification.deviceregistry.DeviceChangeNotification;
 import org.eclipse.hono.notification.deviceregistry.LifecycleChange;
@@ -48,6 +49,7 @@ class NotificationReceiversTest {
             receiver.registerConsumer(TenantChangeNotification.TYPE, all::add);
             receiver.registerConsumer(DeviceChangeNotification.TYPE, all::add);
             receiver.registerConsumer(CredentialsChangeNotification.TYPE, all::add);
+            receiver.registerConsumer(AllDevicesOfTenantDeletedNotification.TYPE, all::add);
         }
 
         <T extends AbstractNotification> T await(final Class<T> type, final Predicate<T> which) throws InterruptedException {
@@ -112,6 +114,8 @@ class NotificationReceiversTest {
             m.create("/credentials/acme", "{\"device-id\": \"dev-1\", \"type\": \"hashed-password\", \"auth-id\": \"dev-1\","
                     + " \"secrets\": [{\"pwd-plain\": \"a-password-of-dev-1\"}]}");
             m.remove("/registration/acme/dev-1");
+            m.create("/registration/acme", "{\"device-id\": \"dev-2\"}");
+            m.remove("/v1/devices/acme");
             m.remove("/tenant/acme");
 
             for (final Received received : List.of(kafka, amqp)) {
@@ -140,6 +144,11 @@ class NotificationReceiversTest {
                 final CredentialsChangeNotification credentials = received.await(CredentialsChangeNotification.class,
                         n -> n.getDeviceId().equals("dev-1"));
                 assertEquals("acme", credentials.getTenantId());
+
+                final AllDevicesOfTenantDeletedNotification all = received.await(AllDevicesOfTenantDeletedNotification.class,
+                        n -> n.getTenantId().equals("acme"));
+                assertEquals("acme", all.getKey());
+                assertEquals("device-registry", all.getSource());
             }
             Await.result(Future.join(kafkaReceiver.stop(), amqpReceiver.stop()).toCompletionStage());
         } finally {
