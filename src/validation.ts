@@ -14,7 +14,7 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url))
 export type SchemaName = 'tenant' | 'tenant-v1' | 'tenant-search-result' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
   | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
   | 'merge-patch' | 'v1-created' | 'device' | 'device-search-result' | 'bulk-devices' | 'bulk-result'
-  | 'session-request' | 'session' | 'overview';
+  | 'session-request' | 'session' | 'overview' | 'credentials-set';
 
 /** Every schema file, by its `$id` (file name). */
 export function loadSchemas(): Record<string, Record<string, unknown>> {
@@ -32,7 +32,7 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
   addFormats(ajv);
   for (const schema of Object.values(loadSchemas())) ajv.addSchema(schema);
   const names: SchemaName[] = ['tenant', 'tenant-v1', 'tenant-search-result', 'registration', 'credentials', 'registration-response', 'credentials-list', 'amqp-accounts', 'token-request', 'token-created', 'token-list', 'id-list', 'audit-list', 'health', 'merge-patch', 'v1-created',
-    'device', 'device-search-result', 'bulk-devices', 'bulk-result', 'session-request', 'session'];
+    'device', 'device-search-result', 'bulk-devices', 'bulk-result', 'session-request', 'session', 'credentials-set'];
   return new Map(names.map((name) => [name, ajv.getSchema(`${name}.json`) as ValidateFunction]));
 }
 
@@ -118,7 +118,8 @@ function describe(e: ErrorObject): string {
     case 'oneOf':
       return `${where} has the wrong shape`;
     case 'additionalProperties':
-      return `${where} has the unknown property "${String(params.additionalProperty)}"`;
+    case 'unevaluatedProperties':
+      return `${where} has the unknown property "${String(params.additionalProperty ?? params.unevaluatedProperty)}"`;
     default:
       return `${where} ${e.message ?? 'is invalid'}`;
   }

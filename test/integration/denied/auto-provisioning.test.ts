@@ -3,72 +3,16 @@
  * real certificates made by `openssl` (asynchronously: the registry runs in this process), and its
  * interplay with the denied list: a denied device is never re-created, a purged one may be.
  */
-import { execFile } from 'node:child_process';
-import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { AmqpClient, Response } from '../../helpers/amqp-client.js';
+import { createTestCa, type TestCa } from '../../helpers/certificates.js';
 import { http } from '../../helpers/registry.js';
 import { createTenant, expectAnswer, useAmqpRegistry, type Json } from '../amqp/support.js';
-
-const exec = promisify(execFile);
 
 const T = 'acme';
 const CRED = `credentials/${T}`;
 
-interface Ca {
-  readonly dir: string;
-  readonly keyFile: string;
-  readonly certFile: string;
-  /** Base64 DER SubjectPublicKeyInfo. */
-  readonly publicKey: string;
-}
-
-interface DeviceCert {
-  /** Base64 DER. */
-  readonly der: string;
-  readonly cert: X509Certificate;
-}
-
-let workDir = '';
-let counter = 0;
-
-async function openssl(args: string[]): Promise<Buffer> {
-  const { stdout } = await exec('openssl', args, { encoding: 'buffer' });
-  return stdout;
-}
-
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-/** A self-signed EC CA; `subject` in OpenSSL form (`/O=ACME/CN=ca`). */
-async function makeCa(subject: string): Promise<Ca> {
-  const dir = join(workDir, `ca-${(counter += 1)}`);
-  await exec('mkdir', ['-p', dir]);
-  const keyFile = join(dir, 'ca.key');
-  const certFile = join(dir, 'ca.pem');
-  await openssl(['req', '-x509', ...EC_KEY, '-keyout', keyFile, '-subj', subject, '-days', '30', '-out', certFile]);
-  // openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | base64 -w0
-  const pubPem = join(dir, 'ca-pub.pem');
-  await writeFile(pubPem, await openssl(['x509', '-in', certFile, '-pubkey', '-noout']));
-  const der = await openssl(['pkey', '-pubin', '-in', pubPem, '-outform', 'DER']);
-  return { dir, keyFile, certFile, publicKey: der.toString('base64') };
-}
-
-/** A device certificate issued by `ca`; `subject` in OpenSSL form. */
-async function makeDeviceCert(ca: Ca, subject: string): Promise<DeviceCert> {
-  const n = (counter += 1);
-  const csr = join(ca.dir, `dev-${n}.csr`);
-  const out = join(ca.dir, `dev-${n}.der`);
-  await openssl(['req', '-new', ...EC_KEY, '-keyout', join(ca.dir, `dev-${n}.key`), '-subj', subject, '-out', csr]);
-  await openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '10', '-outform', 'DER', '-out', out]);
-  const der = await readFile(out);
-  return { der: der.toString('base64'), cert: new X509Certificate(der) };
-}
-
-const trustedCa = (ca: Ca, subjectDn: string, extra: Json = {}): Json => ({ 'subject-dn': subjectDn, 'public-key': ca.publicKey, algorithm: 'EC', ...extra });
+const trustedCa = (ca: TestCa, subjectDn: string, extra: Json = {}): Json => ({ 'subject-dn': subjectDn, 'public-key': ca.publicKey, algorithm: 'EC', ...extra });
 
 function get(client: AmqpClient, authId: string, certificate?: unknown, tenant = T): Promise<Response> {
   const body: Json = { type: 'x509-cert', 'auth-id': authId, ...(certificate === undefined ? {} : { 'client-certificate': certificate }) };
@@ -79,16 +23,15 @@ describe('AMQP auto-provisioning and the denied list', function () {
   this.timeout(30_000);
   const suite = useAmqpRegistry();
   const CA_DN = 'CN=ACME Devices CA,O=ACME';
-  let ca: Ca;
-  let otherCa: Ca;
-  let rogueCa: Ca;
+  let ca: TestCa;
+  let otherCa: TestCa;
+  let rogueCa: TestCa;
 
   before(async function () {
-    workDir = await mkdtemp(join(tmpdir(), 'registry-autoprov-'));
-    [ca, otherCa, rogueCa] = await Promise.all([makeCa('/O=ACME/CN=ACME Devices CA'), makeCa('/O=Other/CN=Other CA'), makeCa('/O=ACME/CN=ACME Devices CA')]);
+    [ca, otherCa, rogueCa] = await Promise.all([createTestCa('/O=ACME/CN=ACME Devices CA'), createTestCa('/O=Other/CN=Other CA'), createTestCa('/O=ACME/CN=ACME Devices CA')]);
   });
   after(async function () {
-    if (workDir !== '') await rm(workDir, { recursive: true, force: true });
+    await Promise.all([ca, otherCa, rogueCa].map((c) => c?.dispose()));
   });
 
   const enabledTenant = (extra: Json = {}) => createTenant(suite.base, T, { 'trusted-ca': [trustedCa(ca, CA_DN, { 'auto-provisioning-enabled': true, ...extra })] });
@@ -98,7 +41,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
 
   it('creates the device and its credentials (201 with the new record), after which the device exists and a second get answers 200', async function () {
     await enabledTenant();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-1');
+    const device = await ca.issue('/O=ACME/CN=device-1');
     const subject = 'CN=device-1,O=ACME';
     const client = await suite.client();
 
@@ -130,9 +73,9 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('answers 404 for a certificate of another CA, or of a CA with the same subject DN but another key, and creates nothing', async function () {
     await enabledTenant();
     const client = await suite.client();
-    const stranger = await makeDeviceCert(otherCa, '/O=ACME/CN=stranger');
+    const stranger = await otherCa.issue('/O=ACME/CN=stranger');
     expectAnswer(await get(client, 'CN=stranger,O=ACME', stranger.der), 404);
-    const forged = await makeDeviceCert(rogueCa, '/O=ACME/CN=forged');
+    const forged = await rogueCa.issue('/O=ACME/CN=forged');
     expectAnswer(await get(client, 'CN=forged,O=ACME', forged.der), 404);
     expect((await byAuthId('CN=stranger,O=ACME')).status).to.equal(404);
     expect((await byAuthId('CN=forged,O=ACME')).status).to.equal(404);
@@ -140,7 +83,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
 
   it('answers 404 when the issuing CA does not have auto-provisioning-enabled (absent or false)', async function () {
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-2');
+    const device = await ca.issue('/O=ACME/CN=device-2');
     for (const flag of [{}, { 'auto-provisioning-enabled': false }]) {
       await createTenant(suite.base, T, { 'trusted-ca': [trustedCa(ca, CA_DN, flag)] });
       expectAnswer(await get(client, 'CN=device-2,O=ACME', device.der), 404);
@@ -152,7 +95,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('answers 404 for an unknown tenant, and for other types than x509-cert', async function () {
     await enabledTenant();
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-3');
+    const device = await ca.issue('/O=ACME/CN=device-3');
     expectAnswer(await get(client, 'CN=device-3,O=ACME', device.der, 'no-such-tenant'), 404);
     expectAnswer(await client.request(CRED, { subject: 'get', body: { type: 'hashed-password', 'auth-id': 'CN=device-3,O=ACME', 'client-certificate': device.der } }), 404);
     expect((await byAuthId('CN=device-3,O=ACME')).status).to.equal(404);
@@ -161,7 +104,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('answers 400 when the subject of the certificate differs from the auth-id, or the certificate is garbage', async function () {
     await enabledTenant();
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-4');
+    const device = await ca.issue('/O=ACME/CN=device-4');
     expectAnswer(await get(client, 'CN=device-5,O=ACME', device.der), 400);
     expectAnswer(await get(client, 'CN=device-4,O=ACME', Buffer.from('not a certificate').toString('base64')), 400);
     expectAnswer(await get(client, 'CN=device-4,O=ACME', '%%% not base64 %%%'), 400);
@@ -173,7 +116,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('never re-creates a denied device; after ?purge=true it can be provisioned again (201)', async function () {
     await enabledTenant();
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-6');
+    const device = await ca.issue('/O=ACME/CN=device-6');
     const subject = 'CN=device-6,O=ACME';
     const first = (expectAnswer(await get(client, subject, device.der), 201) as Json)['device-id'] as string;
 
@@ -194,7 +137,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('auto-provisioning-device-id-template {{subject-cn}} uses the CN as device id', async function () {
     await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-cn}}' });
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/OU=Sensors/CN=sensor-7');
+    const device = await ca.issue('/O=ACME/OU=Sensors/CN=sensor-7');
     const body = expectAnswer(await get(client, 'CN=sensor-7,OU=Sensors,O=ACME', device.der), 201) as Json;
     expect(body['device-id']).to.equal('sensor-7');
     expect((await registration('sensor-7')).status).to.equal(200);
@@ -203,20 +146,20 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('the device-id template also takes {{subject-ou}} and {{subject-o}} (Hono 1.11); a subject without them is not provisioned', async function () {
     await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-o}}-{{subject-ou}}-{{subject-cn}}' });
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/OU=Sensors/CN=sensor-10');
+    const device = await ca.issue('/O=ACME/OU=Sensors/CN=sensor-10');
     expect((expectAnswer(await get(client, 'CN=sensor-10,OU=Sensors,O=ACME', device.der), 201) as Json)['device-id']).to.equal('ACME-Sensors-sensor-10');
-    const noUnit = await makeDeviceCert(ca, '/O=ACME/CN=sensor-11');
+    const noUnit = await ca.issue('/O=ACME/CN=sensor-11');
     expectAnswer(await get(client, 'CN=sensor-11,O=ACME', noUnit.der), 404);
   });
 
   it('a denied device that comes back with a new key (new subject, same CN as device id) is not re-created', async function () {
     await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-cn}}' });
     const client = await suite.client();
-    const oldKey = await makeDeviceCert(ca, '/O=ACME/OU=v1/CN=sensor-8');
+    const oldKey = await ca.issue('/O=ACME/OU=v1/CN=sensor-8');
     expectAnswer(await get(client, 'CN=sensor-8,OU=v1,O=ACME', oldKey.der), 201);
     expect((await http(suite.base, 'DELETE', `/registration/${T}/sensor-8`)).status).to.equal(204);
 
-    const newKey = await makeDeviceCert(ca, '/O=ACME/OU=v2/CN=sensor-8');
+    const newKey = await ca.issue('/O=ACME/OU=v2/CN=sensor-8');
     expectAnswer(await get(client, 'CN=sensor-8,OU=v2,O=ACME', newKey.der), 404);
     expectAnswer(await get(client, 'CN=sensor-8,OU=v1,O=ACME', oldKey.der), 404);
     expect((await registration('sensor-8')).status).to.equal(404);
@@ -229,7 +172,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('parallel first gets of one certificate: one 201, the others 200 with the same device', async function () {
     await enabledTenant();
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=device-9');
+    const device = await ca.issue('/O=ACME/CN=device-9');
     const answers = await Promise.all(Array.from({ length: 10 }, () => get(client, 'CN=device-9,O=ACME', device.der)));
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201), JSON.stringify(statuses)).to.have.length(1);
@@ -241,7 +184,7 @@ describe('AMQP auto-provisioning and the denied list', function () {
   it('{{subject-cn}} uses the unescaped CN (a CN with a comma)', async function () {
     await enabledTenant({ 'auto-provisioning-device-id-template': '{{subject-cn}}' });
     const client = await suite.client();
-    const device = await makeDeviceCert(ca, '/O=ACME/CN=dev, one');
+    const device = await ca.issue('/O=ACME/CN=dev, one');
     const body = expectAnswer(await get(client, 'CN=dev\\, one,O=ACME', device.der), 201) as Json;
     expect(body['device-id']).to.equal('dev, one');
   });
