@@ -88,6 +88,8 @@ export const keys = Object.freeze({
   credentials: (tenantId: string): string => `credentials:${tenantTag(tenantId)}`,
   /** Hash: device id → JSON array of the credential fields that name the device. */
   deviceCredentials: (tenantId: string): string => `device-credentials:${tenantTag(tenantId)}`,
+  /** Sorted set (all scores 0): the two credentialSearchMembers of every credentials record, for search by auth-id and by type. */
+  credentialsSearch: (tenantId: string): string => `credentials-search:${tenantTag(tenantId)}`,
   /** Hash: denied device id → `{"data", "denied-at", "denied-by", "identities"}` JSON. */
   deniedDevices: (tenantId: string): string => `denied-devices:${tenantTag(tenantId)}`,
   /** Sorted set (all scores 0): the denied device ids, for paging in id order. */
@@ -141,6 +143,46 @@ export function credentialField(type: string, authId: string): string {
   return `${escapeId(type)}:${authId}`;
 }
 
+/**
+ * The members of a credentials record in the tenant's credentialsSearch set: `a\0<auth-id>\0<type>`
+ * and `t\0<type>\0<auth-id>` (type escaped as in credentialField; ids hold no control characters),
+ * so that one lexicographic range holds an auth-id (or its prefix) and one a type. The Lua scripts
+ * derive the same members from the field (SEARCH_HELPERS in lua/scripts.ts; a test compares them).
+ */
+export function credentialSearchMembers(type: string, authId: string): [byAuthId: string, byType: string] {
+  return credentialSearchMembersOf(credentialField(type, authId));
+}
+
+/** credentialSearchMembers of a record by its credentialField. */
+export function credentialSearchMembersOf(field: string): [byAuthId: string, byType: string] {
+  const sep = field.indexOf(':');
+  const escapedType = field.slice(0, sep);
+  const authId = field.slice(sep + 1);
+  return [`a\0${authId}\0${escapedType}`, `t\0${escapedType}\0${authId}`];
+}
+
+/**
+ * The search-member prefix (see credentialSearchMembers) of the records whose auth-id is `authId`
+ * (`whole`) or starts with it, or of the records of `type` whose auth-id starts with `authIdPrefix`.
+ */
+export function credentialSearchPrefix(query: { authId: string; whole: boolean } | { type: string; authIdPrefix: string }): string {
+  if ('type' in query) return `t\0${escapeId(query.type)}\0${query.authIdPrefix}`;
+  return `a\0${query.authId}${query.whole ? '\0' : ''}`;
+}
+
+/**
+ * The least string greater than every string that starts with `prefix` (its last code point
+ * incremented): with `prefix` itself, the bounds of a lexicographic range in Redis (UTF-8 byte
+ * order is code point order). `prefix` must not be empty.
+ */
+export function lexSuccessor(prefix: string): string {
+  const chars = [...prefix];
+  const last = (chars.pop() as string).codePointAt(0) as number;
+  // U+10FFFF has no successor: the shorter prefix's successor bounds the range too.
+  if (last === 0x10ffff) return lexSuccessor(chars.join(''));
+  return chars.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
+}
+
 /** Every hash that holds data of one tenant, in the order a tenant purge empties them. */
 export function tenantDataKeys(tenantId: string): string[] {
   return [
@@ -151,7 +193,7 @@ export function tenantDataKeys(tenantId: string): string[] {
 
 /** Every sorted set of one tenant (members only, no values): a purge unlinks them whole. */
 export function tenantSortedSets(tenantId: string): string[] {
-  return [keys.deniedIndex(tenantId), keys.deviceIds(tenantId), keys.deviceFields(tenantId), keys.deviceUnindexed(tenantId)];
+  return [keys.deniedIndex(tenantId), keys.deviceIds(tenantId), keys.deviceFields(tenantId), keys.deviceUnindexed(tenantId), keys.credentialsSearch(tenantId)];
 }
 
 /** The keys of a tenant's device search indexes, in the order the device scripts take them. */
@@ -176,7 +218,7 @@ export interface KeyInfo {
 }
 
 const TENANT_KEY_KINDS = [
-  'tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways', 'outbox', 'outboxLease',
+  'tenantMarker', 'devices', 'credentials', 'deviceCredentials', 'credentialsSearch', 'deniedDevices', 'deniedIndex', 'deniedIdentities', 'lastGateways', 'outbox', 'outboxLease',
   'deviceIds', 'deviceFields', 'deviceUnindexed', 'viaRefs',
 ] as const;
 const GLOBAL_KEY_KINDS = [

@@ -9,7 +9,7 @@
 import type { LuaScript } from './lua/scripts.js';
 import * as repair from './lua/repair-scripts.js';
 import * as deviceLua from './lua/device-scripts.js';
-import { deviceIndexKeys, keys, OUTLIVE_TENANT, parseKey } from './keys.js';
+import { credentialSearchMembersOf, deviceIndexKeys, keys, OUTLIVE_TENANT, parseKey } from './keys.js';
 import type { ConsistencyFinding, ConsistencyReport, FindingKind } from './store.js';
 
 /** What the check needs from the Redis client (kept narrow: only redis.ts imports ioredis). */
@@ -35,7 +35,7 @@ const CHUNK = 1000;
 const REPAIRABLE: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'tenant-without-marker', 'tenant-creation-unfinished', 'tenant-deletion-unfinished', 'stale-creation-entry', 'marker-without-tenant',
   'data-without-tenant', 'ca-index-dangling', 'ca-index-missing', 'tenant-cas-dangling', 'alias-index-dangling', 'alias-index-missing', 'credentials-not-indexed', 'index-entry-dangling',
-  'denied-index-mismatch', 'denied-identity-dangling', 'device-not-indexed',
+  'denied-index-mismatch', 'denied-identity-dangling', 'device-not-indexed', 'credentials-search-mismatch',
 ]);
 
 type Repair = () => Promise<unknown>;
@@ -186,7 +186,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 async function inspectTenant(client: CheckClient, run: RunScript, id: string, hash: (key: string) => Promise<Map<string, string>>, found: Found): Promise<void> {
   const where = { tenant: id };
   const tenantRepair = (op: string, device: string, field = '') => () =>
-    run(repair.repairTenantSlot, [keys.credentials(id), keys.deviceCredentials(id), keys.deniedDevices(id), keys.deniedIdentities(id), keys.deniedIndex(id)], [op, device, field]);
+    run(repair.repairTenantSlot, [keys.credentials(id), keys.deviceCredentials(id), keys.deniedDevices(id), keys.deniedIdentities(id), keys.deniedIndex(id), keys.credentialsSearch(id)], [op, device, field]);
   const credentials = await hash(keys.credentials(id));
   const index = await hash(keys.deviceCredentials(id));
   const denied = await hash(keys.deniedDevices(id));
@@ -218,7 +218,22 @@ async function inspectTenant(client: CheckClient, run: RunScript, id: string, ha
   for (const [field, device] of await hash(keys.deniedIdentities(id))) {
     if (!denied.has(device)) found('denied-identity-dangling', `identity ${field} reserved by ${device}, which is not denied`, where, tenantRepair('identity-release', device, field));
   }
+  await inspectSearch(client, [...credentials.keys()], (detail, op, item) => found('credentials-search-mismatch', detail, where, tenantRepair(op, '', item)), id);
   await inspectDeviceIndex(client, run, id, found);
+}
+
+/** The credentials search index of one tenant against its records. */
+async function inspectSearch(client: CheckClient, fields: readonly string[], mismatch: (detail: string, op: string, item: string) => void, id: string): Promise<void> {
+  const members = new Set((await scanAll((c) => client.zscan(keys.credentialsSearch(id), c, 'COUNT', CHUNK))).filter((_, i) => i % 2 === 0));
+  const expected = new Set<string>();
+  for (const field of fields) {
+    const named = credentialSearchMembersOf(field);
+    named.forEach((m) => expected.add(m));
+    if (!named.every((m) => members.has(m))) mismatch(`credentials ${field} are missing from the search index`, 'search-add', field);
+  }
+  for (const member of members) {
+    if (!expected.has(member)) mismatch(`search index entry ${JSON.stringify(member)} names no credentials`, 'search-remove', member);
+  }
 }
 
 /** The search indexes against the live devices of one tenant (the field entries follow the id index). */

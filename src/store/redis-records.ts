@@ -27,6 +27,7 @@ export interface RecordsClient {
   set(key: string, value: string): Promise<unknown>;
   set(key: string, value: string, nx: 'NX'): Promise<unknown>;
   del(...keys: string[]): Promise<number>;
+  exists(...keys: string[]): Promise<number>;
   unlink(...keys: string[]): Promise<number>;
   multi(): DeniedPage;
 }
@@ -47,7 +48,7 @@ export interface RecordsContext {
   readonly purgeBatchSize: number;
 }
 
-type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'ALIAS_CONFLICT' | 'VERSION_MISMATCH' | 'DENIED' | 'RESERVED' | 'LIMIT' | 'PRECONDITION_FAILED';
+type Outcome = 'OK' | 'TENANT_NOT_FOUND' | 'NOT_FOUND' | 'EXISTS' | 'DELETING' | 'CREATING' | 'CA_CONFLICT' | 'ALIAS_CONFLICT' | 'VERSION_MISMATCH' | 'DENIED' | 'RESERVED' | 'LIMIT' | 'CREDENTIALS_LIMIT' | 'PRECONDITION_FAILED';
 
 /** Messages for each script outcome, per kind of record. */
 export interface OutcomeMessages {
@@ -85,14 +86,17 @@ export function check(outcome: unknown, tenantId: string, messages: OutcomeMessa
       throw new RegistryError('FORBIDDEN', `tenant "${tenantId}" has reached its device limit (registration-limits.max-devices)`);
     case 'PRECONDITION_FAILED':
       throw new RegistryError('PRECONDITION_FAILED', 'resource version mismatch: If-Match names no current version');
+    case 'CREDENTIALS_LIMIT':
+      throw new RegistryError('FORBIDDEN', `the device has as many credentials as tenant "${tenantId}" allows (registration-limits/max-credentials-per-device)`);
     default:
       throw new RegistryError('INTERNAL', `unexpected script outcome ${String(outcome)}`);
   }
 }
 
 const credKeys = (t: string) => [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t)];
+const withSearch = (keyList: string[], t: string) => [...keyList, keys.credentialsSearch(t)];
 const deniedKeys = (t: string) => [keys.deniedDevices(t), keys.deniedIdentities(t)];
-const denyKeys = (t: string) => [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t)];
+const denyKeys = (t: string) => [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), keys.deniedIndex(t), ...deviceIndexKeys(t), keys.credentialsSearch(t)];
 const deniedMessage = (t: string, d: string) => `device "${d}" is on the denied list of tenant "${t}" (see /denied-devices/${t})`;
 const device = (t: string, d: string) => ({
   NOT_FOUND: `device "${d}" not found in tenant "${t}"`, EXISTS: `device "${d}" already exists in tenant "${t}"`, DENIED: deniedMessage(t, d),
@@ -163,10 +167,13 @@ export function createDeviceRecords(context: RecordsContext): DeviceStore & Devi
 export function createCredentialsRecords(context: RecordsContext): CredentialsStore {
   const { client, run, guard } = context;
   /** A script that writes one record, with the device it names possibly denied. */
-  const write = (script: LuaScript, t: string, type: string, authId: string, d: string, json: string) =>
-    guard(async () => check(await run(script, [...credKeys(t), ...deniedKeys(t)], [credentialField(type, authId), d, json]), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) }));
+  const write = (script: LuaScript, t: string, type: string, authId: string, d: string, json: string, extra: { keys: string[]; args: string[] } = { keys: [], args: [] }) =>
+    guard(async () => {
+      const outcome = await run(script, [...credKeys(t), ...deniedKeys(t), ...extra.keys], [credentialField(type, authId), d, json, ...extra.args]);
+      check(outcome, t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
+    });
   return {
-    addCredentials: (t, type, authId, d, json) => write(lua.addCredentials, t, type, authId, d, json),
+    addCredentials: (t, type, authId, d, json, limit = -1) => write(lua.addCredentials, t, type, authId, d, json, { keys: [keys.credentialsSearch(t)], args: [String(limit)] }),
     getCredentials: (t, type, authId) => guard(() => inTenant(context, t, keys.credentials(t), credentialField(type, authId), creds(type, authId).NOT_FOUND)),
     getDeviceCredentials: (t, d) =>
       guard(async () => {
@@ -175,12 +182,12 @@ export function createCredentialsRecords(context: RecordsContext): CredentialsSt
         return records;
       }),
     updateCredentials: (t, type, authId, d, json) => write(lua.updateCredentials, t, type, authId, d, json),
-    deleteCredentials: (t, type, authId) => guard(async () => check(await run(lua.deleteCredentials, credKeys(t), [credentialField(type, authId)]), t, creds(type, authId))),
-    deleteDeviceCredentials: (t, d) => guard(async () => check(await run(lua.deleteDeviceCredentials, credKeys(t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` })),
+    deleteCredentials: (t, type, authId) => guard(async () => check(await run(lua.deleteCredentials, withSearch(credKeys(t), t), [credentialField(type, authId)]), t, creds(type, authId))),
+    deleteDeviceCredentials: (t, d) => guard(async () => check(await run(lua.deleteDeviceCredentials, withSearch(credKeys(t), t), [d]), t, { NOT_FOUND: `no credentials found for device "${d}"` })),
     lookupCredentials: (t, type, authId) => guard(() => client.hget(keys.credentials(t), credentialField(type, authId))),
     provisionDevice: (t, d, deviceBody, type, authId, credJson, maxDevices) =>
       guard(async () => {
-        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), ...deviceIndexKeys(t)];
+        const keyList = [keys.tenantMarker(t), keys.devices(t), keys.credentials(t), keys.deviceCredentials(t), ...deniedKeys(t), ...deviceIndexKeys(t), keys.credentialsSearch(t)];
         const args = [credentialField(type, authId), d, credJson, deviceBody, String(maxDevices)];
         check(await run(lua.provisionDevice, keyList, args), t, { ...creds(type, authId), DENIED: deniedMessage(t, d) });
       }),

@@ -41,7 +41,7 @@ export function createTransferStore(client: TransferClient, run: RunScript): Tra
         args.push(d.deviceId, d.json ?? '', String(d.credentials.length));
         for (const c of d.credentials) args.push(credentialField(c.type, c.authId), c.json);
       }
-      const keyList = [keys.tenantMarker(tenantId), keys.devices(tenantId), keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId), ...deviceIndexKeys(tenantId)];
+      const keyList = [keys.tenantMarker(tenantId), keys.devices(tenantId), keys.credentials(tenantId), keys.deviceCredentials(tenantId), keys.deniedDevices(tenantId), keys.deniedIdentities(tenantId), ...deviceIndexKeys(tenantId), keys.credentialsSearch(tenantId)];
       const reply = await run(lua.importDevices, keyList, args);
       if (reply === 'TENANT_NOT_FOUND') throw notFound(`tenant "${tenantId}" not found`);
       return (reply as string[]).map(toVerdict);

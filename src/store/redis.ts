@@ -9,12 +9,14 @@ import { RegistryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { keys, outboxFor } from './keys.js';
 import * as deviceLua from './lua/device-scripts.js';
+import * as credentialsLua from './lua/credentials-scripts.js';
 import * as outbox from './lua/outbox.js';
 import * as lua from './lua/scripts.js';
 import * as security from './lua/security-scripts.js';
 import * as tenantScripts from './lua/tenant-scripts.js';
 import * as transfer from './lua/transfer-scripts.js';
 import { checkConsistency } from './redis-consistency.js';
+import { createCredentialsSetRecords, recoverCredentialsSearch } from './redis-credentials.js';
 import { createOutboxStore, type StreamScanner } from './redis-outbox.js';
 import { createCredentialsRecords, createDeviceRecords, type RecordsContext } from './redis-records.js';
 import { createDeviceIndexStore, indexUnindexedTenants } from './redis-device-index.js';
@@ -231,7 +233,9 @@ async function pingCluster(cluster: Cluster): Promise<void> {
   await Promise.all(masters.map((node) => node.ping()));
 }
 
-const SCRIPTS: readonly LuaScript[] = [...Object.values(lua), ...Object.values(deviceLua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer), ...Object.values(outbox)].filter(
+const SCRIPTS: readonly LuaScript[] = [
+  ...Object.values(lua), ...Object.values(deviceLua), ...Object.values(credentialsLua), ...Object.values(tenantScripts), ...Object.values(security), ...Object.values(transfer), ...Object.values(outbox),
+].filter(
   (value): value is LuaScript => typeof (value as Partial<LuaScript>).source === 'string',
 );
 const shas = new WeakMap<LuaScript, string>();
@@ -347,6 +351,7 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
   const deviceIndex = createDeviceIndexStore(client, run, guard);
   const recover = async (): Promise<void> => {
     await recoverTenants(records);
+    await guard(() => recoverCredentialsSearch(records));
     // Tokens minted before the parent index existed get their entries (revoking one revokes what it minted).
     await guard(() => security.indexTokenParents());
     // Devices stored before the search indexes existed are indexed once.
@@ -358,6 +363,7 @@ export function createRedisStore(client: RedisClient, options: { purgeBatchSize?
     ...createDeviceRecords(records),
     ...deviceIndex,
     ...createCredentialsRecords(records),
+    ...createCredentialsSetRecords(records),
     isInitialised: () => guard(async () => (await client.exists(keys.initialised())) === 1),
     markInitialised: () => guard(async () => void (await client.set(keys.initialised(), new Date().toISOString(), 'NX'))),
     recover,

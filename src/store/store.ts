@@ -128,8 +128,11 @@ export interface DeviceIndexStore {
 }
 
 export interface CredentialsStore {
-  /** TENANT NOT_FOUND; CONFLICT when (type, auth-id) exists in the tenant. */
-  addCredentials(tenantId: string, type: string, authId: string, deviceId: string, json: string): Promise<void>;
+  /**
+   * TENANT NOT_FOUND; CONFLICT when (type, auth-id) exists in the tenant; FORBIDDEN when the device
+   * has `limit` records already (-1, the default: no limit).
+   */
+  addCredentials(tenantId: string, type: string, authId: string, deviceId: string, json: string, limit?: number): Promise<void>;
   /** NOT_FOUND for an unknown tenant or record. */
   getCredentials(tenantId: string, type: string, authId: string): Promise<string>;
   /** Records naming the device, in the order they were added. NOT_FOUND for an unknown tenant; [] when none. */
@@ -148,6 +151,38 @@ export interface CredentialsStore {
    * the identity is reserved; FORBIDDEN when a new device would exceed `maxDevices` (-1: no limit).
    */
   provisionDevice(tenantId: string, deviceId: string, deviceBody: string, type: string, authId: string, credentialsJson: string, maxDevices: number): Promise<void>;
+}
+
+/** One record of a credentials set to store. */
+export interface CredentialsSetRecord {
+  readonly type: string;
+  readonly authId: string;
+  readonly json: string;
+}
+
+/** A page of credentials search results: how many the range holds, and the records of the page. */
+export interface CredentialsPage {
+  readonly total: number;
+  /** In index order; a record deleted while the page was read is left out. */
+  readonly records: readonly string[];
+}
+
+/** A device's credentials as one set (the /v1 face). */
+export interface CredentialsSetStore {
+  /** The device's records in index order; [] when it has none. NOT_FOUND naming the tenant or the device. One round trip. */
+  getCredentialsSet(tenantId: string, deviceId: string): Promise<string[]>;
+  /**
+   * Replaces every record of the device by `records`, in one atomic step, if its set still has the
+   * version `expected` (credentialsVersion of what getCredentialsSet answered); false, writing
+   * nothing, when it changed meanwhile. NOT_FOUND naming the tenant or the device; CONFLICT when
+   * an identity belongs to another device of the tenant or is reserved by a denied one.
+   */
+  replaceCredentialsSet(tenantId: string, deviceId: string, expected: string, records: readonly CredentialsSetRecord[]): Promise<boolean>;
+  /**
+   * A page (`offset`, `count`) of the tenant's credentials whose search member (keys.credentialSearchMembers)
+   * starts with `prefix`, in the order of the members. NOT_FOUND naming an unknown tenant.
+   */
+  searchCredentials(tenantId: string, prefix: string, offset: number, count: number): Promise<CredentialsPage>;
 }
 
 export interface DeviceConnectionStore {
@@ -339,7 +374,7 @@ export type FindingKind =
   | 'marker-without-tenant' | 'data-without-tenant'
   | 'ca-index-dangling' | 'ca-index-missing' | 'tenant-cas-dangling' | 'alias-index-dangling' | 'alias-index-missing'
   | 'credentials-not-indexed' | 'index-entry-dangling' | 'credentials-of-denied-device'
-  | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling'
+  | 'device-live-and-denied' | 'denied-index-mismatch' | 'denied-identity-dangling' | 'credentials-search-mismatch'
   | 'device-not-indexed' | 'device-index-dangling';
 
 export interface ConsistencyFinding {
@@ -363,4 +398,5 @@ export interface ConsistencyReport {
   readonly before?: Partial<Record<FindingKind, number>>;
 }
 
-export type Store = TenantStore & DeviceStore & DeviceIndexStore & CredentialsStore & DeviceConnectionStore & SecurityStore & TransferStore & OutboxStore & StoreLifecycle & StoreOverview;
+export type Store = TenantStore & DeviceStore & DeviceIndexStore & CredentialsStore & CredentialsSetStore & DeviceConnectionStore & SecurityStore & TransferStore & OutboxStore
+  & StoreLifecycle & StoreOverview;

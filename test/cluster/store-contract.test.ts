@@ -39,7 +39,7 @@ describe('Redis store on a cluster: key placement', function () {
       const t = `tenant-${i}`;
       const master = await cluster.masterOf(keys.devices(t));
       owners.add(master.port);
-      for (const key of [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t), keys.deniedDevices(t), keys.deniedIndex(t), keys.lastGateways(t)]) {
+      for (const key of [keys.tenantMarker(t), keys.credentials(t), keys.deviceCredentials(t), keys.credentialsSearch(t), keys.deniedDevices(t), keys.deniedIndex(t), keys.lastGateways(t)]) {
         expect((await cluster.masterOf(key)).port, key).to.equal(master.port);
       }
     }

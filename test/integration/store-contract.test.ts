@@ -7,7 +7,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/log.js';
-import { escapeId, keys, tenantDataKeys, tenantSortedSets } from '../../src/store/keys.js';
+import { credentialSearchPrefix, escapeId, keys, tenantDataKeys, tenantSortedSets } from '../../src/store/keys.js';
 import * as deviceLua from '../../src/store/lua/device-scripts.js';
 import * as lua from '../../src/store/lua/scripts.js';
 import * as security from '../../src/store/lua/security-scripts.js';
@@ -310,6 +310,25 @@ describe('Redis store, standalone only', function () {
       await store.createTenant(t, tenantJson(t), []);
       expect((await store.lookupDevices(t, ['d1', 'd2', 'd3'])).map(dataOf)).to.deep.equal([null, null, null]);
       expect(await store.getDeviceCredentials(t, 'd1')).to.deep.equal([]);
+    });
+
+    it('builds the credentials search index of records written before it existed, leaving other tenants alone', async function () {
+      await store.createTenant('t1', tenantJson('t1'), []);
+      await store.createTenant('t2', tenantJson('t2'), []);
+      for (let i = 0; i < 1200; i++) await store.addCredentials('t1', 'psk', `a${i}`, `d${i % 7}`, credJson(`d${i % 7}`, 'psk', `a${i}`));
+      await store.addCredentials('t2', 'psk', 'kept', 'd', credJson('d', 'psk', 'kept'));
+      await raw.del(keys.credentialsSearch('t1'));
+      await raw.zadd(keys.credentialsSearch('t2'), 0, 'a\0marker-of-a-live-index\0psk');
+      expect((await store.searchCredentials('t1', credentialSearchPrefix({ type: 'psk', authIdPrefix: '' }), 0, 1)).total).to.equal(0);
+
+      await store.recover();
+
+      const page = await store.searchCredentials('t1', credentialSearchPrefix({ type: 'psk', authIdPrefix: 'a119' }), 0, 20);
+      expect(page.total).to.equal(11);
+      expect(page.records[0]).to.equal(credJson('d0', 'psk', 'a119'));
+      expect(await raw.zcard(keys.credentialsSearch('t1'))).to.equal(2400);
+      // A tenant whose index exists is not rebuilt (the stray member stays for the consistency check to find).
+      expect(await raw.zscore(keys.credentialsSearch('t2'), 'a\0marker-of-a-live-index\0psk')).to.equal('0');
     });
 
     it('restores a missing tenant marker of a tenant in the tenants hash', async function () {

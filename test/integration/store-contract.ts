@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { RegistryError, type ErrorCode } from '../../src/errors.js';
 import { legacyData } from '../../src/model/device.js';
 import type { DeviceChange, DeviceCreation, Store } from '../../src/store/store.js';
+import { credentialsSetContract } from './store-contract-credentials-sets.js';
 
 /** How the contract creates and changes devices: by a test user, without a limit or condition. */
 export const CREATION: DeviceCreation = { user: 'test', maxDevices: -1 };
@@ -463,6 +464,8 @@ export function storeContract(name: string, setup: () => Promise<StoreFixture>):
         expect(lists.map((l) => l.length)).to.deep.equal(Array.from({ length: 20 }, (_, i) => (i === winner ? 1 : 0)));
       });
     });
+
+    credentialsSetContract(store);
 
     describe('denied devices', function () {
       const AT = '2024-05-01T12:00:00.000Z';

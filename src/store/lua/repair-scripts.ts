@@ -3,7 +3,7 @@
  * Redis, the condition the check found and changes nothing when a concurrent write has already
  * resolved it, so a repair never undoes a change made meanwhile. Same single-slot rule as scripts.ts.
  */
-import type { LuaScript } from './scripts.js';
+import { SEARCH_HELPERS, type LuaScript } from './scripts.js';
 
 const INDEX_HELPERS = `
 local function index_list(key, device)
@@ -18,16 +18,18 @@ end
 
 /**
  * Repairs inside one tenant's slot. KEYS: credentials, device-credentials, denied-devices,
- * denied-identities, denied-index. ARGV: repair, device id, credential field.
+ * denied-identities, denied-index, credentials-search. ARGV: repair, device id, credential field
+ * (for `search-remove`: the search member).
  * Repairs: `index-add` (a record missing from its device's index), `index-remove` (an index entry
  * naming a record that is gone or names another device), `denied-index` (the paging index out of
- * step with the denied list), `identity-release` (an identity reserved by a device not denied).
+ * step with the denied list), `identity-release` (an identity reserved by a device not denied),
+ * `search-add` (a record missing from the search index), `search-remove` (a search member naming no record).
  * Answers 1 when it changed something, else 0.
  */
 export const repairTenantSlot: LuaScript = {
   name: 'repair-tenant-slot',
-  numberOfKeys: 5,
-  source: `${INDEX_HELPERS}
+  numberOfKeys: 6,
+  source: `${INDEX_HELPERS}${SEARCH_HELPERS}
 local op, device, field = ARGV[1], ARGV[2], ARGV[3]
 local function names_device()
   local json = redis.call('HGET', KEYS[1], field)
@@ -51,6 +53,15 @@ elseif op == 'denied-index' then
 elseif op == 'identity-release' then
   if redis.call('HGET', KEYS[4], field) ~= device or redis.call('HEXISTS', KEYS[3], device) == 1 then return 0 end
   return redis.call('HDEL', KEYS[4], field)
+elseif op == 'search-add' then
+  if redis.call('HEXISTS', KEYS[1], field) == 0 then return 0 end
+  local before = redis.call('ZCARD', KEYS[6])
+  search_add(KEYS[6], field)
+  return redis.call('ZCARD', KEYS[6]) - before
+elseif op == 'search-remove' then
+  local named = search_field(field)
+  if named and redis.call('HEXISTS', KEYS[1], named) == 1 then return 0 end
+  return redis.call('ZREM', KEYS[6], field)
 end
 return redis.error_reply('unknown repair ' .. op)`,
 };

@@ -4,7 +4,7 @@
  */
 import { DEVICE_LUA } from './device-lib.js';
 import { announcing } from './outbox.js';
-import type { LuaScript } from './scripts.js';
+import { SEARCH_HELPERS, type LuaScript } from './scripts.js';
 
 /**
  * KEYS: auth-blocked(client), token(hash), token-ids. ARGV: hash. Answers {blocked ms (0: not
@@ -144,17 +144,18 @@ return 'OK'`,
 
 /**
  * `deny(id, at, by, data)`: moves a device onto the denied list: its record goes to the denied
- * entry, its credentials are destroyed and their identities stay reserved, its search index
- * entries go. The entry is a metadata JSON line followed by the record exactly as it was stored
- * (so a restore gives it back byte for byte). KEYS as the deny scripts below take them.
+ * entry, its credentials are destroyed (and leave the credentials search index, KEYS[12]) and
+ * their identities stay reserved, its search index entries go. The entry is a metadata JSON line
+ * followed by the record exactly as it was stored (so a restore gives it back byte for byte).
+ * KEYS as the deny scripts below take them.
  */
-const DENY_LUA = `${DEVICE_LUA}
+const DENY_LUA = `${DEVICE_LUA}${SEARCH_HELPERS}
 local function deny(id, at, by, data)
   index_device({KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, id, data, false)
   local raw = redis.call('HGET', KEYS[4], id)
   local identities = raw and cjson.decode(raw) or {}
   for _, field in ipairs(identities) do
-    redis.call('HDEL', KEYS[3], field)
+    if redis.call('HDEL', KEYS[3], field) == 1 then search_remove(KEYS[12], field) end
     redis.call('HSET', KEYS[6], field, id)
   end
   redis.call('HDEL', KEYS[4], id)
@@ -170,12 +171,12 @@ end
  * Deletes a device onto the denied list (`deny` above). PRECONDITION_FAILED when If-Match does not
  * hold (nothing changes).
  * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, denied-index,
- * device-ids, device-fields, device-unindexed, via-refs.
+ * device-ids, device-fields, device-unindexed, via-refs, credentials-search.
  * ARGV: device id, denied-at ISO, denied-by token id, If-Match argument (model/version.ts).
  */
 export const denyDevice: LuaScript = announcing({
   name: 'deny-device',
-  numberOfKeys: 11,
+  numberOfKeys: 12,
   source: `${DENY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local data = redis.call('HGET', KEYS[2], ARGV[1])
@@ -193,7 +194,7 @@ return 'OK'`,
  */
 export const denyDevices: LuaScript = announcing({
   name: 'deny-devices',
-  numberOfKeys: 11,
+  numberOfKeys: 12,
   source: `${DENY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local denied = {}

@@ -28,7 +28,7 @@ end
 
 /**
  * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities,
- * device-ids, device-fields, device-unindexed, via-refs.
+ * device-ids, device-fields, device-unindexed, via-refs, credentials-search.
  * ARGV[1]: 'create' (differing records are conflicts) or 'replace' (they are overwritten).
  * Then per device: device id, registration JSON ('' = leave the registration alone), n, and n
  * pairs of credential field and credentials JSON. Devices are written with their status
@@ -39,7 +39,7 @@ end
  */
 export const importDevices: LuaScript = announcing({
   name: 'import-devices',
-  numberOfKeys: 10,
+  numberOfKeys: 11,
   source: `${INDEX_HELPERS}${DEVICE_LUA}${SAME_DEVICE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'TENANT_NOT_FOUND' end
 local replace = ARGV[1] == 'replace'
@@ -87,6 +87,7 @@ local function apply(device, djson, first, n, olds)
     if not old then
       redis.call('HSET', KEYS[3], field, json)
       index_add(KEYS[4], device, field)
+      search_add(KEYS[11], field)
       added = added + 1
       credentials_changed = true
     elseif old ~= json then

@@ -68,6 +68,8 @@ describe('device-registry check', function () {
       `ZREM ${keys.deniedIndex('t1')} gone`, // denied list out of step with its paging index
       `HSET ${keys.deniedIdentities('t1')} 'hashed-password:x' d2`, // identity reserved by a device that is not denied
       `HSET ${keys.caIndex()} 'cn=ca' t1`, // CA index entry the tenant does not list
+      `ZREM ${keys.credentialsSearch('t1')} "a\\x00a1\\x00hashed-password"`, // credentials a1 not found by a search for their auth-id
+      `ZADD ${keys.credentialsSearch('t1')} 0 "t\\x00psk\\x00ghost"`, // a search entry without credentials
       `DEL ${keys.tenantMarker('t1')}`, // tenant without marker
       'SET stray-key 1', // outside the layout
       `ZREM ${keys.deviceIds('t1')} d1`, // a live device missing from the search indexes
@@ -81,17 +83,17 @@ describe('device-registry check', function () {
     expect(report.counts).to.deep.equal({
       'unknown-key': 1, 'tenant-without-marker': 1, 'tenant-deletion-unfinished': 1, 'marker-without-tenant': 1, 'data-without-tenant': 1,
       'ca-index-dangling': 1, 'credentials-not-indexed': 2, 'index-entry-dangling': 1, 'denied-index-mismatch': 1, 'denied-identity-dangling': 1,
-      'device-not-indexed': 1, 'device-index-dangling': 1,
+      'device-not-indexed': 1, 'device-index-dangling': 1, 'credentials-search-mismatch': 2,
     });
-    expect(report.total).to.equal(13);
+    expect(report.total).to.equal(15);
 
     const text = await runCli(redis.url, 'check');
     expect(text.code).to.equal(1);
-    expect(text.stdout).to.include('credentials-not-indexed\t"t1"').and.include('13 finding(s): ');
+    expect(text.stdout).to.include('credentials-not-indexed\t"t1"').and.include('15 finding(s): ');
 
     const fixed = await runCli(redis.url, 'check', '--fix');
     expect(fixed.code).to.equal(1);
-    expect(fixed.stdout).to.include('repaired 11').and.match(/^unknown-key\t-\t"stray-key" .*\(no automatic repair\)$/m).and.include('2 finding(s): ');
+    expect(fixed.stdout).to.include('repaired 13').and.match(/^unknown-key\t-\t"stray-key" .*\(no automatic repair\)$/m).and.include('2 finding(s): ');
     expect(fixed.stdout).to.match(/^device-index-dangling\t"t1"\t.*\(no automatic repair\)$/m);
     await redis.command('DEL stray-key');
     await redis.command(`ZREM ${keys.deviceIds('t1')} phantom`);

@@ -8,6 +8,7 @@
  * which the runner passes as KEYS[numberOfKeys + 1].
  */
 import { expect } from 'chai';
+import * as credentials from '../../../src/store/lua/credentials-scripts.js';
 import * as devices from '../../../src/store/lua/device-scripts.js';
 import * as scripts from '../../../src/store/lua/scripts.js';
 import * as outbox from '../../../src/store/lua/outbox.js';
@@ -16,12 +17,12 @@ import * as tenants from '../../../src/store/lua/tenant-scripts.js';
 import * as transfer from '../../../src/store/lua/transfer-scripts.js';
 import type { LuaScript } from '../../../src/store/lua/scripts.js';
 
-const all = Object.values({ ...scripts, ...tenants, ...security, ...devices, ...transfer, ...outbox }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
+const all = Object.values({ ...scripts, ...credentials, ...tenants, ...security, ...devices, ...transfer, ...outbox }).filter((v): v is LuaScript => typeof v === 'object' && v !== null && 'source' in v);
 
 /** The helpers' key parameters (`k[i]`: the index keys handed to index_device as a table), and how many leading arguments of a helper call are keys. */
 const HELPER_KEY_PARAMETERS = new Set(['key', 'index', 'tenant_cas', 'tenants', 'shared', 'aliases', 'OUTBOX', 'k[1]', 'k[2]', 'k[3]', 'k[4]']);
 const HELPER_KEY_ARGUMENTS: Record<string, number> = {
-  index_add: 1, index_remove: 1, ca_conflict: 3, ca_release: 3, ca_claim: 3, group_of: 1, other_owner: 2, alias_conflict: 1, alias_move: 1,
+  index_add: 1, index_remove: 1, search_add: 1, search_remove: 1, ca_conflict: 3, ca_release: 3, ca_claim: 3, group_of: 1, other_owner: 2, alias_conflict: 1, alias_move: 1,
 };
 
 /** The code of the script itself, without the helper definitions prepended to it. */
