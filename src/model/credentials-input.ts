@@ -24,6 +24,13 @@ export interface InputContext {
   readonly now: number;
 }
 
+/** The tenant's `registration-limits.max-credentials-per-device` (-1: none). */
+export function maxCredentialsPerDevice(tenant: JsonObject | undefined): number {
+  const limits = tenant?.['registration-limits'];
+  const limit = limits !== null && typeof limits === 'object' ? (limits as JsonObject)['max-credentials-per-device'] : undefined;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 0 ? limit : -1;
+}
+
 /** Whether the CA is within its validity period (bounds absent: open). */
 function validNow(ca: JsonObject, now: number): boolean {
   const from = typeof ca['not-before'] === 'string' ? Date.parse(ca['not-before']) : -Infinity;
@@ -86,6 +93,13 @@ function prepareRpkSecret(secret: Secret, where: string, problems: string[]): Se
   return { ...rest, algorithm: rest.algorithm ?? algorithm };
 }
 
+/** A secret with a plain password: the hash members sent along are ignored (Hono 2.7 PasswordSecret). */
+function withoutIgnoredHash(secret: Secret): Secret {
+  if (secret['pwd-plain'] === undefined) return secret;
+  const { 'hash-function': _function, 'pwd-hash': _hash, salt: _salt, ...plain } = secret;
+  return plain;
+}
+
 /**
  * Prepares one schema-valid credentials object of a PUT body (at `where`, e.g. `3`): derives what
  * `cert` members give and checks the rules of its type. Problems are added to `problems`.
@@ -94,8 +108,9 @@ export function prepareCredentials(body: JsonObject, where: string, context: Inp
   const type = String(body.type);
   let prepared = body;
   if (type === 'x509-cert') prepared = prepareX509(body, where, context, problems);
-  if (type === 'hashed-password' && !PASSWORD_AUTH_ID.test(String(body['auth-id']))) {
-    problems.push(`${where}/auth-id of hashed-password credentials must match ${PASSWORD_AUTH_ID.source}`);
+  if (type === 'hashed-password') {
+    if (!PASSWORD_AUTH_ID.test(String(body['auth-id']))) problems.push(`${where}/auth-id of hashed-password credentials must match ${PASSWORD_AUTH_ID.source}`);
+    prepared = { ...body, secrets: (body.secrets as Secret[]).map(withoutIgnoredHash) };
   }
   if (type === 'rpk') {
     prepared = { ...body, secrets: (body.secrets as Secret[]).map((s, i) => prepareRpkSecret(s, `${where}/secrets/${i}`, problems)) };

@@ -5,16 +5,18 @@
 import { badRequest, notFound } from '../errors.js';
 import {
   lookupAuthId, normaliseAuthId, secretProblems, toHonoBcrypt,
-  type CredentialsRecord, type Secret,
+  type CredentialsRecord, type JsonObject, type Secret,
 } from '../model/credentials.js';
+import { maxCredentialsPerDevice } from '../model/credentials-input.js';
+import type { CredentialsInput } from '../model/credentials-set.js';
 import { DnSyntaxError } from '../model/dn.js';
-import type { CredentialsStore } from '../store/store.js';
+import type { CredentialsStore, TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
 import { asObject, rejectProblems } from './body.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 export interface CredentialsService {
-  /** Adds a record; returns its normalised (type, auth-id). BAD_REQUEST, NOT_FOUND (tenant), CONFLICT. */
+  /** Adds a record; returns its normalised (type, auth-id). BAD_REQUEST, NOT_FOUND (tenant), CONFLICT, FORBIDDEN (registration-limits). */
   add(tenantId: string, body: unknown): Promise<{ type: string; authId: string }>;
   /** The record as JSON text. NOT_FOUND. */
   get(tenantId: string, authId: string, type: string): Promise<string>;
@@ -51,7 +53,7 @@ export function checkCredentials(body: unknown, maxBcryptCost: number): Credenti
 }
 
 /** The record with its bcrypt hashes under Hono's `$2a$` prefix. Plain passwords are left to hashSecrets. */
-export function withHonoBcrypt(record: CredentialsRecord): CredentialsRecord {
+export function withHonoBcrypt<R extends CredentialsRecord | CredentialsInput>(record: R): R {
   if (!record.secrets.some((s) => s['hash-function'] === 'bcrypt' && s['pwd-hash'] !== undefined)) return record;
   const secrets = record.secrets.map((s) => (s['hash-function'] === 'bcrypt' && s['pwd-hash'] !== undefined ? { ...s, 'pwd-hash': toHonoBcrypt(s['pwd-hash']) } : s));
   return { ...record, secrets };
@@ -61,7 +63,7 @@ export function withHonoBcrypt(record: CredentialsRecord): CredentialsRecord {
  * Replaces `pwd-plain` by a bcrypt hash and normalises bcrypt prefixes. The plain text is dropped.
  * `known(i)` may supply the stored hash of secret i when it is known to match the plain text.
  */
-export async function hashSecrets(record: CredentialsRecord, hasher: PasswordHasher, known: (i: number) => string | undefined = () => undefined): Promise<CredentialsRecord> {
+export async function hashSecrets<R extends CredentialsRecord | CredentialsInput>(record: R, hasher: PasswordHasher, known: (i: number) => string | undefined = () => undefined): Promise<R> {
   const secrets = await Promise.all(
     record.secrets.map(async (secret, i): Promise<Secret> => {
       const { 'pwd-plain': plain, ...rest } = secret;
@@ -71,7 +73,7 @@ export async function hashSecrets(record: CredentialsRecord, hasher: PasswordHas
   return withHonoBcrypt({ ...record, secrets });
 }
 
-export function createCredentialsService(store: CredentialsStore, options: CredentialsOptions): CredentialsService {
+export function createCredentialsService(store: CredentialsStore & Pick<TenantStore, 'getTenant'>, options: CredentialsOptions): CredentialsService {
   const check = (body: unknown) => checkCredentials(body, options.maxBcryptCost);
 
   const joinList = (records: readonly string[]) => `{"total":${records.length},"credentials":[${records.join(',')}]}`;
@@ -79,7 +81,9 @@ export function createCredentialsService(store: CredentialsStore, options: Crede
   return {
     async add(tenantId, body) {
       const record = await hashSecrets(check(body), options.hasher);
-      await store.addCredentials(tenantId, record.type, record['auth-id'], record['device-id'], JSON.stringify(record));
+      const tenant = await store.getTenant(tenantId);
+      const limit = maxCredentialsPerDevice(tenant === null ? undefined : (JSON.parse(tenant) as JsonObject));
+      await store.addCredentials(tenantId, record.type, record['auth-id'], record['device-id'], JSON.stringify(record), limit);
       return { type: record.type, authId: record['auth-id'] };
     },
     get: (tenantId, authId, type) => store.getCredentials(tenantId, type, lookupAuthId(type, authId)),
