@@ -14,7 +14,7 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../schemas/', import.meta.url))
 export type SchemaName = 'tenant' | 'tenant-v1' | 'tenant-search-result' | 'registration' | 'credentials' | 'registration-response' | 'credentials-list' | 'amqp-accounts' | 'token-request' | 'token-created' | 'token-list' | 'id-list' | 'audit-list' | 'health'
   | 'amqp-tenant-query' | 'amqp-credentials-query' | 'amqp-assertion' | 'amqp-last-gateway'
   | 'merge-patch' | 'v1-created' | 'device' | 'device-search-result' | 'bulk-devices' | 'bulk-result'
-  | 'session-request' | 'session' | 'overview' | 'credentials-set';
+  | 'session-request' | 'session' | 'overview' | 'credentials-set' | 'credentials-search-result';
 
 /** Every schema file, by its `$id` (file name). */
 export function loadSchemas(): Record<string, Record<string, unknown>> {

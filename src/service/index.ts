@@ -10,6 +10,7 @@ import { createOverviewService, type OverviewService } from './overview.js';
 import { createSessionService, type SessionOptions, type SessionService } from './sessions.js';
 import { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
 import { createCredentialsService, type CredentialsService } from './credentials.js';
+import { createCredentialsSearch, type CredentialsSearch } from './credentials-search.js';
 import { createCredentialsSetService, type CredentialsSetService } from './credentials-sets.js';
 import { createDeviceConnectionService, type DeviceConnectionService } from './device-connections.js';
 import { createDeviceService, type DeviceService } from './devices.js';
@@ -28,7 +29,7 @@ export interface Services {
   readonly devices: DeviceService & RegistrationAssertion;
   /** The devices of the /v1 API: the same records as `devices`. */
   readonly devicesV1: DeviceV1Service & DeviceSearch & DeviceBulk;
-  readonly credentials: CredentialsService & CredentialsLookup & CredentialsSetService;
+  readonly credentials: CredentialsService & CredentialsLookup & CredentialsSetService & CredentialsSearch;
   readonly deviceConnections: DeviceConnectionService;
   readonly tokens: TokenService;
   readonly sessions: SessionService;
@@ -57,7 +58,7 @@ export function createServices(store: Store, options: ServiceOptions): Services 
     tenants: { ...createTenantService(store), ...createTenantLookup(store), v1: createTenantV1Service(store) },
     devices: { ...createDeviceService(store), ...createRegistrationAssertion(store) },
     devicesV1: { ...devicesV1, ...createDeviceSearch(store, options.search), ...createDeviceBulk(devicesV1, store) },
-    credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)), ...createCredentialsSetService(store, options) },
+    credentials: { ...credentials, ...createCredentialsLookup(store, credentials, createAutoProvisioning(store)), ...createCredentialsSetService(store, options), ...createCredentialsSearch(store, options.search.scanLimit) },
     deviceConnections: createDeviceConnectionService(store),
     tokens,
     sessions: createSessionService(store, tokens, { ...options.sessions, pepper: options.tokens.pepper }),

@@ -163,9 +163,11 @@ export function credentialSearchMembersOf(field: string): [byAuthId: string, byT
 
 /**
  * The search-member prefix (see credentialSearchMembers) of the records whose auth-id is `authId`
- * (`whole`) or starts with it, or of the records of `type` whose auth-id starts with `authIdPrefix`.
+ * (`whole`) or starts with it; of the records of `type` whose auth-id starts with `authIdPrefix`;
+ * or of the records whose type starts with `typePrefix`.
  */
-export function credentialSearchPrefix(query: { authId: string; whole: boolean } | { type: string; authIdPrefix: string }): string {
+export function credentialSearchPrefix(query: { authId: string; whole: boolean } | { type: string; authIdPrefix: string } | { typePrefix: string }): string {
+  if ('typePrefix' in query) return `t\0${escapeId(query.typePrefix)}`;
   if ('type' in query) return `t\0${escapeId(query.type)}\0${query.authIdPrefix}`;
   return `a\0${query.authId}${query.whole ? '\0' : ''}`;
 }

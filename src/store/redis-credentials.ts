@@ -42,13 +42,16 @@ export function createCredentialsSetRecords(context: RecordsContext): Credential
         check(outcome, t, { NOT_FOUND: deviceNotFound(t, d) });
         return true;
       }),
-    searchCredentials: (t, prefix, offset, count) =>
+    searchCredentials: (t, prefix, offset, count, after) =>
       guard(async () => {
-        const bounds = [`[${prefix}`, `(${lexSuccessor(prefix)}`];
-        const [total, ...flat] = (await run(lua.searchCredentials, [keys.tenantMarker(t), keys.credentialsSearch(t), keys.credentials(t)], [...bounds, String(offset), String(count)])) as [number, ...(string | null)[]];
+        const range = [`[${prefix}`, `(${lexSuccessor(prefix)}`];
+        const page = [after === undefined ? range[0] as string : `(${after}`, range[1] as string];
+        const reply = await run(lua.searchCredentials, [keys.tenantMarker(t), keys.credentialsSearch(t), keys.credentials(t)], [...range, ...page, String(offset), String(count)]);
+        const [total, ...flat] = reply as [number, ...(string | null)[]];
         if (total === -1) throw notFound(`tenant "${t}" not found`);
-        const records = flat.filter((_, i) => i % 2 === 1).filter((json): json is string => typeof json === 'string');
-        return { total, records };
+        const entries = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ member: flat[i] as string, json: flat[i + 1] ?? null });
+        return { total, entries };
       }),
   };
 }

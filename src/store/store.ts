@@ -160,11 +160,11 @@ export interface CredentialsSetRecord {
   readonly json: string;
 }
 
-/** A page of credentials search results: how many the range holds, and the records of the page. */
+/** A page of credentials search results: how many the range holds, and the entries of the page. */
 export interface CredentialsPage {
   readonly total: number;
-  /** In index order; a record deleted while the page was read is left out. */
-  readonly records: readonly string[];
+  /** In index order: each search member with its record (null when it was deleted while the page was read). */
+  readonly entries: readonly { readonly member: string; readonly json: string | null }[];
 }
 
 /** A device's credentials as one set (the /v1 face). */
@@ -180,9 +180,10 @@ export interface CredentialsSetStore {
   replaceCredentialsSet(tenantId: string, deviceId: string, expected: string, records: readonly CredentialsSetRecord[]): Promise<boolean>;
   /**
    * A page (`offset`, `count`) of the tenant's credentials whose search member (keys.credentialSearchMembers)
-   * starts with `prefix`, in the order of the members. NOT_FOUND naming an unknown tenant.
+   * starts with `prefix`, in the order of the members; with `after`, only members after that one.
+   * `total` counts the whole range. NOT_FOUND naming an unknown tenant.
    */
-  searchCredentials(tenantId: string, prefix: string, offset: number, count: number): Promise<CredentialsPage>;
+  searchCredentials(tenantId: string, prefix: string, offset: number, count: number, after?: string): Promise<CredentialsPage>;
 }
 
 export interface DeviceConnectionStore {

@@ -18,9 +18,9 @@ export function credentialsSetContract(store: () => Store): void {
   const versionOf = async (d: string) => credentialsVersion(await store().getCredentialsSet(T, d));
   const replace = async (d: string, records: CredentialsSetRecord[]) => store().replaceCredentialsSet(T, d, await versionOf(d), records);
   /** The auth-ids of a search page, as `type/auth-id` of each record. */
-  const found = async (prefix: string, offset = 0, count = 100) => {
-    const page = await store().searchCredentials(T, prefix, offset, count);
-    return { total: page.total, ids: page.records.map((json) => { const r = JSON.parse(json) as Record<string, string>; return `${r.type}/${r['auth-id']}`; }) };
+  const found = async (prefix: string, offset = 0, count = 100, after?: string) => {
+    const page = await store().searchCredentials(T, prefix, offset, count, after);
+    return { total: page.total, ids: page.entries.map(({ json }) => { const r = JSON.parse(json ?? '{}') as Record<string, string>; return `${r.type}/${r['auth-id']}`; }) };
   };
   const byAuthId = (authId: string, whole = false) => credentialSearchPrefix({ authId, whole });
   const byType = (type: string, authIdPrefix = '') => credentialSearchPrefix({ type, authIdPrefix });
@@ -126,6 +126,9 @@ export function credentialsSetContract(store: () => Store): void {
         expect(await found(byAuthId(''), 0, 2)).to.deep.equal({ total: 6, ids: ['x509-cert/CN=sensor,O=ACME', 'hashed-password/sensor-1'] });
         expect(await found(byAuthId(''), 4, 2)).to.deep.equal({ total: 6, ids: ['hashed-password/sensor-2', 'psk/ünïcödé'] });
         expect(await found(byAuthId(''), 6, 2)).to.deep.equal({ total: 6, ids: [] });
+      // After a member: the page starts behind it, the total still counts the whole range.
+      const [, second] = (await store().searchCredentials(T, byAuthId(''), 0, 2)).entries;
+      expect(await found(byAuthId(''), 0, 2, second?.member)).to.deep.equal({ total: 6, ids: ['psk/sensor-1', 'psk/sensor-10'] });
       });
 
       it('follows every write: legacy add, update, delete, delete of a device, deny, provisioning, import and set replacement', async function () {

@@ -325,7 +325,7 @@ describe('Redis store, standalone only', function () {
 
       const page = await store.searchCredentials('t1', credentialSearchPrefix({ type: 'psk', authIdPrefix: 'a119' }), 0, 20);
       expect(page.total).to.equal(11);
-      expect(page.records[0]).to.equal(credJson('d0', 'psk', 'a119'));
+      expect(page.entries[0]?.json).to.equal(credJson('d0', 'psk', 'a119'));
       expect(await raw.zcard(keys.credentialsSearch('t1'))).to.equal(2400);
       // A tenant whose index exists is not rebuilt (the stray member stays for the consistency check to find).
       expect(await raw.zscore(keys.credentialsSearch('t2'), 'a\0marker-of-a-live-index\0psk')).to.equal('0');

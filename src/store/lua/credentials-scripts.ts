@@ -77,7 +77,8 @@ return 'OK'`,
 
 /**
  * A page of one lexicographic range of the search index with the records it names.
- * KEYS: marker, credentials-search, credentials. ARGV: min, max (ZRANGE BYLEX bounds), offset, count.
+ * KEYS: marker, credentials-search, credentials. ARGV: min, max of the range (ZRANGE BYLEX bounds),
+ * min, max of the page (the range, or from after a member), offset, count.
  * Answers {-1} (no tenant) or {total in the range, member, json|nil, member, json|nil, ...}.
  */
 export const searchCredentials: LuaScript = {
@@ -86,7 +87,7 @@ export const searchCredentials: LuaScript = {
   source: `${SEARCH_HELPERS}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local out = {redis.call('ZLEXCOUNT', KEYS[2], ARGV[1], ARGV[2])}
-for _, member in ipairs(redis.call('ZRANGE', KEYS[2], ARGV[1], ARGV[2], 'BYLEX', 'LIMIT', ARGV[3], ARGV[4])) do
+for _, member in ipairs(redis.call('ZRANGE', KEYS[2], ARGV[3], ARGV[4], 'BYLEX', 'LIMIT', ARGV[5], ARGV[6])) do
   local field = search_field(member)
   table.insert(out, member)
   table.insert(out, field and redis.call('HGET', KEYS[3], field) or false)
