@@ -3,11 +3,11 @@
  * setAllCredentials of Hono 2.7 (docs/management-v1.md "Credentials"), over the same records the
  * legacy face and the AMQP lookups read.
  */
-import { randomUUID } from 'node:crypto';
 import { RegistryError, conflict } from '../errors.js';
 import type { CredentialsRecord, JsonObject } from '../model/credentials.js';
 import { maxCredentialsPerDevice, plainPasswordProblems, prepareCredentials, recordProblems, type InputContext } from '../model/credentials-input.js';
 import { applyCredentialsSet, credentialsView, type CredentialsInput } from '../model/credentials-set.js';
+import { generateId } from '../model/ids.js';
 import { trustedCas } from '../model/tenant.js';
 import { credentialsVersion, type IfMatch } from '../model/version.js';
 import type { CredentialsSetStore, TenantStore } from '../store/store.js';
@@ -43,7 +43,7 @@ function accepts(ifMatch: IfMatch | undefined, version: string): boolean {
 }
 
 export function createCredentialsSetService(store: CredentialsSetStore & Pick<TenantStore, 'getTenant'>, options: CredentialsSetOptions): CredentialsSetService {
-  const newId = options.newId ?? randomUUID;
+  const newId = options.newId ?? generateId;
 
   /** Checks the body and the tenant's rules; answers the prepared inputs (plain passwords not hashed yet). */
   async function prepare(tenantId: string, body: unknown): Promise<CredentialsInput[]> {
