@@ -38,8 +38,8 @@ function compileAll(): Map<SchemaName, ValidateFunction> {
 
 let validators: Map<SchemaName, ValidateFunction> | undefined;
 
-/** The kinds of id the AMQP APIs carry outside bodies (application properties, link addresses). */
-export type IdKind = 'TenantId' | 'DeviceId';
+/** The kinds of id the AMQP APIs carry outside bodies (application properties, link addresses), and auth-ids the registry derives. */
+export type IdKind = 'TenantId' | 'DeviceId' | 'AuthId';
 let idValidators: Map<IdKind, ValidateFunction> | undefined;
 
 /**
@@ -55,7 +55,7 @@ function compileIds(): Map<IdKind, ValidateFunction> {
   // allErrors off: the first broken rule decides, nothing else is computed for a hostile value.
   const ajv = new Ajv2020({ strict: true });
   ajv.addSchema(loadSchemas()['common.json'] as Record<string, unknown>);
-  const kinds: IdKind[] = ['TenantId', 'DeviceId'];
+  const kinds: IdKind[] = ['TenantId', 'DeviceId', 'AuthId'];
   return new Map(kinds.map((kind) => [kind, ajv.getSchema(`common.json#/$defs/${kind}`) as ValidateFunction]));
 }
 

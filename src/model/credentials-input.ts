@@ -22,6 +22,8 @@ export interface InputContext {
   readonly trustedCas: readonly JsonObject[];
   /** Now, in ms: only a CA valid now applies its template. */
   readonly now: number;
+  /** Whether a text obeys the rules of an auth-id sent in a body (common.json AuthId): those a certificate gives must too. */
+  readonly isAuthId: (text: string) => boolean;
 }
 
 /** The tenant's `registration-limits.max-credentials-per-device` (-1: none). */
@@ -66,7 +68,8 @@ function prepareX509(body: JsonObject, where: string, context: InputContext, pro
     problems.push(`${where}/cert: ${err.message}`);
     return rest;
   }
-  if (given !== undefined && given !== authId) problems.push(`${where}/auth-id differs from the one the certificate gives ("${authId}")`);
+  if (!context.isAuthId(authId)) problems.push(`${where}/cert gives an auth-id with control characters or over 1024 characters`);
+  else if (given !== undefined && given !== authId) problems.push(`${where}/auth-id differs from the one the certificate gives ("${authId}")`);
   const [first = {}] = (rest.secrets ?? []) as Secret[];
   const { 'not-before': _from, 'not-after': _until, ...kept } = first;
   return { ...rest, 'auth-id': authId, secrets: [{ ...kept, 'not-before': facts.notBefore, 'not-after': facts.notAfter }] };

@@ -11,7 +11,7 @@ import { generateId } from '../model/ids.js';
 import { trustedCas } from '../model/tenant.js';
 import { credentialsVersion, type IfMatch } from '../model/version.js';
 import type { CredentialsSetStore, TenantStore } from '../store/store.js';
-import { validate } from '../validation.js';
+import { isValidId, validate } from '../validation.js';
 import { rejectProblems } from './body.js';
 import { hashSecrets } from './credentials.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -56,7 +56,7 @@ export function createCredentialsSetService(store: CredentialsSetStore & Pick<Te
     if (limit >= 0 && items.length > limit) {
       throw new RegistryError('FORBIDDEN', `tenant "${tenantId}" allows at most ${limit} credentials per device (registration-limits/max-credentials-per-device)`);
     }
-    const context: InputContext = { trustedCas: trustedCas(tenant), now: Date.now() };
+    const context: InputContext = { trustedCas: trustedCas(tenant), now: Date.now(), isAuthId: (text) => isValidId('AuthId', text) };
     const problems: string[] = [];
     const inputs = items.map((item, i) => prepareCredentials(item, String(i), context, problems));
     rejectProblems([...problems, ...plainPasswordProblems(inputs)]);

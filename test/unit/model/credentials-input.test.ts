@@ -8,7 +8,8 @@ import { applyIdentityTemplate, publicKeyAlgorithm, readCertificate, TemplateErr
 import { MAX_PLAIN_PASSWORDS, plainPasswordProblems, prepareCredentials, recordProblems, type InputContext } from '../../../src/model/credentials-input.js';
 import { createTestCa, type IssuedCertificate, type TestCa } from '../../helpers/certificates.js';
 
-const NO_CAS: InputContext = { trustedCas: [], now: Date.now() };
+const isAuthId = (text: string) => text.length > 0 && text.length <= 1024 && [...text].every((ch) => ch.charCodeAt(0) >= 0x20);
+const NO_CAS: InputContext = { trustedCas: [], now: Date.now(), isAuthId };
 const spki = (kind: 'rsa' | 'ec') =>
   (kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ec', { namedCurve: 'prime256v1' })).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 
@@ -91,19 +92,20 @@ describe('model/credentials-input', function () {
 
     it('applies the auth-id-template of the trusted CA that issued the cert, only while that CA is valid', function () {
       const template = { 'subject-dn': CA_DN, 'public-key': ca.publicKey, 'auth-id-template': '{{subject-o}}-{{subject-cn}}' };
-      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [template], now: Date.now() }).input['auth-id']).to.equal('ACME-sensor-7');
+      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [template], now: Date.now(), isAuthId }).input['auth-id']).to.equal('ACME-sensor-7');
       const other = { ...template, 'subject-dn': 'CN=Other CA' };
-      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [other], now: Date.now() }).input['auth-id']).to.equal('CN=sensor-7,OU=Floor 2,OU=Sensors,O=ACME');
+      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [other], now: Date.now(), isAuthId }).input['auth-id']).to.equal('CN=sensor-7,OU=Floor 2,OU=Sensors,O=ACME');
       const expired = { ...template, 'not-after': '2001-01-01T00:00:00Z' };
-      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [expired], now: Date.now() }).input['auth-id']).to.equal('CN=sensor-7,OU=Floor 2,OU=Sensors,O=ACME');
+      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [expired], now: Date.now(), isAuthId }).input['auth-id']).to.equal('CN=sensor-7,OU=Floor 2,OU=Sensors,O=ACME');
     });
 
     it('reports a template the subject cannot fill, a cert that is none, and an auth-id the cert contradicts', async function () {
       const template = { 'subject-dn': CA_DN, 'auth-id-template': 'floor-{{subject-ou}}' };
       const plain = await ca.issue('/O=ACME/CN=plain');
-      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [template], now: Date.now() }).input['auth-id']).to.equal('floor-Sensors');
-      expect(prepare({ type: 'x509-cert', cert: plain.der }, { trustedCas: [template], now: Date.now() }).problems[0]).to.match(/^0\/cert: the template "floor-\{\{subject-ou\}\}" needs the OU/);
+      expect(prepare({ type: 'x509-cert', cert: device.der }, { trustedCas: [template], now: Date.now(), isAuthId }).input['auth-id']).to.equal('floor-Sensors');
+      expect(prepare({ type: 'x509-cert', cert: plain.der }, { trustedCas: [template], now: Date.now(), isAuthId }).problems[0]).to.match(/^0\/cert: the template "floor-\{\{subject-ou\}\}" needs the OU/);
       expect(prepare({ type: 'x509-cert', cert: 'AQID' }).problems).to.deep.equal(['0/cert is not a Base64 DER X.509 certificate']);
+      expect(prepare({ type: 'x509-cert', cert: device.der }, { ...NO_CAS, isAuthId: () => false }).problems).to.deep.equal(['0/cert gives an auth-id with control characters or over 1024 characters']);
       expect(prepare({ type: 'x509-cert', cert: device.der, 'auth-id': 'CN=someone else' }).problems[0]).to.match(/0\/auth-id differs from the one the certificate gives/);
       expect(prepare({ type: 'x509-cert', cert: device.der, 'auth-id': 'cn=sensor-7, ou=Floor 2, ou=Sensors, o=ACME' }).problems).to.deep.equal([]);
     });
