@@ -1,12 +1,11 @@
 /**
  * Certificates and public keys in credentials (Hono 2.7 `x509-cert` and `rpk` types): reading a
- * Base64 DER certificate or SubjectPublicKeyInfo, and filling an identity template such as a
- * trusted CA's `auth-id-template` with attributes of a subject DN.
+ * Base64 DER certificate or SubjectPublicKeyInfo.
  *
  * Pure module: no I/O.
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { parseDn, toRfc2253 } from './dn.js';
+import { toRfc2253 } from './dn.js';
 import { x509SubjectToDn } from './trusted-ca.js';
 
 /** What a client certificate contributes to credentials. */
@@ -63,35 +62,4 @@ export function publicKeyAlgorithm(base64: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Placeholders of an identity template and the subject attribute each stands for. */
-const ATTRIBUTES: Readonly<Record<string, string>> = { '{{subject-cn}}': 'CN', '{{subject-ou}}': 'OU', '{{subject-o}}': 'O' };
-
-/** Thrown when a template needs an attribute the subject DN lacks. */
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
-
-/**
- * Fills an identity template (Hono 1.11+: `{{subject-dn}}`, `{{subject-cn}}`, `{{subject-ou}}`,
- * `{{subject-o}}`) with the subject DN in RFC 2253 form and the unescaped values of its
- * attributes. As Hono's, an attribute present several times gives the value of its last
- * occurrence in the string (the least specific one).
- * Throws TemplateError when the DN lacks an attribute the template names, DnSyntaxError when
- * `subjectDn` is not a DN.
- */
-export function applyIdentityTemplate(template: string, subjectDn: string): string {
-  const rdns = [...parseDn(subjectDn).rdns].reverse();
-  let result = template.replaceAll('{{subject-dn}}', toRfc2253(subjectDn));
-  for (const [placeholder, type] of Object.entries(ATTRIBUTES)) {
-    if (!result.includes(placeholder)) continue;
-    const value = rdns.flat().find((a) => a.type === type && !a.hex)?.value;
-    if (value === undefined || value === '') throw new TemplateError(`the template "${template}" needs the ${type} of the subject DN, which "${subjectDn}" lacks`);
-    result = result.replaceAll(placeholder, value);
-  }
-  return result;
 }

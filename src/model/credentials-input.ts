@@ -7,9 +7,10 @@
  * Pure module: no I/O.
  */
 import { lookupAuthId, secretProblems, type CredentialsRecord, type JsonObject, type Secret } from './credentials.js';
-import { TemplateError, applyIdentityTemplate, publicKeyAlgorithm, readCertificate, type CertificateFacts } from './credentials-certs.js';
+import { publicKeyAlgorithm, readCertificate, type CertificateFacts } from './credentials-certs.js';
 import { isKnownType, type CredentialsInput } from './credentials-set.js';
 import { dnEquals } from './dn.js';
+import { applyIdentityTemplate } from './tenant-ca.js';
 
 /** Hono 1.10+'s default rule for the auth-ids of `hashed-password` credentials (`DEFAULT_REGEX_USERNAME`). */
 export const PASSWORD_AUTH_ID = /^[a-zA-Z0-9_=.-]+$/;
@@ -26,13 +27,6 @@ export interface InputContext {
   readonly isAuthId: (text: string) => boolean;
 }
 
-/** The tenant's `registration-limits.max-credentials-per-device` (-1: none). */
-export function maxCredentialsPerDevice(tenant: JsonObject | undefined): number {
-  const limits = tenant?.['registration-limits'];
-  const limit = limits !== null && typeof limits === 'object' ? (limits as JsonObject)['max-credentials-per-device'] : undefined;
-  return typeof limit === 'number' && Number.isInteger(limit) && limit >= 0 ? limit : -1;
-}
-
 /** Whether the CA is within its validity period (bounds absent: open). */
 function validNow(ca: JsonObject, now: number): boolean {
   const from = typeof ca['not-before'] === 'string' ? Date.parse(ca['not-before']) : -Infinity;
@@ -40,11 +34,15 @@ function validNow(ca: JsonObject, now: number): boolean {
   return from <= now && now <= until;
 }
 
-/** The auth-id of a certificate: its subject DN, through the issuing CA's `auth-id-template` when it has one. */
-function certificateAuthId(facts: CertificateFacts, context: InputContext): string {
+/**
+ * The auth-id of a certificate: its subject DN, through the issuing CA's `auth-id-template` when it
+ * has one; undefined when the template needs an attribute the subject lacks.
+ */
+function certificateAuthId(facts: CertificateFacts, context: InputContext): { authId?: string; template?: string } {
   const issuer = context.trustedCas.find((ca) => typeof ca['subject-dn'] === 'string' && dnEquals(ca['subject-dn'], facts.issuerDn) && validNow(ca, context.now));
   const template = issuer?.['auth-id-template'];
-  return typeof template === 'string' ? applyIdentityTemplate(template, facts.subjectDn) : facts.subjectDn;
+  if (typeof template !== 'string') return { authId: facts.subjectDn };
+  return { authId: applyIdentityTemplate(template, facts.subjectDn), template };
 }
 
 /** x509-cert: `cert` gives the auth-id and the validity of the one secret; without it, the auth-id is normalised. */
@@ -60,12 +58,9 @@ function prepareX509(body: JsonObject, where: string, context: InputContext, pro
     problems.push(`${where}/cert is not a Base64 DER X.509 certificate`);
     return rest;
   }
-  let authId: string;
-  try {
-    authId = certificateAuthId(facts, context);
-  } catch (err) {
-    if (!(err instanceof TemplateError)) throw err;
-    problems.push(`${where}/cert: ${err.message}`);
+  const { authId, template } = certificateAuthId(facts, context);
+  if (authId === undefined) {
+    problems.push(`${where}/cert: the auth-id-template "${String(template)}" of its CA needs an attribute its subject "${facts.subjectDn}" lacks`);
     return rest;
   }
   if (!context.isAuthId(authId)) problems.push(`${where}/cert gives an auth-id with control characters or over 1024 characters`);

@@ -21,12 +21,14 @@ export function identityTemplateProblem(template: string): string | undefined {
 
 /**
  * Fills an identity template from a subject DN: `{{subject-dn}}` with the DN in RFC 2253 form,
- * `{{subject-cn}}`, `{{subject-ou}}`, `{{subject-o}}` with the first such attribute's value (unescaped).
+ * `{{subject-cn}}`, `{{subject-ou}}`, `{{subject-o}}` with such an attribute's value (unescaped);
+ * of an attribute given twice, its last occurrence in the string, the least specific one (Hono's
+ * IdentityTemplate reads the RDNs of a javax LdapName, which lists them from the right).
  * Undefined when the template names an attribute the DN lacks (Hono refuses to fill it then).
  * Throws DnSyntaxError for a DN that does not parse.
  */
 export function applyIdentityTemplate(template: string, subjectDn: string): string | undefined {
-  const attributes = parseDn(subjectDn).rdns.flat();
+  const attributes = [...parseDn(subjectDn).rdns].reverse().flat();
   let result = template.replaceAll('{{subject-dn}}', toRfc2253(subjectDn));
   for (const type of ['CN', 'OU', 'O']) {
     const placeholder = `{{subject-${type.toLowerCase()}}}`;

@@ -5,10 +5,10 @@
  */
 import { RegistryError, conflict } from '../errors.js';
 import type { CredentialsRecord, JsonObject } from '../model/credentials.js';
-import { maxCredentialsPerDevice, plainPasswordProblems, prepareCredentials, recordProblems, type InputContext } from '../model/credentials-input.js';
+import { plainPasswordProblems, prepareCredentials, recordProblems, type InputContext } from '../model/credentials-input.js';
 import { applyCredentialsSet, credentialsView, type CredentialsInput } from '../model/credentials-set.js';
 import { generateId } from '../model/ids.js';
-import { trustedCas } from '../model/tenant.js';
+import { registrationLimits, trustedCas } from '../model/tenant.js';
 import { credentialsVersion, type IfMatch } from '../model/version.js';
 import type { CredentialsSetStore, TenantStore } from '../store/store.js';
 import { isValidId, validate } from '../validation.js';
@@ -52,7 +52,7 @@ export function createCredentialsSetService(store: CredentialsSetStore & Pick<Te
     const json = await store.getTenant(tenantId);
     if (json === null) throw new RegistryError('NOT_FOUND', `tenant "${tenantId}" not found`);
     const tenant = JSON.parse(json) as JsonObject;
-    const limit = maxCredentialsPerDevice(tenant);
+    const limit = registrationLimits(tenant)['max-credentials-per-device'];
     if (limit >= 0 && items.length > limit) {
       throw new RegistryError('FORBIDDEN', `tenant "${tenantId}" allows at most ${limit} credentials per device (registration-limits/max-credentials-per-device)`);
     }

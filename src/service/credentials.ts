@@ -7,8 +7,8 @@ import {
   lookupAuthId, normaliseAuthId, secretProblems, toHonoBcrypt,
   type CredentialsRecord, type JsonObject, type Secret,
 } from '../model/credentials.js';
-import { maxCredentialsPerDevice } from '../model/credentials-input.js';
 import type { CredentialsInput } from '../model/credentials-set.js';
+import { registrationLimits } from '../model/tenant.js';
 import { DnSyntaxError } from '../model/dn.js';
 import type { CredentialsStore, TenantStore } from '../store/store.js';
 import { validate } from '../validation.js';
@@ -82,7 +82,7 @@ export function createCredentialsService(store: CredentialsStore & Pick<TenantSt
     async add(tenantId, body) {
       const record = await hashSecrets(check(body), options.hasher);
       const tenant = await store.getTenant(tenantId);
-      const limit = maxCredentialsPerDevice(tenant === null ? undefined : (JSON.parse(tenant) as JsonObject));
+      const limit = tenant === null ? -1 : registrationLimits(JSON.parse(tenant) as JsonObject)['max-credentials-per-device'];
       await store.addCredentials(tenantId, record.type, record['auth-id'], record['device-id'], JSON.stringify(record), limit);
       return { type: record.type, authId: record['auth-id'] };
     },

@@ -165,6 +165,8 @@ describe('model/tenant-v1', function () {
 
     it('cannot be filled from a DN without the attribute', function () {
       expect(applyIdentityTemplate('{{subject-ou}}', 'CN=dev')).to.equal(undefined);
+      // An attribute given twice: its last occurrence, as Hono's (LdapName lists the RDNs from the right).
+      expect(applyIdentityTemplate('{{subject-ou}}', 'CN=a,OU=Floor 2,OU=Sensors,O=ACME')).to.equal('Sensors');
     });
 
     it('need a known placeholder', function () {
