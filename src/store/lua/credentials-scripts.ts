@@ -4,7 +4,7 @@
  * single-slot rule as scripts.ts: every key is one of the tenant's.
  */
 import { VERSION_LUA } from '../../model/version.js';
-import { SEARCH_HELPERS, type LuaScript } from './scripts.js';
+import { SEARCH_FIELD, SEARCH_HELPERS, type LuaScript } from './scripts.js';
 
 /** The device's records in index order, as `records`, and the set of their fields, as `mine`. KEYS[3]: credentials, KEYS[4]: device-credentials. */
 const OWN_RECORDS = `
@@ -84,7 +84,7 @@ return 'OK'`,
 export const searchCredentials: LuaScript = {
   name: 'search-credentials',
   numberOfKeys: 3,
-  source: `${SEARCH_HELPERS}
+  source: `${SEARCH_FIELD}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local out = {redis.call('ZLEXCOUNT', KEYS[2], ARGV[1], ARGV[2])}
 for _, member in ipairs(redis.call('ZRANGE', KEYS[2], ARGV[3], ARGV[4], 'BYLEX', 'LIMIT', ARGV[5], ARGV[6])) do

@@ -3,7 +3,7 @@
  * Redis, the condition the check found and changes nothing when a concurrent write has already
  * resolved it, so a repair never undoes a change made meanwhile. Same single-slot rule as scripts.ts.
  */
-import { SEARCH_HELPERS, type LuaScript } from './scripts.js';
+import { SEARCH_FIELD, SEARCH_HELPERS, type LuaScript } from './scripts.js';
 
 const INDEX_HELPERS = `
 local function index_list(key, device)
@@ -29,7 +29,7 @@ end
 export const repairTenantSlot: LuaScript = {
   name: 'repair-tenant-slot',
   numberOfKeys: 6,
-  source: `${INDEX_HELPERS}${SEARCH_HELPERS}
+  source: `${INDEX_HELPERS}${SEARCH_HELPERS}${SEARCH_FIELD}
 local op, device, field = ARGV[1], ARGV[2], ARGV[3]
 local function names_device()
   local json = redis.call('HGET', KEYS[1], field)

@@ -17,6 +17,16 @@ export interface LuaScript {
   readonly announces?: true;
 }
 
+/** The credentials field a search index member names (nil for a malformed member); reads only. */
+export const SEARCH_FIELD = `
+local function search_field(member)
+  local family, first, second = string.match(member, '^(.)%z([^%z]*)%z(.*)$')
+  if family == 'a' then return second .. ':' .. first end
+  if family == 't' then return first .. ':' .. second end
+  return nil
+end
+`;
+
 /**
  * The search index of a tenant's credentials (keys.credentialSearchMembers, which states the same
  * members in TypeScript): every script that adds a credentials field or removes one keeps it in step.
@@ -26,12 +36,6 @@ local function search_members(field)
   local sep = string.find(field, ':', 1, true)
   local kind, auth_id = string.sub(field, 1, sep - 1), string.sub(field, sep + 1)
   return 'a\\0' .. auth_id .. '\\0' .. kind, 't\\0' .. kind .. '\\0' .. auth_id
-end
-local function search_field(member)
-  local family, first, second = string.match(member, '^(.)%z([^%z]*)%z(.*)$')
-  if family == 'a' then return second .. ':' .. first end
-  if family == 't' then return first .. ':' .. second end
-  return nil
 end
 local function search_add(key, field)
   local by_auth_id, by_type = search_members(field)
