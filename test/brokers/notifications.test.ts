@@ -87,17 +87,18 @@ for (const kind of KINDS) {
         ['DELETE', '/denied-devices/kinds/d'],
         ['POST', '/v1/devices/kinds/e', {}],
         ['PUT', '/v1/devices/kinds/e', { enabled: false }],
+        ['PUT', '/v1/credentials/kinds/e', [{ type: 'psk', 'auth-id': 'e', secrets: [{ key: 'c2VjcmV0' }] }]],
         ['DELETE', '/v1/devices/kinds'],
         ['DELETE', '/tenant/kinds'],
       ];
       for (const [method, path, body] of steps) expect((await http(base, method, path, body)).status, `${method} ${path}`).to.be.within(200, 299);
-      await consumer.until((r) => ofTenant('kinds')(r).length >= 13);
+      await consumer.until((r) => ofTenant('kinds')(r).length >= 14);
       const got = ofTenant('kinds')(consumer.received);
       expect(got.map(label)).to.have.members([
         'tenant-change-v1 CREATE kinds', 'tenant-change-v1 UPDATE kinds', 'tenant-change-v1 DELETE kinds',
         'device-change-v1 CREATE d', 'device-change-v1 UPDATE d', 'credentials-change-v1 d', 'credentials-change-v1 d', 'credentials-change-v1 d',
         'device-change-v1 DELETE d', 'device-change-v1 CREATE d',
-        'device-change-v1 CREATE e', 'device-change-v1 UPDATE e', 'all-devices-of-tenant-deleted-v1 kinds',
+        'device-change-v1 CREATE e', 'device-change-v1 UPDATE e', 'credentials-change-v1 e', 'all-devices-of-tenant-deleted-v1 kinds',
       ]);
       for (const n of got) {
         expect(n.body.source).to.equal('device-registry');

@@ -4,6 +4,7 @@
  * single-slot rule as scripts.ts: every key is one of the tenant's.
  */
 import { VERSION_LUA } from '../../model/version.js';
+import { announcing } from './outbox.js';
 import { SEARCH_FIELD, SEARCH_HELPERS, type LuaScript } from './scripts.js';
 
 /** The device's records in index order, as `records`, and the set of their fields, as `mine`. KEYS[3]: credentials, KEYS[4]: device-credentials. */
@@ -40,11 +41,13 @@ return records`,
 /**
  * Replaces every record of a device by the given ones, if the set still has the version the
  * caller read (CHANGED otherwise). An identity of another device (OWNED:<k>) or reserved by a
- * denied one (RESERVED:<k>) refuses the whole set (k: 0-based position of the record).
+ * denied one (RESERVED:<k>) refuses the whole set (k: 0-based position of the record). A set
+ * replaced announces a credentials change of the device, as Hono's setCredentials on success (also
+ * when the records stayed the same).
  * KEYS: marker, devices, credentials, device-credentials, denied-devices, denied-identities, credentials-search.
  * ARGV: device id, expected version, then field and JSON of each record in order.
  */
-export const replaceCredentialsSet: LuaScript = {
+export const replaceCredentialsSet: LuaScript = announcing({
   name: 'replace-credentials-set',
   numberOfKeys: 7,
   source: `${SEARCH_HELPERS}${VERSION_LUA}${OWN_RECORDS}
@@ -72,8 +75,9 @@ for i = 3, #ARGV, 2 do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
 end
 if #fields == 0 then redis.call('HDEL', KEYS[4], device) else redis.call('HSET', KEYS[4], device, cjson.encode(fields)) end
+notify_credentials(device)
 return 'OK'`,
-};
+});
 
 /**
  * A page of one lexicographic range of the search index with the records it names.

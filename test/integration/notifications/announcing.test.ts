@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { expect } from 'chai';
 import { createLogger } from '../../../src/log.js';
 import { toNotifications } from '../../../src/notifications/message.js';
+import { credentialsVersion } from '../../../src/model/version.js';
 import { keys, outboxTenant } from '../../../src/store/keys.js';
 import type { LuaScript } from '../../../src/store/lua/scripts.js';
 import { connectRedis, createRedisStore } from '../../../src/store/redis.js';
@@ -31,6 +32,7 @@ const EXEMPT: Record<string, string> = {
   'release-outbox': 'the outbox machinery itself',
   'resume-session': 'console sessions of the management API',
   'index-devices': 'search index entries of records written before the indexes existed: no record changes',
+  'index-credentials-search': 'start-up recovery: search index entries of credentials written before that index existed, no record changes',
 };
 const WRITES = /redis\.call\('(HSET|HSETNX|HDEL|HINCRBY|DEL|UNLINK|SET|ZADD|ZREM|SADD|SREM|XADD|XDEL|INCR|PEXPIRE|LPUSH|RPUSH|RENAME)'/;
 
@@ -132,6 +134,18 @@ describe('notifications: every write script announces its change', function () {
       await plain.addCredentials('t', 'psk', 'a', 'd', credJson('d', 'psk', 'a'));
       await store.deleteDeviceCredentials('t', 'd');
       expect(await deviceOutbox()).to.deep.equal([creds('t', 'd')]);
+    },
+    'replace-credentials-set': async () => {
+      for (const d of ['d', 'e']) await plain.createDevice('t', d, deviceJson(d), CREATION);
+      await plain.addCredentials('t', 'psk', 'a', 'd', credJson('d', 'psk', 'a'));
+      await plain.addCredentials('t', 'psk', 'x', 'e', credJson('e', 'psk', 'x'));
+      const replace = (records: { type: string; authId: string }[], stored: string[]) =>
+        store.replaceCredentialsSet('t', 'd', credentialsVersion(stored), records.map(({ type, authId }) => ({ type, authId, json: credJson('d', type, authId) })));
+      expect(await replace([{ type: 'psk', authId: 'b' }], [credJson('d', 'psk', 'a')])).to.equal(true);
+      expect(await replace([], [credJson('d', 'psk', 'a')]), 'a version no longer current: nothing written').to.equal(false);
+      await expectRegistryError(replace([{ type: 'psk', authId: 'x' }], [credJson('d', 'psk', 'b')]), 'CONFLICT');
+      expect(await replace([], [credJson('d', 'psk', 'b')])).to.equal(true);
+      expect(await deviceOutbox(), 'one per set replaced, none for a stale version or a refused set').to.deep.equal([creds('t', 'd'), creds('t', 'd')]);
     },
     'provision-device': async () => {
       await store.provisionDevice('t', 'd', deviceJson('d'), 'x509-cert', 'CN=d', credJson('d', 'x509-cert', 'CN=d'), -1);

@@ -65,6 +65,23 @@ describe('notifications: delivery over AMQP 1.0', function () {
     ]);
   });
 
+  it('announces a /v1 PUT of a credentials set as Hono: credentials-change-v1 of the device, none for a refused one', async function () {
+    const { base } = await start();
+    await http(base, 'POST', '/tenant', { 'tenant-id': 'vc' });
+    expect((await http(base, 'POST', '/v1/devices/vc/d', {})).status).to.equal(201);
+    const set = [{ type: 'hashed-password', 'auth-id': 'd', secrets: [{ 'pwd-plain': 'password-of-d' }] }];
+    expect((await http(base, 'PUT', '/v1/credentials/vc/d', set)).status).to.equal(204);
+    expect((await http(base, 'PUT', '/v1/credentials/vc/d', [], { 'If-Match': '"not-the-version"' })).status).to.equal(412);
+    expect((await http(base, 'PUT', '/v1/credentials/vc/d', [])).status).to.equal(204);
+    const ofTenant = () => network.received.filter((n) => n.address === 'notification/registry-device' && n.body['tenant-id'] === 'vc');
+    await eventually('every change delivered', async () => expect(ofTenant()).to.have.length(3));
+    expect(ofTenant().map((n) => [n.body.type, n.body.change, n.body['device-id']])).to.deep.equal([
+      ['device-change-v1', 'CREATE', 'd'],
+      ['credentials-change-v1', undefined, 'd'],
+      ['credentials-change-v1', undefined, 'd'],
+    ]);
+  });
+
   it('delivers the notifications of one device in the order of its changes', async function () {
     const { base } = await start();
     await http(base, 'POST', '/tenant', { 'tenant-id': 'o' });
