@@ -1,5 +1,5 @@
 /**
- * Authentication and authorisation of management requests (management-security.md): a bearer
+ * Authentication and authorisation of management requests (docs/security.md): a bearer
  * token with the route's scopes and the tenant it acts on, RFC 6750 errors.
  */
 import type { Context } from 'koa';

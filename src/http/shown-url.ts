@@ -1,7 +1,7 @@
 /**
  * What of a request's URL may be written to the audit trail and the logs. Clients put secrets
  * where they do not belong (`?access_token=…`, a token value where its id belongs), and neither
- * the audit trail nor a log line may keep them (management-security.md "Audit trail").
+ * the audit trail nor a log line may keep them (docs/security.md "Audit trail").
  */
 
 /** A token value as the registry mints them (model/tokens.ts: `dr_` and 43 base64url characters). */

@@ -1,5 +1,5 @@
 /**
- * Management API tokens (management-security.md): scopes, tenant lists, the subset rule, the token
+ * Management API tokens (docs/security.md): scopes, tenant lists, the subset rule, the token
  * format and its keyed hash.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The audit trail (management-security.md): every mutating management call and every token change,
+ * The audit trail (docs/security.md): every mutating management call and every token change,
  * appended to a bounded stream; read with `audit:read` within the caller's tenants.
  * Entries hold ids and outcomes only: no secret, password, hash or body ever enters them.
  */

@@ -1,5 +1,5 @@
 /**
- * Auto-provisioning (Hono 1.1, docs/amqp-api.md §5.6, management-security.md): a Credentials `get`
+ * Auto-provisioning (Hono 1.1, docs/amqp-api.md §5.6, docs/security.md): a Credentials `get`
  * of type x509-cert that carries the device's certificate, issued by a trusted CA of the tenant
  * with `auto-provisioning-enabled`, creates the device and its credentials. Devices on the denied
  * list, identities they keep reserved, and devices beyond the tenant's max-devices are never

@@ -1,5 +1,5 @@
 /**
- * Console sessions (docs/console.md "Sessions"): a token is exchanged once for a random session
+ * Console sessions (docs/security.md "Console sessions"): a token is exchanged once for a random session
  * id, which the browser keeps in an HttpOnly cookie. Redis keeps the session under the keyed hash
  * of its id, naming its token by id and stored hash (never by value); every use checks the token
  * in the same round trip, so a revoked token ends its sessions at once on every instance.

@@ -1,5 +1,5 @@
 /**
- * Bearer tokens of the management API (management-security.md): authentication with RFC 6750
+ * Bearer tokens of the management API (docs/security.md): authentication with RFC 6750
  * errors and a bad-authentication limiter shared through the store, minting under the subset
  * rule, listing and revocation of the caller's own tokens.
  */

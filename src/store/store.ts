@@ -9,8 +9,8 @@
  */
 
 /**
- * The condition of a write on the version of the stored record (v1-design.md: a digest of the
- * stored bytes), checked in the same atomic step as the write: PRECONDITION_FAILED on a mismatch.
+ * The condition of a write on the version of the stored record (docs/management-v1.md "Versions": a
+ * digest of the stored bytes), checked in the same atomic step as the write: PRECONDITION_FAILED on a mismatch.
  */
 export interface WritePrecondition {
   /** The If-Match script argument (model/version.ts `ifMatchArg`): '*', or versions joined by commas; '' or absent: unconditional. */

@@ -1,6 +1,6 @@
 /**
  * JSON that the registry cannot handle safely or store exactly is refused on every face that
- * reads JSON (docs/reliability.md, "Hostile input"): bodies nested deeper than
+ * reads JSON (docs/reliability.md, "Hostile input: limits"): bodies nested deeper than
  * REGISTRY_JSON_MAX_DEPTH (default 32) and numbers a 64-bit float cannot give back (1e999999,
  * 30-digit integers). HTTP answers 400 naming the problem, AMQP rejects with hono:bad-request,
  * import refuses the line or file; nothing is stored.

@@ -1,7 +1,9 @@
 /**
  * Every relative link of the repository's markdown documents (README.md, docs/, bench/, test
  * fixtures) points at a file that exists and, with a `#fragment`, at a heading of that document,
- * with the anchors GitHub makes from headings.
+ * with the anchors GitHub makes from headings. Every document the code's comments cite (with the
+ * sections named in quotes after it) is one of the repository's: the documents it was written
+ * from are not in a clone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -78,6 +80,31 @@ const readRepo = (path: string): string | undefined => {
   return existsSync(full) && path.endsWith('.md') ? readFileSync(full, 'utf8') : undefined;
 };
 
+/**
+ * The documents a code file's comments cite (a path ending in `.md`, perhaps followed by section
+ * names in quotes) that are not in the repository or lack a heading of such a section. A path is
+ * taken from the file's directory, else from the root; a bare name may also be a document in docs/.
+ */
+function missingCitations(file: string, text: string, read: (path: string) => string | undefined): string[] {
+  const missing: string[] = [];
+  const comments = text.split('\n').filter((line) => /^\s*(\*|\/\/|\/\*|#)/.test(line));
+  for (const line of comments) {
+    for (const [, doc = '', sections = ''] of line.matchAll(/([\w./-]*[\w-]\.md)\b((?:,? "[^"]+")*)/g)) {
+      const candidates = [normalize(join(dirname(file), doc)), normalize(doc), join('docs', doc)];
+      const target = candidates.find((path) => read(path) !== undefined);
+      if (target === undefined) {
+        missing.push(`${file}: ${doc} is not a document of the repository`);
+        continue;
+      }
+      const anchors = anchorsOf(read(target) ?? '');
+      for (const [, section = ''] of sections.matchAll(/"([^"]+)"/g)) {
+        if (!anchors.has(anchorOf(section))) missing.push(`${file}: ${doc} has no section "${section}"`);
+      }
+    }
+  }
+  return missing;
+}
+
 describe('links between the documents', function () {
   it('makes anchors as GitHub does', function () {
     expect(anchorOf('7.2 File formats of Hono\'s registry')).to.equal('72-file-formats-of-honos-registry');
@@ -96,5 +123,24 @@ describe('links between the documents', function () {
     expect(documents).to.include.members(['README.md', 'docs/amqp-api.md', 'bench/README.md']);
     const broken = documents.flatMap((file) => brokenLinks(file, readRepo));
     expect(broken, broken.join('\n')).to.deep.equal([]);
+  });
+
+  it('finds a cited document outside the repository, or a missing section (the check has teeth)', function () {
+    const docs: Record<string, string> = { 'docs/a.md': '# A\n## Audit trail\n', 'README.md': '# R\n' };
+    // Built from parts, so that this file's own comments cite nothing missing.
+    const text = ['/**', ' * (docs/a.md "Audit trail", "Nowhere"; a.md; ../../README.md)', ' * elsewhere.md "Scopes"', ' */', "const s = 'b.md';"].join('\n');
+    expect(missingCitations('test/unit/x.test.ts', text, (p) => docs[p])).to.deep.equal([
+      'test/unit/x.test.ts: docs/a.md has no section "Nowhere"',
+      'test/unit/x.test.ts: elsewhere.md is not a document of the repository',
+    ]);
+  });
+
+  it('the code cites only documents of the repository, and sections they have', function () {
+    const code = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'test', 'bench', 'scripts', 'interop'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => /\.(ts|js|cjs|mjs|py|sh|java)$/.test(f));
+    expect(code).to.include.members(['src/registry.ts', 'test/conformance/hono_conformance.py']);
+    const missing = code.flatMap((file) => missingCitations(file, readFileSync(join(ROOT, file), 'utf8'), readRepo));
+    expect(missing, missing.join('\n')).to.deep.equal([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The tests keep to the project's rules for tests (HELPER-CONVENTIONS, STYLE.md "Tests"): no test
+ * The tests keep to the project's rules for tests: no test
  * asserts a duration, none sleeps a fixed time to let something happen (they wait for events, or
  * poll a condition), and none checks the source text of src/ instead of its behaviour.
  */

@@ -1,6 +1,6 @@
 /**
- * Hono's `/v1` management API (hono-management-v1.md, docs/management-v1.md): mounted like the
- * legacy routes, documented in the same OpenAPI document, checked by the same scopes.
+ * Hono's `/v1` management API (docs/management-v1.md): mounted like the legacy routes, documented
+ * in the same OpenAPI document, checked by the same scopes.
  */
 import type { Route } from '../route.js';
 import { CREDENTIALS_V1_ROUTES } from './credentials.js';

@@ -1,6 +1,6 @@
 /**
  * Atomic operations of the management API's security: token lookup with the bad-authentication
- * limiter, token storage, and the denied-device list (spec management-security.md).
+ * limiter, token storage, and the denied-device list (docs/security.md).
  */
 import { DEVICE_LUA } from './device-lib.js';
 import { announcing } from './outbox.js';

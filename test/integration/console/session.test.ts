@@ -1,5 +1,5 @@
 /**
- * Console sessions (docs/console.md "Sessions"): a token exchanged for an HttpOnly, SameSite=Strict
+ * Console sessions (docs/security.md "Console sessions"): a token exchanged for an HttpOnly, SameSite=Strict
  * cookie that the management API accepts instead of the bearer header (same scopes, tenants and
  * audit), that a revocation of its token (or of an ancestor) ends at once on every instance, and
  * that a request which changes something may use only from the registry's own origin.

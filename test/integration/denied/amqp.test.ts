@@ -1,5 +1,5 @@
 /**
- * Denial seen from the protocol adapters' side (management-security.md, "Denied devices"): once
+ * Denial seen from the protocol adapters' side (docs/security.md, "Denied devices"): once
  * DELETE /registration has answered, Registration `assert` and Credentials `get` answer 404.
  */
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 /**
- * Auto-provisioning (Hono 1.1, docs/amqp-api.md §5.6, management-security.md) over AMQP, with
+ * Auto-provisioning (Hono 1.1, docs/amqp-api.md §5.6, docs/security.md) over AMQP, with
  * real certificates made by `openssl` (asynchronously: the registry runs in this process), and its
  * interplay with the denied list: a denied device is never re-created, a purged one may be.
  */

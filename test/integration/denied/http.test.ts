@@ -1,5 +1,5 @@
 /**
- * The denied list over the HTTP management API (management-security.md, "Denied devices"):
+ * The denied list over the HTTP management API (docs/security.md, "Denied devices"):
  * DELETE /registration puts a device onto it, GET /denied-devices lists it (paged, Link headers),
  * DELETE /denied-devices restores or (purge=true) forgets it.
  */

@@ -1,5 +1,5 @@
 /**
- * The audit trail (management-security.md "Audit trail"): every mutating route of the route table
+ * The audit trail (docs/security.md "Audit trail"): every mutating route of the route table
  * appends an entry (time, token id, tenant, action = operationId, target = path, outcome = status),
  * failures included; `GET /audit` needs audit:read, shows a tenant-restricted token only its
  * tenants, and pages with `before`.

@@ -1,5 +1,5 @@
 /**
- * Authentication modes of the management API (management-security.md "Bearer tokens"):
+ * Authentication modes of the management API (docs/security.md "Bearer tokens"):
  * REGISTRY_HTTP_AUTH=none only on loopback and with a loud warning, token as the default, and the
  * HTTPS listener of REGISTRY_HTTP_TLS_CERT / REGISTRY_HTTP_TLS_KEY.
  */

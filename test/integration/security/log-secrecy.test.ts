@@ -1,5 +1,5 @@
 /**
- * No secret, password or hash enters any log or the audit trail (management-security.md "Audit
+ * No secret, password or hash enters any log or the audit trail (docs/security.md "Audit
  * trail"): a registry with token authentication and debug logging goes through token creation,
  * secrets in query strings and a token value in a path, failed logins with wrong tokens,
  * credentials with pwd-plain, bcrypt and SHA hashes, and AMQP PLAIN logins; then every value

@@ -1,5 +1,5 @@
 /**
- * The scope matrix of the management API (management-security.md "Scopes", "Errors"), generated
+ * The scope matrix of the management API (docs/security.md "Scopes", "Errors"), generated
  * from the route table: for every route, a missing token, a malformed header, a token lacking one
  * of the route's scopes, a token of another tenant, and a token with exactly the route's scopes and
  * tenant. Tokens are minted through `POST /tokens` with the bootstrap token.

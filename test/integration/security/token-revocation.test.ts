@@ -1,6 +1,6 @@
 /**
  * Revoking a token revokes every token it minted, directly or not, at once on every registry
- * instance of the store (management-security.md "Bearer tokens"): two registries on one Redis,
+ * instance of the store (docs/security.md "Bearer tokens"): two registries on one Redis,
  * a family of tokens minted through both, revoked through one of them.
  */
 import { expect } from 'chai';

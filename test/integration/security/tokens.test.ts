@@ -1,5 +1,5 @@
 /**
- * Bearer tokens of the management API (management-security.md "Bearer tokens", "Errors"):
+ * Bearer tokens of the management API (docs/security.md "Bearer tokens", "Errors"):
  * minting, listing, revocation, expiry by the store, the subset rule, the maximum lifetime,
  * hash-only storage, the bootstrap token, last use, and the shared bad-authentication limiter.
  */
