@@ -73,9 +73,9 @@ const seconds = (date: Date): string => date.toISOString().replace(/\.000Z$/, 'Z
 /**
  * The CA to store: with `cert`, the subject DN (RFC 2253), its DER bytes, the public key, the
  * algorithm and the validity taken from it (given `not-before` / `not-after` win), and no `cert`,
- * as Hono's registries store it; with `public-key`, the DN in RFC 2253 form.
+ * as Hono's registries store it (both faces); with `public-key`, the DN in RFC 2253 form.
  */
-function storedCa(ca: JsonObject, decoded: DecodedCa): JsonObject {
+export function storedCa(ca: JsonObject, decoded: DecodedCa): JsonObject {
   const { cert, ...rest } = ca;
   if (cert === undefined) return { ...rest, 'subject-dn': decoded.subjectDn };
   const taken: JsonObject = { 'subject-dn': decoded.subjectDn, 'public-key': decoded.publicKey, algorithm: decoded.algorithm };

@@ -2,6 +2,7 @@
  * Pure rules for tenant objects (docs/amqp-api.md §3.3, §3.4, §7.4).
  */
 import { dnKey } from './dn.js';
+import { storedCa } from './tenant-ca.js';
 import { checkTrustedCa } from './trusted-ca.js';
 import type { JsonObject } from './credentials.js';
 
@@ -70,8 +71,11 @@ export function prepareAdapters(adapters: readonly JsonObject[], enabledByDefaul
 
 /**
  * Fills the write-time defaults of the legacy registry (§3.3): tenant `enabled` and each adapter's
- * `enabled` and `device-authentication-required` become true when absent. Returns the problems
- * found in the trusted CAs and adapter list (empty when valid). The input has passed the schema.
+ * `enabled` and `device-authentication-required` become true when absent. A CA given as `cert` is
+ * stored as the subject DN, public key, algorithm and validity it holds, as Hono stores it: the
+ * Tenant API answers need `public-key`, and the CA index its subject DN. A CA given as
+ * `public-key` is stored as it came. Returns the problems found in the trusted CAs and adapter
+ * list (empty when valid). The input has passed the schema.
  */
 export function prepareTenant(input: JsonObject, tenantId: string): { problems: string[]; prepared: PreparedTenant } {
   const problems: string[] = [];
@@ -80,12 +84,13 @@ export function prepareTenant(input: JsonObject, tenantId: string): { problems: 
   const adapters = input.adapters as JsonObject[] | undefined;
   if (adapters !== undefined) tenant.adapters = prepareAdapters(adapters, true, problems);
   const many = Array.isArray(input['trusted-ca']);
-  const valid = trustedCas(input).filter((ca, i) => {
+  const cas = trustedCas(input).map((ca, i) => {
     const result = checkTrustedCa(ca, many ? `trusted-ca/${i}` : 'trusted-ca');
     problems.push(...result.problems);
-    return result.problems.length === 0;
+    return ca.cert === undefined || result.decoded === undefined ? ca : storedCa(ca, result.decoded);
   });
-  return { problems, prepared: { tenant, caKeys: caKeysOf(valid), ...tenantIndexes(tenant) } };
+  if (input['trusted-ca'] !== undefined) tenant['trusted-ca'] = many ? cas : (cas[0] as JsonObject);
+  return { problems, prepared: { tenant, caKeys: problems.length === 0 ? caKeysOf(cas) : [], ...tenantIndexes(tenant) } };
 }
 
 export type WireProfile = 'legacy' | '1.x';

@@ -2,6 +2,7 @@
  * Tenant API over real AMQP listeners and real Redis (docs/amqp-api.md §3, §11 C).
  */
 import { expect } from 'chai';
+import { createTestCa } from '../../helpers/certificates.js';
 import { http } from '../../helpers/registry.js';
 import { createTenant, expectAnswer, expectRejected, publicKey, TENANT, useAmqpRegistry, type Json } from './support.js';
 
@@ -194,6 +195,27 @@ describe('AMQP Tenant API', function () {
         'tenant-id': 'full', enabled: true, 'resource-limits': limits, tracing: { 'sampling-mode': 'all' }, 'minimum-message-size': 1024,
         defaults: { 'ttl-telemetry-qos0': 3 }, ext: { 'messaging-type': 'amqp' }, 'trusted-ca': [sent],
       });
+    });
+
+    it('sends a CA the legacy face was given with a cert (no public key) with the subject DN, public key and algorithm it holds, as Hono stores it, and finds it by that DN', async function () {
+      const root = await createTestCa('/O=Eclipse/CN=root');
+      try {
+        const { der, cert } = await root.issue('/O=Eclipse/OU=Hono/CN=cert-ca');
+        await createTenant(oneX.base, 'by-cert', { 'trusted-ca': { 'subject-dn': 'cn=cert-ca, ou=Hono, o=Eclipse', cert: der } });
+        const client = await oneX.client();
+        const body = expectAnswer(await client.request('tenant', { subject: 'get', body: { 'tenant-id': 'by-cert' } }), 200) as Json;
+        const [ca] = body['trusted-ca'] as Json[];
+        expect(ca).to.include({ 'subject-dn': 'CN=cert-ca,OU=Hono,O=Eclipse', 'public-key': cert.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), algorithm: 'EC' });
+        expect(ca).to.not.have.property('cert');
+        const byDn = await client.request('tenant', { subject: 'get', body: { 'subject-dn': 'CN=cert-ca,OU=Hono,O=Eclipse' } });
+        expect(expectAnswer(byDn, 200)).to.include({ 'tenant-id': 'by-cert' });
+        // The legacy face shows what is stored, which it takes back as it is.
+        const shown = (await http(oneX.base, 'GET', '/tenant/by-cert')).json as Json;
+        expect(shown['trusted-ca']).to.include({ 'public-key': ca?.['public-key'], 'not-after': new Date(cert.validTo).toISOString().replace('.000Z', 'Z') });
+        expect((await http(oneX.base, 'PUT', '/tenant/by-cert', shown)).status).to.equal(204);
+      } finally {
+        await root.dispose();
+      }
     });
   });
 });
