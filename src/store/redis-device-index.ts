@@ -1,5 +1,5 @@
 /**
- * Reads of the device search indexes (docs/storage.md "Device search indexes"): the id index, the
+ * Reads of the device search indexes (docs/management-v1.md "How search is indexed"): the id index, the
  * field index, the unindexed devices and the via targets of a tenant. The scripts that write
  * devices maintain them (lua/device-lib.ts); here they are only read, one command each (commands
  * sent together go out pipelined), and indexed afresh for records written before they existed.

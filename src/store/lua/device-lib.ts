@@ -1,5 +1,5 @@
 /**
- * Lua functions of every script that writes a device (docs/storage.md "Device search indexes"):
+ * Lua functions of every script that writes a device (docs/management-v1.md "How search is indexed"):
  * the record's `status` with the time of Redis, and the search index entries derived from the old
  * and the new record by the leaf rules of model/device-index.ts (the constants come from there).
  * Index keys, in this order: device-ids, device-fields, device-unindexed, via-refs.

@@ -1,5 +1,5 @@
 /**
- * Gateways on the AMQP `assert` (docs/management-v1.md "Gateways"; hono-management-v1.md §3.1):
+ * Gateways on the AMQP `assert` (docs/management-v1.md "Gateways"):
  * authorised through `via` or a group (`viaGroups` / `memberOf`), every gateway that may act for
  * the device listed in `via` with the groups resolved, and gateways with the authority
  * `auto-provisioning-enabled` creating their edge devices on the first assert.
