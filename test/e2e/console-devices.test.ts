@@ -1,10 +1,11 @@
 /**
  * The console's device pages in a real Chromium against the real registry (docs/console.md): the
- * issue's walk (a tenant, a device, found by a filter, disabled by the bulk action), the
- * table's filters, sort, paging and total, a device's registration, status and JSON, an
- * If-Match conflict, the keyboard alone, a read-only token, a narrow screen.
+ * issue's walk (a tenant, a device with a password, found by a filter, disabled by the bulk
+ * action), the table's filters, sort, paging and total, a device's registration, status and
+ * JSON, an If-Match conflict, and its credentials (a password, a PSK, an X.509 certificate).
  */
 import { expect } from 'chai';
+import { selfSignedCert } from '../integration/http/support.js';
 import { BOOTSTRAP, mint, overflow, screenshot, signIn, unnamedControls, useConsole, visit } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -23,7 +24,7 @@ describe('console in a browser: devices', function () {
     await page().getByRole('button', { name: 'Show devices' }).click();
   };
 
-  it('creates a tenant and a device, finds it by a filter and disables it with the bulk action', async function () {
+  it('creates a tenant and a device with a password, finds it by a filter and disables it with the bulk action', async function () {
     await signIn(page(), suite.registry.base, BOOTSTRAP);
     await visit(page(), 'Tenants');
     await page().getByLabel('New tenant id').fill('e2e-walk');
@@ -32,6 +33,16 @@ describe('console in a browser: devices', function () {
     await page().getByLabel('New device id').fill('walker-1');
     await page().getByRole('button', { name: 'Create device' }).click();
     await page().getByRole('heading', { level: 1, name: 'Device walker-1' }).waitFor();
+    await page().getByLabel('Auth-id').fill('walker-1');
+    await page().getByLabel(/^Password/).fill('a secret of the walk');
+    await page().getByRole('button', { name: 'Add credentials' }).click();
+    await page().getByRole('status').filter({ hasText: 'Added hashed-password credentials for walker-1.' }).waitFor();
+    expect(await page().getByLabel(/^Password/).inputValue(), 'the password is gone from the page').to.equal('');
+    expect(await page().content()).to.not.include('a secret of the walk');
+    const stored = (await admin('GET', '/v1/credentials/e2e-walk/walker-1')).json as Json[];
+    expect(stored).to.have.lengthOf(1);
+    expect(stored[0]).to.include({ type: 'hashed-password', 'auth-id': 'walker-1' });
+    expect(JSON.stringify(stored)).to.not.include('a secret');
     for (const id of ['walker-2', 'other-1']) expect((await admin('POST', `/v1/devices/e2e-walk/${id}`, { ext: { brand: id.startsWith('walker') ? 'acme' : 'other' } })).status).to.equal(201);
     await page().getByRole('link', { name: 'Devices of e2e-walk' }).click();
     await show({ 'Device id (* and ? are wildcards)': 'walker-*' });
@@ -108,6 +119,32 @@ describe('console in a browser: devices', function () {
     expect(await overflow(page()), 'a device at 1280 px').to.equal(0);
   });
 
+  it('adds a pre-shared key and an X.509 certificate from a PEM file, and removes credentials after a confirmation', async function () {
+    expect((await admin('POST', '/v1/tenants/e2e-creds')).status).to.equal(201);
+    expect((await admin('POST', '/v1/devices/e2e-creds/cam')).status).to.equal(201);
+    const der = await selfSignedCert('/O=ACME/CN=cam-7', 'ec');
+    await signIn(page(), suite.registry.base, BOOTSTRAP);
+    await page().goto(`${suite.registry.base}/console#/devices/e2e-creds/cam`);
+    await page().getByText('No credentials: the device cannot authenticate itself.').waitFor();
+    await page().getByLabel('Type').selectOption('psk');
+    await page().getByLabel('Auth-id').fill('cam-psk');
+    await page().getByLabel('Key (Base64)').fill(Buffer.from('a shared key').toString('base64'));
+    await page().getByRole('button', { name: 'Add credentials' }).click();
+    await page().getByRole('status').filter({ hasText: 'Added psk credentials for cam-psk.' }).waitFor();
+    await page().getByLabel('Type').selectOption('x509-cert');
+    const pem = `-----BEGIN CERTIFICATE-----\n${der.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+    await page().getByLabel(/^Device certificate/).setInputFiles({ name: 'cam.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(pem) });
+    await page().getByRole('button', { name: 'Add credentials' }).click();
+    await page().getByRole('status').filter({ hasText: 'Added x509-cert credentials.' }).waitFor();
+    await page().getByRole('cell', { name: 'CN=cam-7,O=ACME', exact: true }).waitFor();
+    const stored = (await admin('GET', '/v1/credentials/e2e-creds/cam')).json as Json[];
+    expect(stored.map((c) => [c.type, c['auth-id']])).to.deep.equal([['psk', 'cam-psk'], ['x509-cert', 'CN=cam-7,O=ACME']]);
+    await page().getByRole('button', { name: 'Remove psk cam-psk' }).click();
+    await page().getByRole('dialog', { name: 'Remove psk cam-psk?' }).getByRole('button', { name: 'Remove' }).click();
+    await page().getByRole('status').filter({ hasText: 'Removed psk cam-psk.' }).waitFor();
+    expect(((await admin('GET', '/v1/credentials/e2e-creds/cam')).json as Json[]).map((c) => c.type)).to.deep.equal(['x509-cert']);
+  });
+
   it('works with the keyboard: sorts, selects and enables devices without a mouse', async function () {
     expect((await admin('POST', '/v1/tenants/e2e-keys')).status).to.equal(201);
     for (const id of ['k-1', 'k-2']) expect((await admin('POST', `/v1/devices/e2e-keys/${id}`, { enabled: false })).status).to.equal(201);
@@ -134,7 +171,7 @@ describe('console in a browser: devices', function () {
     expect(((await admin('GET', '/v1/devices/e2e-keys/k-2')).json as Json).enabled).to.equal(false);
   });
 
-  it('offers a read-only token no change: no selection, bulk action, creation or form', async function () {
+  it('offers a read-only token no change: no selection, bulk action, creation, form or credentials', async function () {
     expect((await admin('POST', '/v1/tenants/e2e-read')).status).to.equal(201);
     expect((await admin('POST', '/v1/devices/e2e-read/seen')).status).to.equal(201);
     const reader = await mint(suite.registry.base, BOOTSTRAP, { scopes: ['devices:read'], tenants: ['e2e-read'] });
@@ -143,7 +180,8 @@ describe('console in a browser: devices', function () {
     await page().getByRole('button', { name: 'Show devices' }).click();
     await page().getByRole('link', { name: 'seen', exact: true }).click();
     await page().getByRole('heading', { name: 'Status' }).waitFor();
-    for (const name of ['Save device', 'Delete device']) expect(await page().getByRole('button', { name }).count(), name).to.equal(0);
+    for (const name of ['Save device', 'Delete device', 'Add credentials']) expect(await page().getByRole('button', { name }).count(), name).to.equal(0);
+    expect(await page().getByRole('heading', { name: 'Credentials' }).count(), 'no credentials:read').to.equal(0);
     await page().goBack();
     await page().getByRole('link', { name: 'seen', exact: true }).waitFor();
     expect(await page().getByRole('checkbox').count(), 'no selection').to.equal(0);

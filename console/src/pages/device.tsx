@@ -1,6 +1,6 @@
 /**
- * One device (/v1/devices/{tenant}/{id}): its status (created, updated, last user) and its
- * registration as a form and as JSON. Changes carry If-Match of the version
+ * One device (/v1/devices/{tenant}/{id}): its status (created, updated, last user), its
+ * registration as a form and as JSON, and its credentials. Changes carry If-Match of the version
  * shown; deleting puts it onto the denied list after a confirmation.
  */
 import { useState } from 'preact/hooks';
@@ -13,6 +13,7 @@ import { when } from '../format';
 import { can, type Grants } from '../grants';
 import { href, navigate } from '../router';
 import type { Json } from '../v1';
+import { Credentials } from './credentials';
 import { DeviceForm } from './device-form';
 
 function Status({ status }: { status: Json | undefined }) {
@@ -62,6 +63,7 @@ export function DevicePage({ grants, tenant, id, created }: { grants: Grants; te
             </details>
           </div>
           {can(grants, 'devices:update') && <DeviceForm key={device.loaded?.etag} initial={body} onSave={(next) => void save(next)} />}
+          {can(grants, 'credentials:read') && <Credentials grants={grants} tenant={tenant} device={id} />}
         </>
       )}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
