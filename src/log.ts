@@ -41,7 +41,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
     const stream = pretty({ colorize: destination === undefined, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l', sync: true, ...(destination === undefined ? {} : { destination }) });
     return pino(options, stream);
   }
-  return destination === undefined ? pino(options) : pino(options, destination);
+  // One write(2) per line, at once: pino's default writes each line through libuv's thread pool,
+  // a hand-off and a wake-up per line that cost more than the write (bench/README.md, issue 15).
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /**
